@@ -1,0 +1,34 @@
+package baton.coordinator;
+
+import baton.protocol.JobDefaults;
+import com.typesafe.config.Config;
+import java.time.Duration;
+
+/** The coordinator's settings, read once from {@code baton}. */
+public record CoordinatorSettings(
+    JobDefaults job,
+    Duration retryBackoffMin,
+    Duration retryBackoffMax,
+    Duration progressInterval,
+    Duration reportInterval,
+    int maxLineBytes,
+    int finishedJobsKept) {
+
+  public static CoordinatorSettings from(Config config) {
+    Config baton = config.getConfig("baton");
+    return new CoordinatorSettings(
+        JobDefaults.from(config),
+        baton.getDuration("job.retry-backoff.min"),
+        baton.getDuration("job.retry-backoff.max"),
+        baton.getDuration("coordinator.progress-log-interval"),
+        baton.getDuration("coordinator.report-interval"),
+        (int) baton.getMemorySize("coordinator.max-line-bytes").toBytes(),
+        baton.getInt("coordinator.finished-jobs-kept"));
+  }
+
+  /** The wait before retry number {@code attempt} (1-based): doubles from min up to max. */
+  Duration backoff(int attempt) {
+    long millis = retryBackoffMin.toMillis() << Math.min(attempt - 1, 30);
+    return Duration.ofMillis(Math.min(millis, retryBackoffMax.toMillis()));
+  }
+}

@@ -1,0 +1,77 @@
+package baton.coordinator;
+
+import baton.node.NodeSettings;
+import baton.node.WorkerPool;
+import baton.protocol.JobSpecParser;
+import baton.protocol.JobStatus;
+import baton.protocol.OpRegistry;
+import baton.protocol.WorkBatch;
+import com.typesafe.config.Config;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.List;
+import java.util.Optional;
+import java.util.concurrent.CompletionStage;
+import org.apache.pekko.actor.typed.ActorRef;
+import org.apache.pekko.actor.typed.ActorSystem;
+import org.apache.pekko.actor.typed.javadsl.AskPattern;
+import org.apache.pekko.actor.typed.javadsl.Behaviors;
+
+/**
+ * A coordinator and a local worker pool in one actor system: what {@code baton run} uses, and what tests start.
+ * The methods are the asks a client makes; each answers through a {@link CompletionStage}.
+ */
+public final class Embedded implements AutoCloseable {
+
+  private static final Duration ASK_TIMEOUT = Duration.ofSeconds(30);
+
+  private final ActorSystem<Coordinator.Command> system;
+
+  private Embedded(ActorSystem<Coordinator.Command> system) {
+    this.system = system;
+  }
+
+  /**
+   * Starts the actor system.
+   *
+   * @param config the whole config (Baton's and Pekko's)
+   * @param registry the ops jobs may use
+   */
+  public static Embedded start(Config config, OpRegistry registry, NodeSettings node) {
+    CoordinatorSettings settings = CoordinatorSettings.from(config);
+    JobSpecParser parser = new JobSpecParser(registry, settings.job());
+    ActorSystem<Coordinator.Command> system = ActorSystem.create(Behaviors.setup(context -> {
+      ActorRef<WorkBatch> workers = context.spawn(WorkerPool.create(registry, node), "workers");
+      return Coordinator.create(settings, parser, workers);
+    }), "baton", config);
+    return new Embedded(system);
+  }
+
+  public ActorSystem<Coordinator.Command> system() {
+    return system;
+  }
+
+  public CompletionStage<Coordinator.SubmitReply> submit(String spec, String sourceName, Path baseDir) {
+    return AskPattern.ask(system, replyTo -> new Coordinator.Submit(spec, sourceName, baseDir, replyTo),
+        ASK_TIMEOUT, system.scheduler());
+  }
+
+  public CompletionStage<Optional<JobStatus>> status(String id) {
+    return AskPattern.ask(system, replyTo -> new Coordinator.GetJob(id, replyTo), ASK_TIMEOUT, system.scheduler());
+  }
+
+  public CompletionStage<List<JobStatus>> list() {
+    return AskPattern.ask(system, Coordinator.ListJobs::new, ASK_TIMEOUT, system.scheduler());
+  }
+
+  public CompletionStage<Optional<JobStatus>> cancel(String id) {
+    return AskPattern.ask(system, replyTo -> new Coordinator.CancelJob(id, replyTo), ASK_TIMEOUT,
+        system.scheduler());
+  }
+
+  @Override
+  public void close() {
+    system.terminate();
+    system.getWhenTerminated().toCompletableFuture().join();
+  }
+}

@@ -1,0 +1,338 @@
+package baton.coordinator;
+
+import baton.protocol.IoContext;
+import baton.protocol.Item;
+import baton.protocol.JobSpec;
+import baton.protocol.WorkBatch;
+import baton.protocol.WorkResult;
+import baton.protocol.WorkResult.ItemResult;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Optional;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionStage;
+import java.util.stream.LongStream;
+import org.apache.pekko.Done;
+import org.apache.pekko.NotUsed;
+import org.apache.pekko.actor.typed.ActorRef;
+import org.apache.pekko.actor.typed.ActorSystem;
+import org.apache.pekko.actor.typed.javadsl.AskPattern;
+import org.apache.pekko.japi.Pair;
+import org.apache.pekko.pattern.Patterns;
+import org.apache.pekko.stream.KillSwitches;
+import org.apache.pekko.stream.Materializer;
+import org.apache.pekko.stream.UniqueKillSwitch;
+import org.apache.pekko.stream.javadsl.FileIO;
+import org.apache.pekko.stream.javadsl.Flow;
+import org.apache.pekko.stream.javadsl.Framing;
+import org.apache.pekko.stream.javadsl.FramingTruncation;
+import org.apache.pekko.stream.javadsl.Keep;
+import org.apache.pekko.stream.javadsl.Sink;
+import org.apache.pekko.stream.javadsl.Source;
+import org.apache.pekko.util.ByteString;
+
+/**
+ * The Pekko Streams graph of one job: input, then each stage, then the output file. Io stages are
+ * {@code mapAsyncUnordered} over the op's non-blocking calls; cpu stages gather items into batches while the
+ * workers are busy and ask the worker pool, a bounded number of batches at a time, so memory stays bounded
+ * however many items the input has. Counts go to the job actor through a {@link Listener}; the stream keeps no
+ * state that anything else reads.
+ */
+final class JobStream {
+
+  /** Where the stream reports what happened; the job actor turns each call into a message to itself. */
+  interface Listener {
+    void input(long emitted, boolean complete);
+
+    void stage(int stage, long done);
+
+    void failed(Outcome.Failed failure);
+
+    void sink(long succeeded, long filtered);
+  }
+
+  /** What a job's stream runs on. */
+  record Runtime(ActorSystem<?> system, IoContext io, ActorRef<WorkBatch> workers, CoordinatorSettings settings) {
+  }
+
+  private static final int OUTPUT_LINES_PER_WRITE = 256;
+
+  private final String jobId;
+  private final JobSpec spec;
+  private final Runtime runtime;
+  private final Listener listener;
+  private final long reportNanos;
+
+  JobStream(String jobId, JobSpec spec, Runtime runtime, Listener listener) {
+    this.jobId = jobId;
+    this.spec = spec;
+    this.runtime = runtime;
+    this.listener = listener;
+    this.reportNanos = runtime.settings().reportInterval().toNanos();
+  }
+
+  /** Starts the stream: the kill switch cancels it, the stage completes when the last item is written. */
+  Pair<UniqueKillSwitch, CompletionStage<Done>> run(Materializer materializer) {
+    Source<Outcome, UniqueKillSwitch> flow = input()
+        .<Outcome>map(Outcome.Ok::new)
+        .viaMat(KillSwitches.single(), Keep.right())
+        .via(countInput());
+    for (JobSpec.Stage stage : spec.stages()) {
+      flow = flow.via(stage.kind() == baton.protocol.OpKind.IO ? ioStage(stage) : cpuStage(stage))
+          .via(countStage(stage.index()));
+    }
+    return flow.toMat(sink(), Keep.both()).run(materializer);
+  }
+
+  private Source<Item, NotUsed> input() {
+    JobSpec.Input input = spec.input();
+    if (input instanceof JobSpec.Range range) {
+      return Source.fromIterator(() -> LongStream.rangeClosed(range.from(), range.to()).iterator())
+          .map(n -> Item.ofText(Long.toString(n)));
+    }
+    if (input instanceof JobSpec.Files files) {
+      return Source.from(files.files()).map(file -> new Item(file.toString(), new byte[0]));
+    }
+    Path file = ((JobSpec.Lines) input).file();
+    return FileIO.fromPath(file)
+        .via(Framing.delimiter(ByteString.fromString("\n"), runtime.settings().maxLineBytes(),
+            FramingTruncation.ALLOW))
+        .map(bytes -> stripCarriageReturn(bytes.utf8String()))
+        .filter(line -> !line.isBlank())
+        .map(Item::ofText)
+        .mapMaterializedValue(io -> NotUsed.getInstance());
+  }
+
+  private Flow<Outcome, Outcome, NotUsed> ioStage(JobSpec.Stage stage) {
+    return Flow.<Outcome>create().mapAsyncUnordered(stage.parallelism(),
+        outcome -> outcome instanceof Outcome.Ok ok
+            ? runIo(stage, ok.item(), 1)
+            : CompletableFuture.completedFuture(outcome));
+  }
+
+  private CompletionStage<Outcome> runIo(JobSpec.Stage stage, Item item, int attempt) {
+    baton.protocol.IoOp op = (baton.protocol.IoOp) stage.op();
+    CompletableFuture<byte[]> call;
+    try {
+      call = op.apply(item.key(), item.payload(), runtime.io()).toCompletableFuture().copy();
+    } catch (RuntimeException e) {
+      call = CompletableFuture.failedFuture(e);
+    }
+    Duration timeout = spec.itemTimeout();
+    return call.orTimeout(timeout.toMillis(), java.util.concurrent.TimeUnit.MILLISECONDS)
+        .handle((payload, error) -> {
+          if (error == null) {
+            return CompletableFuture.<Outcome>completedFuture(payload == null
+                ? new Outcome.Dropped(item.key(), stage.index())
+                : new Outcome.Ok(new Item(item.key(), payload)));
+          }
+          if (attempt <= spec.retries()) {
+            return afterBackoff(attempt, () -> runIo(stage, item, attempt + 1));
+          }
+          return CompletableFuture.<Outcome>completedFuture(
+              new Outcome.Failed(item.key(), stage.index(), Failures.reason(error, timeout)));
+        })
+        .thenCompose(next -> next);
+  }
+
+  private Flow<Outcome, Outcome, NotUsed> cpuStage(JobSpec.Stage stage) {
+    // batch() only gathers while the asks downstream are all in flight: no waiting for a batch to fill.
+    return Flow.<Outcome>create()
+        .batch(stage.batch(), JobStream::newBatch, JobStream::addToBatch)
+        .mapAsyncUnordered(stage.parallelism(), batch -> runBatch(stage, batch, 1))
+        .mapConcat(outcomes -> outcomes);
+  }
+
+  private CompletionStage<List<Outcome>> runBatch(JobSpec.Stage stage, List<Outcome> batch, int attempt) {
+    List<Outcome> done = new ArrayList<>(batch.size());
+    List<Item> items = new ArrayList<>(batch.size());
+    for (Outcome outcome : batch) {
+      if (outcome instanceof Outcome.Ok ok) {
+        items.add(ok.item());
+      } else {
+        done.add(outcome);
+      }
+    }
+    if (items.isEmpty()) {
+      return CompletableFuture.completedFuture(done);
+    }
+    Duration timeout = spec.itemTimeout();
+    CompletionStage<WorkResult> asked = AskPattern.ask(runtime.workers(),
+        replyTo -> new WorkBatch(jobId, stage.index(), stage.ref(), items, replyTo),
+        timeout, runtime.system().scheduler());
+    return asked.handle((result, error) -> {
+      List<Outcome> retry = new ArrayList<>();
+      for (int i = 0; i < items.size(); i++) {
+        Item item = items.get(i);
+        ItemResult itemResult = error == null ? result.results().get(i)
+            : ItemResult.failed(item.key(), Failures.reason(error, timeout));
+        switch (itemResult.status()) {
+          case OK -> done.add(new Outcome.Ok(new Item(item.key(), itemResult.payload())));
+          case DROPPED -> done.add(new Outcome.Dropped(item.key(), stage.index()));
+          default -> {
+            if (attempt <= spec.retries()) {
+              retry.add(new Outcome.Ok(item));
+            } else {
+              done.add(new Outcome.Failed(item.key(), stage.index(), itemResult.error()));
+            }
+          }
+        }
+      }
+      if (retry.isEmpty()) {
+        return CompletableFuture.completedFuture(done);
+      }
+      return afterBackoff(attempt, () -> runBatch(stage, retry, attempt + 1)).thenApply(retried -> {
+        done.addAll(retried);
+        return done;
+      });
+    }).thenCompose(next -> next);
+  }
+
+  private <T> CompletionStage<T> afterBackoff(int attempt, java.util.concurrent.Callable<CompletionStage<T>> next) {
+    return Patterns.after(runtime.settings().backoff(attempt), runtime.system(), next);
+  }
+
+  private Flow<Outcome, Outcome, NotUsed> countInput() {
+    return Flow.<Outcome>create().statefulMap(Tally::new,
+        (tally, outcome) -> {
+          tally.count++;
+          if (tally.due(reportNanos)) {
+            listener.input(tally.count, false);
+          }
+          return Pair.create(tally, outcome);
+        },
+        tally -> {
+          listener.input(tally.count, true);
+          return Optional.empty();
+        });
+  }
+
+  private Flow<Outcome, Outcome, NotUsed> countStage(int stage) {
+    return Flow.<Outcome>create().statefulMap(Tally::new,
+        (tally, outcome) -> {
+          if (outcome instanceof Outcome.Failed failed) {
+            if (failed.stage() == stage) {
+              listener.failed(failed);
+            }
+          } else if (!(outcome instanceof Outcome.Dropped dropped) || dropped.stage() == stage) {
+            tally.count++;
+          }
+          if (tally.due(reportNanos)) {
+            listener.stage(stage, tally.count);
+          }
+          return Pair.create(tally, outcome);
+        },
+        tally -> {
+          listener.stage(stage, tally.count);
+          return Optional.empty();
+        });
+  }
+
+  private Sink<Outcome, CompletionStage<Done>> sink() {
+    Flow<Outcome, Outcome, NotUsed> tally = Flow.<Outcome>create().statefulMap(SinkTally::new,
+        (counts, outcome) -> {
+          if (outcome instanceof Outcome.Ok) {
+            counts.count++;
+          } else if (outcome instanceof Outcome.Dropped) {
+            counts.filtered++;
+          }
+          if (counts.due(reportNanos)) {
+            listener.sink(counts.count, counts.filtered);
+          }
+          return Pair.create(counts, outcome);
+        },
+        counts -> {
+          listener.sink(counts.count, counts.filtered);
+          return Optional.empty();
+        });
+    if (spec.output().isEmpty()) {
+      return tally.toMat(Sink.ignore(), Keep.right());
+    }
+    return tally
+        .filter(outcome -> outcome instanceof Outcome.Ok)
+        .map(outcome -> OutputLine.of(((Outcome.Ok) outcome).item()))
+        .groupedWithin(OUTPUT_LINES_PER_WRITE, Duration.ofMillis(50))
+        .map(JobStream::concat)
+        .toMat(FileIO.toPath(spec.output().get()), Keep.right())
+        .mapMaterializedValue(written -> written.thenApply(io -> Done.getInstance()));
+  }
+
+  private static ByteString concat(List<ByteString> lines) {
+    var builder = ByteString.createBuilder();
+    lines.forEach(builder::append);
+    return builder.result();
+  }
+
+  private static List<Outcome> newBatch(Outcome first) {
+    List<Outcome> batch = new ArrayList<>();
+    batch.add(first);
+    return batch;
+  }
+
+  private static List<Outcome> addToBatch(List<Outcome> batch, Outcome next) {
+    batch.add(next);
+    return batch;
+  }
+
+  private static String stripCarriageReturn(String line) {
+    return line.endsWith("\r") ? line.substring(0, line.length() - 1) : line;
+  }
+
+  /** A count owned by one stream operator; reports are throttled to one per report interval. */
+  private static class Tally {
+    long count;
+    private long lastReport = System.nanoTime();
+
+    boolean due(long intervalNanos) {
+      long now = System.nanoTime();
+      if (now - lastReport < intervalNanos) {
+        return false;
+      }
+      lastReport = now;
+      return true;
+    }
+  }
+
+  private static final class SinkTally extends Tally {
+    long filtered;
+  }
+
+  /** Formats an output line: {@code KEY<TAB>VALUE}, with backslash, tab, CR and LF escaped in both. */
+  static final class OutputLine {
+    private OutputLine() {
+    }
+
+    static ByteString of(Item item) {
+      String value = new String(item.payload(), StandardCharsets.UTF_8);
+      return ByteString.fromString(escape(item.key()) + '\t' + escape(value) + '\n', StandardCharsets.UTF_8);
+    }
+
+    static String escape(String text) {
+      StringBuilder out = null;
+      for (int i = 0; i < text.length(); i++) {
+        char c = text.charAt(i);
+        String replacement = switch (c) {
+          case '\\' -> "\\\\";
+          case '\t' -> "\\t";
+          case '\r' -> "\\r";
+          case '\n' -> "\\n";
+          default -> null;
+        };
+        if (replacement != null && out == null) {
+          out = new StringBuilder(text.length() + 8).append(text, 0, i);
+        }
+        if (out != null) {
+          if (replacement != null) {
+            out.append(replacement);
+          } else {
+            out.append(c);
+          }
+        }
+      }
+      return out == null ? text : out.toString();
+    }
+  }
+}

@@ -1,0 +1,141 @@
+package baton.coordinator.cli;
+
+import baton.coordinator.Coordinator;
+import baton.coordinator.Embedded;
+import baton.coordinator.logging.LogSetup;
+import baton.node.NodeSettings;
+import baton.protocol.JobState;
+import baton.protocol.JobStatus;
+import baton.protocol.OpRegistry;
+import baton.protocol.SpecException;
+import com.typesafe.config.Config;
+import com.typesafe.config.ConfigFactory;
+import java.io.IOException;
+import java.io.PrintWriter;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.NoSuchFileException;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.concurrent.Callable;
+import java.util.concurrent.CompletionStage;
+import java.util.concurrent.ExecutionException;
+import java.util.function.Function;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Parameters;
+import picocli.CommandLine.Spec;
+
+/** {@code baton run SPEC}: a coordinator and a local node in this JVM run one job, then exit. */
+@Command(name = "run",
+    mixinStandardHelpOptions = true,
+    description = {"Runs one job in this process (a coordinator and a local node in one JVM), showing progress "
+        + "on stderr and a summary on stdout.",
+        "Exit codes: 0 succeeded, 1 failed or cancelled, 2 bad spec or usage."})
+final class RunCommand implements Callable<Integer> {
+
+  private static final Duration POLL = Duration.ofMillis(200);
+  private static final Duration LINE_INTERVAL = Duration.ofSeconds(3);
+
+  @Spec
+  CommandSpec spec;
+
+  @Parameters(index = "0", paramLabel = "SPEC", description = "The job spec, a HOCON file.")
+  Path specFile;
+
+  @Option(names = "--json", description = "Print the summary as one JSON object on stdout.")
+  boolean json;
+
+  @Option(names = "--log-dir", paramLabel = "DIR", defaultValue = "logs",
+      description = "Where baton.log and jobs/<id>.log go (default: ${DEFAULT-VALUE}).")
+  Path logDir;
+
+  @Option(names = "--workers", paramLabel = "N",
+      description = "CPU worker actors (default: baton.node.workers, 0 = one per core).")
+  Integer workers;
+
+  @Option(names = "--classpath", paramLabel = "PATH",
+      description = "Jars or folders with user ops, separated by '${sys:path.separator}'.")
+  String classpath;
+
+  @Option(names = "--quiet", description = "Show no progress on stderr.")
+  boolean quiet;
+
+  @Override
+  public Integer call() throws Exception {
+    PrintWriter out = spec.commandLine().getOut();
+    PrintWriter err = spec.commandLine().getErr();
+    if (workers != null && workers < 1) {
+      return fail(err, ExitCodes.BAD_INPUT, "--workers must be at least 1, got " + workers);
+    }
+    String text;
+    try {
+      text = Files.readString(specFile, StandardCharsets.UTF_8);
+    } catch (NoSuchFileException e) {
+      return fail(err, ExitCodes.BAD_INPUT, "no such spec file: " + specFile);
+    } catch (IOException e) {
+      return fail(err, ExitCodes.BAD_INPUT, "cannot read " + specFile + ": " + e.getMessage());
+    }
+    ClassLoader loader;
+    OpRegistry registry;
+    Config config;
+    try {
+      loader = UserOps.classLoader(UserOps.defaultLibDir(), classpath);
+      config = ConfigFactory.load(loader);
+      registry = OpRegistry.load(loader, config);
+    } catch (IllegalArgumentException | SpecException e) {
+      return fail(err, ExitCodes.BAD_INPUT, e.getMessage());
+    }
+    LogSetup.configure(logDir);
+    NodeSettings node = NodeSettings.from(config).withWorkers(workers == null ? 0 : workers);
+    Path absolute = specFile.toAbsolutePath().normalize();
+    try (Embedded baton = Embedded.start(config, registry, node)) {
+      Coordinator.SubmitReply reply = await(baton.submit(text, absolute.getFileName().toString(),
+          absolute.getParent()));
+      if (reply instanceof Coordinator.Rejected rejected) {
+        return fail(err, ExitCodes.BAD_INPUT, rejected.error());
+      }
+      String id = ((Coordinator.Accepted) reply).status().id();
+      JobStatus status;
+      try (ProgressView view = quiet ? ProgressView.none() : ProgressView.forStderr(err, LINE_INTERVAL)) {
+        status = follow(id, baton::status, view);
+      }
+      if (json) {
+        out.println(Json.write(status));
+        out.flush();
+      } else {
+        Summary.print(status, logDir.resolve("jobs").resolve(id + ".log").toString(), out);
+      }
+      return status.state() == JobState.SUCCEEDED ? ExitCodes.SUCCEEDED : ExitCodes.FAILED;
+    }
+  }
+
+  /** Polls a job's status until it is final, showing each on the view. */
+  static JobStatus follow(String id, Function<String, CompletionStage<java.util.Optional<JobStatus>>> poll,
+      ProgressView view) throws Exception {
+    while (true) {
+      JobStatus status = await(poll.apply(id))
+          .orElseThrow(() -> new IllegalStateException("job " + id + " is gone"));
+      view.update(status);
+      if (status.state().isFinal()) {
+        return status;
+      }
+      Thread.sleep(POLL.toMillis());
+    }
+  }
+
+  private static <T> T await(CompletionStage<T> stage) throws Exception {
+    try {
+      return stage.toCompletableFuture().get();
+    } catch (ExecutionException e) {
+      throw e.getCause() instanceof Exception cause ? cause : e;
+    }
+  }
+
+  private static int fail(PrintWriter err, int code, String message) {
+    err.println("baton: " + message);
+    err.flush();
+    return code;
+  }
+}

@@ -1,0 +1,38 @@
+package baton.coordinator.cli;
+
+import baton.protocol.JobStatus;
+import java.io.PrintWriter;
+import java.util.ArrayList;
+import java.util.List;
+
+/** Prints a finished job for people: a few aligned lines and a table of stages. */
+final class Summary {
+
+  private Summary() {
+  }
+
+  static void print(JobStatus status, String logFile, PrintWriter out) {
+    JobStatus.Items items = status.items();
+    out.printf("%s  %s  in %.2f s%n", status.id(), status.state(), status.durationMillis() / 1000.0);
+    out.printf("items   %d total, %d succeeded, %d failed, %d filtered%n",
+        items.total(), items.succeeded(), items.failed(), items.filtered());
+    List<List<String>> rows = new ArrayList<>();
+    rows.add(List.of("stage", "op", "kind", "done", "failed"));
+    for (int i = 0; i < status.stages().size(); i++) {
+      JobStatus.StageStatus stage = status.stages().get(i);
+      rows.add(List.of(Integer.toString(i + 1), stage.op(), stage.kind().label(), Long.toString(stage.done()),
+          Long.toString(stage.failed())));
+    }
+    Table.print(rows, out);
+    if (status.output() != null) {
+      out.println("output  " + status.output());
+    }
+    if (logFile != null) {
+      out.println("log     " + logFile);
+    }
+    if (status.error() != null) {
+      out.println("error   " + status.error());
+    }
+    out.flush();
+  }
+}

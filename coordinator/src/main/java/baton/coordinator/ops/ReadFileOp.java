@@ -1,0 +1,54 @@
+package baton.coordinator.ops;
+
+import baton.protocol.IoOp;
+import baton.protocol.Op;
+import baton.protocol.OpKind;
+import baton.protocol.OpParams;
+import baton.protocol.OpProvider;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.Set;
+
+/**
+ * {@code read-file { max-bytes }}: the payload becomes the bytes of the file the key names (relative keys resolve
+ * against the spec's folder). The read runs on the blocking-I/O dispatcher; a file larger than {@code max-bytes}
+ * fails its item rather than the memory of the process.
+ */
+public final class ReadFileOp implements OpProvider {
+
+  @Override
+  public String name() {
+    return "read-file";
+  }
+
+  @Override
+  public OpKind kind() {
+    return OpKind.IO;
+  }
+
+  @Override
+  public Set<String> parameters() {
+    return Set.of("max-bytes");
+  }
+
+  @Override
+  public Op create(OpParams params) {
+    long maxBytes = params.getBytes("max-bytes", 1, Integer.MAX_VALUE - 16);
+    Path baseDir = params.baseDir();
+    return (IoOp) (key, payload, context) -> context.blocking(() -> read(baseDir.resolve(key), maxBytes));
+  }
+
+  private static byte[] read(Path file, long maxBytes) {
+    try {
+      long size = Files.size(file);
+      if (size > maxBytes) {
+        throw new IllegalArgumentException(file + " has " + size + " bytes, more than max-bytes = " + maxBytes);
+      }
+      return Files.readAllBytes(file);
+    } catch (IOException e) {
+      throw new UncheckedIOException(IoFailures.describe(file, e), e);
+    }
+  }
+}

@@ -1,0 +1,64 @@
+package baton.coordinator.ops;
+
+import baton.protocol.IoOp;
+import baton.protocol.Op;
+import baton.protocol.OpKind;
+import baton.protocol.OpParams;
+import baton.protocol.OpProvider;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.Set;
+
+/**
+ * {@code write-file { dir }}: writes the payload to {@code dir/<file name of the key>} and passes the payload on
+ * unchanged. The folder is made when the first item arrives.
+ */
+public final class WriteFileOp implements OpProvider {
+
+  @Override
+  public String name() {
+    return "write-file";
+  }
+
+  @Override
+  public OpKind kind() {
+    return OpKind.IO;
+  }
+
+  @Override
+  public Set<String> parameters() {
+    return Set.of("dir");
+  }
+
+  @Override
+  public Op create(OpParams params) {
+    Path dir = params.getPath("dir");
+    if (Files.exists(dir) && !Files.isDirectory(dir)) {
+      throw params.error("dir", "dir " + dir + " is a file, not a folder");
+    }
+    return (IoOp) (key, payload, context) -> context.blocking(() -> write(dir, key, payload));
+  }
+
+  /** The last segment of a key, so that paths and URLs both name a file; never empty, "." or "..". */
+  static String fileName(String key) {
+    String trimmed = key.replaceAll("[/\\\\]+$", "");
+    String name = trimmed.substring(Math.max(trimmed.lastIndexOf('/'), trimmed.lastIndexOf('\\')) + 1);
+    if (name.isEmpty() || name.equals(".") || name.equals("..")) {
+      throw new IllegalArgumentException("key '" + key + "' names no file");
+    }
+    return name;
+  }
+
+  private static byte[] write(Path dir, String key, byte[] payload) {
+    Path file = dir.resolve(fileName(key));
+    try {
+      Files.createDirectories(dir);
+      Files.write(file, payload);
+      return payload;
+    } catch (IOException e) {
+      throw new UncheckedIOException(IoFailures.describe(file, e), e);
+    }
+  }
+}

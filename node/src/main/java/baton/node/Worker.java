@@ -1,0 +1,91 @@
+package baton.node;
+
+import baton.protocol.CpuOp;
+import baton.protocol.Item;
+import baton.protocol.OpRef;
+import baton.protocol.OpRegistry;
+import baton.protocol.WorkBatch;
+import baton.protocol.WorkResult;
+import baton.protocol.WorkResult.ItemResult;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import org.apache.pekko.actor.typed.Behavior;
+import org.apache.pekko.actor.typed.javadsl.AbstractBehavior;
+import org.apache.pekko.actor.typed.javadsl.ActorContext;
+import org.apache.pekko.actor.typed.javadsl.Behaviors;
+import org.apache.pekko.actor.typed.javadsl.Receive;
+
+/**
+ * Runs batches of items through cpu ops, one batch at a time, on the CPU dispatcher. An item whose op throws fails
+ * alone; the rest of its batch goes on.
+ */
+public final class Worker extends AbstractBehavior<WorkBatch> {
+
+  private static final int CACHED_OPS = 64;
+
+  private final OpRegistry registry;
+  private final String name;
+  // Ops are made once per stage and kept: making one may compile a regex or allocate a digest.
+  private final Map<OpRef, CpuOp> ops = new LinkedHashMap<>(16, 0.75f, true) {
+    @Override
+    protected boolean removeEldestEntry(Map.Entry<OpRef, CpuOp> eldest) {
+      return size() > CACHED_OPS;
+    }
+  };
+
+  public static Behavior<WorkBatch> create(OpRegistry registry) {
+    return Behaviors.setup(context -> Behaviors.withMdc(WorkBatch.class,
+        batch -> Map.of("jobId", batch.jobId()),
+        new Worker(context, registry)));
+  }
+
+  private Worker(ActorContext<WorkBatch> context, OpRegistry registry) {
+    super(context);
+    this.registry = registry;
+    this.name = context.getSelf().path().toStringWithAddress(context.getSystem().address());
+  }
+
+  @Override
+  public Receive<WorkBatch> createReceive() {
+    return newReceiveBuilder()
+        .onMessage(WorkBatch.class, this::onWork)
+        .build();
+  }
+
+  private Behavior<WorkBatch> onWork(WorkBatch batch) {
+    List<ItemResult> results = new ArrayList<>(batch.items().size());
+    CpuOp op;
+    try {
+      op = ops.computeIfAbsent(batch.op(), registry::createCpu);
+    } catch (RuntimeException e) {
+      getContext().getLog().warn("cannot make op {} for stage {}: {}", batch.op().name(), batch.stage(), reason(e));
+      for (Item item : batch.items()) {
+        results.add(ItemResult.failed(item.key(), reason(e)));
+      }
+      batch.replyTo().tell(new WorkResult(results, name));
+      return this;
+    }
+    for (Item item : batch.items()) {
+      results.add(run(op, item));
+    }
+    batch.replyTo().tell(new WorkResult(results, name));
+    return this;
+  }
+
+  private static ItemResult run(CpuOp op, Item item) {
+    try {
+      byte[] payload = op.apply(item.key(), item.payload());
+      return payload == null ? ItemResult.dropped(item.key()) : ItemResult.ok(item.key(), payload);
+    } catch (Exception e) {
+      return ItemResult.failed(item.key(), reason(e));
+    }
+  }
+
+  static String reason(Throwable e) {
+    String message = e.getMessage();
+    String kind = e.getClass().getSimpleName();
+    return message == null || message.isBlank() ? kind : kind + ": " + message;
+  }
+}

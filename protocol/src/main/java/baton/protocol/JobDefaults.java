@@ -1,0 +1,29 @@
+package baton.protocol;
+
+import com.typesafe.config.Config;
+import java.time.Duration;
+
+/** What a job spec gets for the keys it leaves out, read once from {@code baton.job}. */
+public record JobDefaults(
+    int retries,
+    int maxFailedItems,
+    Duration itemTimeout,
+    int ioParallelism,
+    int cpuParallelism,
+    int cpuBatch,
+    int maxParallelism,
+    long maxItems) {
+
+  public static JobDefaults from(Config config) {
+    Config job = config.getConfig("baton.job");
+    return new JobDefaults(
+        job.getInt("retries"),
+        job.getInt("max-failed-items"),
+        job.getDuration("item-timeout"),
+        job.getInt("io-parallelism"),
+        job.getInt("cpu-parallelism"),
+        job.getInt("cpu-batch"),
+        job.getInt("max-parallelism"),
+        job.getLong("max-items"));
+  }
+}

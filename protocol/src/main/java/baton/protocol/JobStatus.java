@@ -1,0 +1,34 @@
+package baton.protocol;
+
+import com.fasterxml.jackson.annotation.JsonInclude;
+import java.util.List;
+
+/**
+ * A job as the outside sees it, and the JSON that {@code baton run --json} prints. Times are ISO-8601 text;
+ * {@code error} is null unless the job failed as a whole.
+ */
+@JsonInclude(JsonInclude.Include.ALWAYS)
+public record JobStatus(
+    String id,
+    String name,
+    JobState state,
+    long durationMillis,
+    Items items,
+    List<StageStatus> stages,
+    String error,
+    String output,
+    String submittedAt,
+    String startedAt,
+    String finishedAt) implements CborSerializable {
+
+  /**
+   * Item counts. {@code total} is -1 until the input's size is known; {@code filtered} counts items an op dropped
+   * on purpose (such as {@code grep}); {@code succeeded + failed + filtered == total} once the job is over.
+   */
+  public record Items(long total, long succeeded, long failed, long filtered) implements CborSerializable {
+  }
+
+  /** One stage's counts: items it finished (passed on or dropped) and items that failed in it. */
+  public record StageStatus(String op, OpKind kind, long done, long failed) implements CborSerializable {
+  }
+}

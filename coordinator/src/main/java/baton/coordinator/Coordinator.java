@@ -5,7 +5,6 @@ import baton.protocol.JobSpecParser;
 import baton.protocol.JobState;
 import baton.protocol.JobStatus;
 import baton.protocol.SpecException;
-import baton.protocol.WorkBatch;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.file.Files;
@@ -87,16 +86,17 @@ public final class Coordinator extends AbstractBehavior<Coordinator.Command> {
   private final Map<String, JobStatus> finished;
 
   public static Behavior<Command> create(CoordinatorSettings settings, JobSpecParser parser,
-      ActorRef<WorkBatch> workers) {
-    return Behaviors.setup(context -> new Coordinator(context, settings, parser, workers));
+      ActorRef<WorkDispatcher.Command> dispatcher) {
+    return Behaviors.setup(context -> new Coordinator(context, settings, parser, dispatcher));
   }
 
   private Coordinator(ActorContext<Command> context, CoordinatorSettings settings, JobSpecParser parser,
-      ActorRef<WorkBatch> workers) {
+      ActorRef<WorkDispatcher.Command> dispatcher) {
     super(context);
     this.settings = settings;
     this.parser = parser;
-    this.runtime = new JobStream.Runtime(context.getSystem(), new IoRuntime(context.getSystem()), workers, settings);
+    this.runtime = new JobStream.Runtime(context.getSystem(), new IoRuntime(context.getSystem()), dispatcher,
+        settings);
     this.finishedAdapter = context.messageAdapter(JobStatus.class, JobFinished::new);
     this.finished = new LinkedHashMap<>(16, 0.75f, false) {
       @Override
@@ -149,7 +149,7 @@ public final class Coordinator extends AbstractBehavior<Coordinator.Command> {
     running.put(id, job);
     replyTo.tell(new Accepted(new JobStatus(id, spec.name(), JobState.ACCEPTED, 0,
         new JobStatus.Items(spec.input().size().orElse(-1), 0, 0, 0), List.of(), null,
-        spec.output().map(Object::toString).orElse(null), Instant.now().toString(), null, null)));
+        spec.output().map(Object::toString).orElse(null), Instant.now().toString(), null, null, List.of())));
     return this;
   }
 
@@ -199,7 +199,7 @@ public final class Coordinator extends AbstractBehavior<Coordinator.Command> {
       getContext().getLog().error("job {} stopped unexpectedly", stopped.id());
       finished.put(stopped.id(), new JobStatus(stopped.id(), stopped.id(), JobState.FAILED, 0,
           new JobStatus.Items(-1, 0, 0, 0), List.of(), "the job's actor stopped unexpectedly; see baton.log",
-          null, null, null, Instant.now().toString()));
+          null, null, null, Instant.now().toString(), List.of()));
     }
     return this;
   }

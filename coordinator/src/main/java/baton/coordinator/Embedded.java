@@ -1,5 +1,6 @@
 package baton.coordinator;
 
+import baton.node.NodeAgent;
 import baton.node.NodeSettings;
 import baton.node.WorkerPool;
 import baton.protocol.JobSpecParser;
@@ -41,8 +42,10 @@ public final class Embedded implements AutoCloseable {
     CoordinatorSettings settings = CoordinatorSettings.from(config);
     JobSpecParser parser = new JobSpecParser(registry, settings.job());
     ActorSystem<Coordinator.Command> system = ActorSystem.create(Behaviors.setup(context -> {
+      ActorRef<WorkDispatcher.Command> dispatcher = context.spawn(WorkDispatcher.create(), "dispatcher");
       ActorRef<WorkBatch> workers = context.spawn(WorkerPool.create(registry, node), "workers");
-      return Coordinator.create(settings, parser, workers);
+      context.spawn(NodeAgent.create(workers, node), "node");
+      return Coordinator.create(settings, parser, dispatcher);
     }), "baton", config);
     return new Embedded(system);
   }

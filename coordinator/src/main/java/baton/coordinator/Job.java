@@ -9,6 +9,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.TreeMap;
 import java.util.concurrent.CompletionStage;
 import org.apache.pekko.Done;
 import org.apache.pekko.actor.typed.ActorRef;
@@ -55,6 +56,9 @@ final class Job extends AbstractBehavior<Job.Command> {
   private record SinkCount(long succeeded, long filtered) implements Command {
   }
 
+  private record NodeWorked(String node, int items) implements Command {
+  }
+
   private record StreamFinished(Throwable failure) implements Command {
   }
 
@@ -74,6 +78,7 @@ final class Job extends AbstractBehavior<Job.Command> {
   private final long[] stageDone;
   private final long[] stageFailed;
   private final UniqueKillSwitch killSwitch;
+  private final Map<String, Long> nodeItems = new TreeMap<>();
   private long total;
   private boolean inputComplete;
   private long succeeded;
@@ -125,6 +130,11 @@ final class Job extends AbstractBehavior<Job.Command> {
       public void sink(long succeeded, long filtered) {
         self.tell(new SinkCount(succeeded, filtered));
       }
+
+      @Override
+      public void worked(String node, int items) {
+        self.tell(new NodeWorked(node, items));
+      }
     });
     Pair<UniqueKillSwitch, CompletionStage<Done>> running = stream.run(Materializer.createMaterializer(context));
     this.killSwitch = running.first();
@@ -143,6 +153,7 @@ final class Job extends AbstractBehavior<Job.Command> {
         .onMessage(StageCount.class, this::onStageCount)
         .onMessage(ItemFailed.class, this::onItemFailed)
         .onMessage(SinkCount.class, this::onSinkCount)
+        .onMessage(NodeWorked.class, this::onNodeWorked)
         .onMessage(StreamFinished.class, this::onStreamFinished)
         .onMessage(LogProgress.class, message -> onLogProgress())
         .build();
@@ -197,6 +208,11 @@ final class Job extends AbstractBehavior<Job.Command> {
   private Behavior<Command> onSinkCount(SinkCount count) {
     succeeded = Math.max(succeeded, count.succeeded());
     filtered = Math.max(filtered, count.filtered());
+    return this;
+  }
+
+  private Behavior<Command> onNodeWorked(NodeWorked worked) {
+    nodeItems.merge(worked.node(), (long) worked.items(), Long::sum);
     return this;
   }
 
@@ -257,7 +273,8 @@ final class Job extends AbstractBehavior<Job.Command> {
     return new JobStatus(id, spec.name(), state, Duration.between(startedAt, end).toMillis(),
         new JobStatus.Items(total, succeeded, failed, filtered), List.copyOf(stages), error,
         spec.output().map(Object::toString).orElse(null), submittedAt.toString(), startedAt.toString(),
-        finishedAt == null ? null : finishedAt.toString());
+        finishedAt == null ? null : finishedAt.toString(),
+        nodeItems.entrySet().stream().map(e -> new JobStatus.NodeItems(e.getKey(), e.getValue())).toList());
   }
 
   private String stageNames() {

@@ -3,7 +3,6 @@ package baton.coordinator;
 import baton.protocol.IoContext;
 import baton.protocol.Item;
 import baton.protocol.JobSpec;
-import baton.protocol.WorkBatch;
 import baton.protocol.WorkResult;
 import baton.protocol.WorkResult.ItemResult;
 import java.nio.charset.StandardCharsets;
@@ -52,10 +51,13 @@ final class JobStream {
     void failed(Outcome.Failed failure);
 
     void sink(long succeeded, long filtered);
+
+    void worked(String node, int items);
   }
 
   /** What a job's stream runs on. */
-  record Runtime(ActorSystem<?> system, IoContext io, ActorRef<WorkBatch> workers, CoordinatorSettings settings) {
+  record Runtime(ActorSystem<?> system, IoContext io, ActorRef<WorkDispatcher.Command> dispatcher,
+      CoordinatorSettings settings) {
   }
 
   private static final int OUTPUT_LINES_PER_WRITE = 256;
@@ -160,10 +162,13 @@ final class JobStream {
       return CompletableFuture.completedFuture(done);
     }
     Duration timeout = spec.itemTimeout();
-    CompletionStage<WorkResult> asked = AskPattern.ask(runtime.workers(),
-        replyTo -> new WorkBatch(jobId, stage.index(), stage.ref(), items, replyTo),
+    CompletionStage<WorkResult> asked = AskPattern.ask(runtime.dispatcher(),
+        replyTo -> new WorkDispatcher.Dispatch(jobId, stage.index(), stage.ref(), items, replyTo),
         timeout, runtime.system().scheduler());
     return asked.handle((result, error) -> {
+      if (error == null) {
+        listener.worked(result.node(), items.size());
+      }
       List<Outcome> retry = new ArrayList<>();
       for (int i = 0; i < items.size(); i++) {
         Item item = items.get(i);

@@ -26,7 +26,7 @@ public final class Worker extends AbstractBehavior<WorkBatch> {
   private static final int CACHED_OPS = 64;
 
   private final OpRegistry registry;
-  private final String name;
+  private final String node;
   // Ops are made once per stage and kept: making one may compile a regex or allocate a digest.
   private final Map<OpRef, CpuOp> ops = new LinkedHashMap<>(16, 0.75f, true) {
     @Override
@@ -44,7 +44,7 @@ public final class Worker extends AbstractBehavior<WorkBatch> {
   private Worker(ActorContext<WorkBatch> context, OpRegistry registry) {
     super(context);
     this.registry = registry;
-    this.name = context.getSelf().path().toStringWithAddress(context.getSystem().address());
+    this.node = context.getSystem().address().toString();
   }
 
   @Override
@@ -64,13 +64,13 @@ public final class Worker extends AbstractBehavior<WorkBatch> {
       for (Item item : batch.items()) {
         results.add(ItemResult.failed(item.key(), reason(e)));
       }
-      batch.replyTo().tell(new WorkResult(results, name));
+      batch.replyTo().tell(new WorkResult(batch.batch(), results, node));
       return this;
     }
     for (Item item : batch.items()) {
       results.add(run(op, item));
     }
-    batch.replyTo().tell(new WorkResult(results, name));
+    batch.replyTo().tell(new WorkResult(batch.batch(), results, node));
     return this;
   }
 

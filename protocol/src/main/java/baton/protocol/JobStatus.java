@@ -19,13 +19,18 @@ public record JobStatus(
     String output,
     String submittedAt,
     String startedAt,
-    String finishedAt) implements CborSerializable {
+    String finishedAt,
+    List<NodeItems> nodes) implements CborSerializable {
 
   /**
    * Item counts. {@code total} is -1 until the input's size is known; {@code filtered} counts items an op dropped
    * on purpose (such as {@code grep}); {@code succeeded + failed + filtered == total} once the job is over.
    */
   public record Items(long total, long succeeded, long failed, long filtered) implements CborSerializable {
+  }
+
+  /** How many items the workers of one cluster member finished for the job. */
+  public record NodeItems(String address, long items) implements CborSerializable {
   }
 
   /** One stage's counts: items it finished (passed on or dropped) and items that failed in it. */

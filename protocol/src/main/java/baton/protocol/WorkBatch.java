@@ -4,9 +4,11 @@ import java.util.List;
 import org.apache.pekko.actor.typed.ActorRef;
 
 /**
- * Items of one cpu stage sent to a worker to run through the stage's op; the worker answers with one
- * {@link WorkResult} that has a result for every item, in order.
+ * Items of one cpu stage to run through the stage's op, as one unit of work. Whoever runs it answers
+ * {@code replyTo} with one {@link WorkResult} holding a result for every item, in order.
+ *
+ * @param batch the dispatcher's number for this batch, echoed in the result
  */
-public record WorkBatch(String jobId, int stage, OpRef op, List<Item> items, ActorRef<WorkResult> replyTo)
-    implements CborSerializable {
+public record WorkBatch(long batch, String jobId, int stage, OpRef op, List<Item> items,
+    ActorRef<WorkResult> replyTo) implements CborSerializable {
 }

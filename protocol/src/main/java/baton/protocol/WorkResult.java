@@ -2,8 +2,12 @@ package baton.protocol;
 
 import java.util.List;
 
-/** A worker's answer to a {@link WorkBatch}: one result per item, in the batch's order. */
-public record WorkResult(List<ItemResult> results, String worker) implements CborSerializable {
+/**
+ * The answer to a {@link WorkBatch}: one result per item, in the batch's order.
+ *
+ * @param node the address of the node whose worker ran the batch
+ */
+public record WorkResult(long batch, List<ItemResult> results, String node) implements CborSerializable {
 
   /** What became of one item. */
   public enum Status { OK, DROPPED, FAILED }

@@ -1,0 +1,111 @@
+package baton.node;
+
+import baton.protocol.Pull;
+import baton.protocol.ServiceKeys;
+import baton.protocol.WorkBatch;
+import baton.protocol.WorkResult;
+import java.util.HashMap;
+import java.util.LinkedHashSet;
+import java.util.Map;
+import java.util.Optional;
+import java.util.Set;
+import org.apache.pekko.actor.typed.ActorRef;
+import org.apache.pekko.actor.typed.Behavior;
+import org.apache.pekko.actor.typed.javadsl.AbstractBehavior;
+import org.apache.pekko.actor.typed.javadsl.ActorContext;
+import org.apache.pekko.actor.typed.javadsl.Behaviors;
+import org.apache.pekko.actor.typed.javadsl.Receive;
+import org.apache.pekko.actor.typed.receptionist.Receptionist;
+
+/**
+ * A node's link to the coordinator. It finds the coordinator's dispatcher through the Receptionist, pulls as many
+ * batches as its workers can take (two per worker, so none waits for the next), hands them to the local
+ * {@link WorkerPool}, passes each result to whoever asked for it, and pulls one more batch per result.
+ */
+public final class NodeAgent extends AbstractBehavior<NodeAgent.Command> {
+
+  /** What the agent receives: all of it adapted from protocol messages. */
+  public interface Command {
+  }
+
+  private record Dispatchers(Receptionist.Listing listing) implements Command {
+  }
+
+  private record Assigned(WorkBatch batch) implements Command {
+  }
+
+  private record Finished(WorkResult result) implements Command {
+  }
+
+  private static final int BATCHES_PER_WORKER = 2;
+
+  private final ActorRef<WorkBatch> pool;
+  private final NodeSettings settings;
+  private final ActorRef<WorkBatch> inbox;
+  private final ActorRef<WorkResult> results;
+  private final Map<Long, ActorRef<WorkResult>> inFlight = new HashMap<>();
+  private final Set<String> jobsSeen = new LinkedHashSet<>();
+  private Optional<ActorRef<Pull>> dispatcher = Optional.empty();
+
+  public static Behavior<Command> create(ActorRef<WorkBatch> pool, NodeSettings settings) {
+    return Behaviors.withMdc(Command.class,
+        message -> message instanceof Assigned assigned ? Map.of("jobId", assigned.batch().jobId()) : Map.of(),
+        Behaviors.setup(context -> new NodeAgent(context, pool, settings)));
+  }
+
+  private NodeAgent(ActorContext<Command> context, ActorRef<WorkBatch> pool, NodeSettings settings) {
+    super(context);
+    this.pool = pool;
+    this.settings = settings;
+    this.inbox = context.messageAdapter(WorkBatch.class, Assigned::new);
+    this.results = context.messageAdapter(WorkResult.class, Finished::new);
+    ActorRef<Receptionist.Listing> listings = context.messageAdapter(Receptionist.Listing.class, Dispatchers::new);
+    context.getSystem().receptionist().tell(Receptionist.subscribe(ServiceKeys.DISPATCHER, listings));
+  }
+
+  @Override
+  public Receive<Command> createReceive() {
+    return newReceiveBuilder()
+        .onMessage(Dispatchers.class, this::onDispatchers)
+        .onMessage(Assigned.class, this::onAssigned)
+        .onMessage(Finished.class, this::onFinished)
+        .build();
+  }
+
+  private Behavior<Command> onDispatchers(Dispatchers message) {
+    Optional<ActorRef<Pull>> found = message.listing().getServiceInstances(ServiceKeys.DISPATCHER).stream().findFirst();
+    if (found.isPresent() && !found.equals(dispatcher)) {
+      // A new coordinator: it knows nothing of batches sent by an earlier one, so ask afresh for a full load.
+      dispatcher = found;
+      getContext().getLog().info("pulling work from {} for {} workers", found.get().path(), settings.workers());
+      found.get().tell(new Pull(inbox, settings.workers() * BATCHES_PER_WORKER, settings.workers(), -1));
+    } else if (found.isEmpty() && dispatcher.isPresent()) {
+      getContext().getLog().info("the coordinator is gone; waiting for one to come back");
+      dispatcher = Optional.empty();
+    }
+    return this;
+  }
+
+  private Behavior<Command> onAssigned(Assigned assigned) {
+    WorkBatch batch = assigned.batch();
+    if (jobsSeen.add(batch.jobId())) {
+      if (jobsSeen.size() > 1000) {
+        jobsSeen.remove(jobsSeen.iterator().next());
+      }
+      getContext().getLog().info("working on job {}: stage {} ({})", batch.jobId(), batch.stage(), batch.op().name());
+    }
+    inFlight.put(batch.batch(), batch.replyTo());
+    pool.tell(new WorkBatch(batch.batch(), batch.jobId(), batch.stage(), batch.op(), batch.items(), results));
+    return this;
+  }
+
+  private Behavior<Command> onFinished(Finished finished) {
+    WorkResult result = finished.result();
+    ActorRef<WorkResult> replyTo = inFlight.remove(result.batch());
+    if (replyTo != null) {
+      replyTo.tell(result);
+    }
+    dispatcher.ifPresent(d -> d.tell(new Pull(inbox, 1, settings.workers(), result.batch())));
+    return this;
+  }
+}

@@ -19,6 +19,7 @@ import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ThreadLocalRandom;
+import org.apache.pekko.Done;
 import org.apache.pekko.actor.typed.ActorRef;
 import org.apache.pekko.actor.typed.Behavior;
 import org.apache.pekko.actor.typed.javadsl.AbstractBehavior;
@@ -57,6 +58,10 @@ public final class Coordinator extends AbstractBehavior<Coordinator.Command> {
   public record Rejected(String error) implements SubmitReply {
   }
 
+  /** The coordinator takes no jobs now. */
+  public record Unavailable(String error) implements SubmitReply {
+  }
+
   /** Asks for one job's status; empty when no job has that id. */
   public record GetJob(String id, ActorRef<Optional<JobStatus>> replyTo) implements Command {
   }
@@ -67,6 +72,18 @@ public final class Coordinator extends AbstractBehavior<Coordinator.Command> {
 
   /** Cancels a running job; answers with its status after the cancel, or empty when no job has that id. */
   public record CancelJob(String id, ActorRef<Optional<JobStatus>> replyTo) implements Command {
+  }
+
+  /** Refuses new jobs from now on (the process is shutting down); running jobs go on. */
+  public record StopAccepting(ActorRef<Done> replyTo) implements Command {
+  }
+
+  /** Whether the coordinator takes new jobs. */
+  public record GetHealth(ActorRef<Health> replyTo) implements Command {
+  }
+
+  /** The coordinator's answer to {@link GetHealth}. */
+  public record Health(boolean accepting, int runningJobs) {
   }
 
   private record Validated(Submit submit, JobSpec spec, Throwable error) implements Command {
@@ -84,6 +101,7 @@ public final class Coordinator extends AbstractBehavior<Coordinator.Command> {
   private final ActorRef<JobStatus> finishedAdapter;
   private final Map<String, ActorRef<Job.Command>> running = new HashMap<>();
   private final Map<String, JobStatus> finished;
+  private boolean accepting = true;
 
   public static Behavior<Command> create(CoordinatorSettings settings, JobSpecParser parser,
       ActorRef<WorkDispatcher.Command> dispatcher) {
@@ -116,10 +134,16 @@ public final class Coordinator extends AbstractBehavior<Coordinator.Command> {
         .onMessage(CancelJob.class, this::onCancelJob)
         .onMessage(JobFinished.class, this::onJobFinished)
         .onMessage(JobStopped.class, this::onJobStopped)
+        .onMessage(StopAccepting.class, this::onStopAccepting)
+        .onMessage(GetHealth.class, this::onGetHealth)
         .build();
   }
 
   private Behavior<Command> onSubmit(Submit submit) {
+    if (!accepting) {
+      submit.replyTo().tell(new Unavailable("the coordinator is shutting down and takes no new jobs"));
+      return this;
+    }
     CompletableFuture<JobSpec> checked = runtime.io().blocking(() -> {
       JobSpec spec = parser.parse(submit.spec(), submit.sourceName(), submit.baseDir());
       spec.output().ifPresent(Coordinator::createParent);
@@ -190,6 +214,20 @@ public final class Coordinator extends AbstractBehavior<Coordinator.Command> {
     if (job != null) {
       job.tell(Job.Stop.INSTANCE);
     }
+    return this;
+  }
+
+  private Behavior<Command> onStopAccepting(StopAccepting stop) {
+    if (accepting) {
+      accepting = false;
+      getContext().getLog().info("no longer accepting jobs: shutting down with {} jobs running", running.size());
+    }
+    stop.replyTo().tell(Done.getInstance());
+    return this;
+  }
+
+  private Behavior<Command> onGetHealth(GetHealth request) {
+    request.replyTo().tell(new Health(accepting, running.size()));
     return this;
   }
 

@@ -12,7 +12,8 @@ public record CoordinatorSettings(
     Duration progressInterval,
     Duration reportInterval,
     int maxLineBytes,
-    int finishedJobsKept) {
+    int finishedJobsKept,
+    long maxItemBytes) {
 
   public static CoordinatorSettings from(Config config) {
     Config baton = config.getConfig("baton");
@@ -23,7 +24,8 @@ public record CoordinatorSettings(
         baton.getDuration("coordinator.progress-log-interval"),
         baton.getDuration("coordinator.report-interval"),
         (int) baton.getMemorySize("coordinator.max-line-bytes").toBytes(),
-        baton.getInt("coordinator.finished-jobs-kept"));
+        baton.getInt("coordinator.finished-jobs-kept"),
+        baton.getBytes("cluster.max-item-bytes"));
   }
 
   /** The wait before retry number {@code attempt} (1-based): doubles from min up to max. */

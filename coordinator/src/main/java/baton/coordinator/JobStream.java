@@ -141,11 +141,28 @@ final class JobStream {
   }
 
   private Flow<Outcome, Outcome, NotUsed> cpuStage(JobSpec.Stage stage) {
-    // batch() only gathers while the asks downstream are all in flight: no waiting for a batch to fill.
+    // batchWeighted() only gathers while the asks downstream are all in flight: no waiting for a batch to fill.
+    // Each item weighs at least maxBytes / batch, so a batch holds at most `batch` items and about maxBytes bytes.
+    long maxBytes = runtime.settings().maxItemBytes();
+    long minWeight = Math.max(1, maxBytes / stage.batch());
     return Flow.<Outcome>create()
-        .batch(stage.batch(), JobStream::newBatch, JobStream::addToBatch)
+        .map(outcome -> refuseOversize(stage, outcome, maxBytes))
+        .batchWeighted(maxBytes, outcome -> Math.max(minWeight, weight(outcome)), JobStream::newBatch,
+            JobStream::addToBatch)
         .mapAsyncUnordered(stage.parallelism(), batch -> runBatch(stage, batch, 1))
         .mapConcat(outcomes -> outcomes);
+  }
+
+  private static Outcome refuseOversize(JobSpec.Stage stage, Outcome outcome, long maxBytes) {
+    if (outcome instanceof Outcome.Ok ok && ok.item().payload().length > maxBytes) {
+      return new Outcome.Failed(ok.key(), stage.index(), "item has " + ok.item().payload().length
+          + " bytes, more than a cpu stage takes (baton.cluster.max-item-bytes = " + maxBytes + ")");
+    }
+    return outcome;
+  }
+
+  private static long weight(Outcome outcome) {
+    return outcome instanceof Outcome.Ok ok ? ok.item().payload().length + ok.key().length() : 0;
   }
 
   private CompletionStage<List<Outcome>> runBatch(JobSpec.Stage stage, List<Outcome> batch, int attempt) {

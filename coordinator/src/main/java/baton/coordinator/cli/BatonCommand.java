@@ -11,7 +11,9 @@ import picocli.CommandLine.Spec;
     mixinStandardHelpOptions = true,
     versionProvider = BatonCommand.Version.class,
     description = "Baton: an actor-based job processor on Apache Pekko.",
-    subcommands = {RunCommand.class, CommandLine.HelpCommand.class})
+    subcommands = {RunCommand.class, CoordinatorCommand.class, NodeCommand.class, SubmitCommand.class,
+        StatusCommand.class, ListCommand.class, CancelCommand.class, LogsCommand.class, NodesCommand.class,
+        CommandLine.HelpCommand.class})
 public final class BatonCommand implements Runnable {
 
   @Spec

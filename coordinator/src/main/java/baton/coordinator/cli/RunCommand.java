@@ -2,6 +2,7 @@ package baton.coordinator.cli;
 
 import baton.coordinator.Coordinator;
 import baton.coordinator.Embedded;
+import baton.coordinator.Json;
 import baton.coordinator.logging.LogSetup;
 import baton.node.NodeSettings;
 import baton.protocol.JobState;
@@ -95,6 +96,9 @@ final class RunCommand implements Callable<Integer> {
           absolute.getParent()));
       if (reply instanceof Coordinator.Rejected rejected) {
         return fail(err, ExitCodes.BAD_INPUT, rejected.error());
+      }
+      if (reply instanceof Coordinator.Unavailable unavailable) {
+        return fail(err, ExitCodes.FAILED, unavailable.error());
       }
       String id = ((Coordinator.Accepted) reply).status().id();
       JobStatus status;

@@ -1,17 +1,17 @@
-package baton.coordinator.cli;
+package baton.coordinator;
 
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.ObjectMapper;
 
-/** The one JSON mapper of the command line. */
-final class Json {
+/** The one JSON mapper of the HTTP API and the command line. */
+public final class Json {
 
   private static final ObjectMapper MAPPER = new ObjectMapper();
 
   private Json() {
   }
 
-  static String write(Object value) {
+  public static String write(Object value) {
     try {
       return MAPPER.writeValueAsString(value);
     } catch (JsonProcessingException e) {
@@ -19,7 +19,7 @@ final class Json {
     }
   }
 
-  static ObjectMapper mapper() {
+  public static ObjectMapper mapper() {
     return MAPPER;
   }
 }

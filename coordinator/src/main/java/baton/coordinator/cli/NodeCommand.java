@@ -1,0 +1,87 @@
+package baton.coordinator.cli;
+
+import baton.coordinator.logging.LogSetup;
+import baton.node.ClusterSetup;
+import baton.node.Node;
+import baton.node.NodeSettings;
+import com.typesafe.config.Config;
+import java.io.PrintWriter;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.concurrent.Callable;
+import org.apache.pekko.actor.typed.ActorSystem;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Spec;
+
+/** {@code baton node}: a cluster member with a pool of cpu workers that pull work from the coordinator. */
+@Command(name = "node", mixinStandardHelpOptions = true,
+    description = {"Runs a worker node: a cluster member with role 'node' and a pool of cpu worker actors. "
+        + "Start as many as you like. Ctrl-C or SIGTERM leaves the cluster gracefully."})
+final class NodeCommand implements Callable<Integer> {
+
+  @Spec
+  CommandSpec spec;
+
+  @Option(names = "--host", defaultValue = "127.0.0.1",
+      description = "Address to bind the cluster port to (default: ${DEFAULT-VALUE}).")
+  String host;
+
+  @Option(names = "--port", defaultValue = "0", description = "Cluster port; 0 picks a free one (default).")
+  int port;
+
+  @Option(names = "--seed", paramLabel = "HOST:PORT", defaultValue = "127.0.0.1:2551",
+      description = "The coordinator's cluster address (default: ${DEFAULT-VALUE}).")
+  String seed;
+
+  @Option(names = "--workers", paramLabel = "N",
+      description = "CPU worker actors (default: baton.node.workers, 0 = one per core).")
+  Integer workers;
+
+  @Option(names = "--log-dir", paramLabel = "DIR", defaultValue = "logs",
+      description = "Where node-<port>.log goes (default: ${DEFAULT-VALUE}).")
+  Path logDir;
+
+  @Option(names = "--classpath", paramLabel = "PATH", description = "Jars or folders with user ops.")
+  String classpath;
+
+  @Override
+  public Integer call() throws Exception {
+    PrintWriter err = spec.commandLine().getErr();
+    Launch launch;
+    int chosenPort;
+    try {
+      Launch.checkPort("--port", port, true);
+      if (!seed.matches("[^:\\s]+:\\d{1,5}")) {
+        throw new Launch.UserError("--seed must be HOST:PORT, such as 127.0.0.1:2551; got " + seed);
+      }
+      if (workers != null && workers < 1) {
+        throw new Launch.UserError("--workers must be at least 1, got " + workers);
+      }
+      launch = Launch.load(classpath);
+      chosenPort = port == 0 ? Launch.freePort(host) : port;
+    } catch (Launch.UserError e) {
+      err.println("baton: " + e.getMessage());
+      return ExitCodes.BAD_INPUT;
+    }
+    System.setProperty("baton.log.file", "node-" + chosenPort + ".log");
+    System.setProperty("baton.log.jobs", "false");
+    LogSetup.configure(logDir);
+    Config config = ClusterSetup.member(launch.config(), "node", host, chosenPort, List.of(seed));
+    NodeSettings settings = NodeSettings.from(config).withWorkers(workers == null ? 0 : workers);
+    ActorSystem<Void> system;
+    try {
+      system = ActorSystem.create(Node.guardian(launch.registry(), settings), ClusterSetup.SYSTEM_NAME, config);
+    } catch (RuntimeException e) {
+      err.println("baton: cannot start the node on " + host + ":" + chosenPort + ": "
+          + CoordinatorCommand.rootMessage(e));
+      return ExitCodes.FAILED;
+    }
+    err.printf("baton: node up: pekko://%s@%s:%d with %d workers, joining %s; log %s%n", ClusterSetup.SYSTEM_NAME,
+        host, chosenPort, settings.workers(), seed, logDir.resolve("node-" + chosenPort + ".log"));
+    err.flush();
+    system.getWhenTerminated().toCompletableFuture().join();
+    return ExitCodes.SUCCEEDED;
+  }
+}

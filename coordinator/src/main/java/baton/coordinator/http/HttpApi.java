@@ -1,0 +1,228 @@
+package baton.coordinator.http;
+
+import static org.apache.pekko.http.javadsl.server.PathMatchers.segment;
+
+import baton.coordinator.Coordinator;
+import baton.coordinator.Json;
+import baton.coordinator.WorkDispatcher;
+import baton.protocol.JobStatus;
+import java.io.IOException;
+import java.io.RandomAccessFile;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionStage;
+import java.util.concurrent.Executor;
+import java.util.regex.Pattern;
+import org.apache.pekko.actor.typed.ActorRef;
+import org.apache.pekko.actor.typed.ActorSystem;
+import org.apache.pekko.actor.typed.DispatcherSelector;
+import org.apache.pekko.actor.typed.javadsl.AskPattern;
+import org.apache.pekko.cluster.Member;
+import org.apache.pekko.cluster.typed.Cluster;
+import org.apache.pekko.http.javadsl.model.ContentTypes;
+import org.apache.pekko.http.javadsl.model.HttpEntities;
+import org.apache.pekko.http.javadsl.model.HttpResponse;
+import org.apache.pekko.http.javadsl.model.StatusCode;
+import org.apache.pekko.http.javadsl.model.StatusCodes;
+import org.apache.pekko.http.javadsl.server.AllDirectives;
+import org.apache.pekko.http.javadsl.server.ExceptionHandler;
+import org.apache.pekko.http.javadsl.server.RejectionHandler;
+import org.apache.pekko.http.javadsl.server.Route;
+import org.apache.pekko.http.javadsl.unmarshalling.Unmarshaller;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The routes of the HTTP API. Every answer is JSON; every error is {@code {"error": "..."}} with a fitting status.
+ * The routes only ask actors; no state lives here.
+ */
+public final class HttpApi extends AllDirectives {
+
+  private static final Logger LOG = LoggerFactory.getLogger(HttpApi.class);
+  private static final Duration ASK_TIMEOUT = Duration.ofSeconds(20);
+  private static final Pattern JOB_ID = Pattern.compile("[a-z0-9][a-z0-9-]{0,63}");
+  private static final int MAX_LOG_CHUNK = 1 << 20;
+
+  private final ActorSystem<?> system;
+  private final ActorRef<Coordinator.Command> coordinator;
+  private final ActorRef<WorkDispatcher.Command> dispatcher;
+  private final Path logDir;
+  private final long maxSpecBytes;
+  private final Executor blocking;
+
+  public HttpApi(ActorSystem<?> system, ActorRef<Coordinator.Command> coordinator,
+      ActorRef<WorkDispatcher.Command> dispatcher, Path logDir, long maxSpecBytes) {
+    this.system = system;
+    this.coordinator = coordinator;
+    this.dispatcher = dispatcher;
+    this.logDir = logDir;
+    this.maxSpecBytes = maxSpecBytes;
+    this.blocking = system.dispatchers().lookup(DispatcherSelector.fromConfig("baton.blocking-io-dispatcher"));
+  }
+
+  public Route routes() {
+    return handleExceptions(exceptions(), () -> handleRejections(rejections(), () ->
+        pathPrefix("api", () -> concat(
+            path("health", () -> get(this::health)),
+            path("nodes", () -> get(this::nodes)),
+            pathPrefix("jobs", () -> concat(
+                pathEnd(() -> concat(get(this::list), post(this::submit))),
+                pathPrefix(segment(), id -> concat(
+                    pathEnd(() -> get(() -> status(id))),
+                    path("cancel", () -> post(() -> cancel(id))),
+                    path("log", () -> get(() -> log(id)))))))))));
+  }
+
+  private Route health() {
+    return onSuccess(ask(Coordinator.GetHealth::new), health -> json(StatusCodes.OK,
+        Map.of("status", health.accepting() ? "ok" : "shutting-down", "accepting", health.accepting(),
+            "runningJobs", health.runningJobs())));
+  }
+
+  private Route list() {
+    return onSuccess(ask(Coordinator.ListJobs::new), jobs -> json(StatusCodes.OK, jobs));
+  }
+
+  private Route submit() {
+    return parameterOptional("name", name -> parameterOptional("dir", dir ->
+        withSizeLimit(maxSpecBytes, () -> entity(Unmarshaller.entityToString(), spec -> {
+          Path baseDir = dir.map(Path::of).orElse(Path.of("")).toAbsolutePath().normalize();
+          String sourceName = name.filter(n -> !n.isBlank()).orElse("spec.conf");
+          CompletionStage<Coordinator.SubmitReply> reply =
+              ask(replyTo -> new Coordinator.Submit(spec, sourceName, baseDir, replyTo));
+          return onSuccess(reply, answer -> {
+            if (answer instanceof Coordinator.Accepted accepted) {
+              return json(StatusCodes.CREATED, accepted.status());
+            }
+            if (answer instanceof Coordinator.Unavailable unavailable) {
+              return error(StatusCodes.SERVICE_UNAVAILABLE, unavailable.error());
+            }
+            return error(StatusCodes.BAD_REQUEST, ((Coordinator.Rejected) answer).error());
+          });
+        }))));
+  }
+
+  private Route status(String id) {
+    CompletionStage<Optional<JobStatus>> found = ask(replyTo -> new Coordinator.GetJob(id, replyTo));
+    return onSuccess(found, status -> jobOrNotFound(id, status));
+  }
+
+  private Route cancel(String id) {
+    CompletionStage<Optional<JobStatus>> found = ask(replyTo -> new Coordinator.CancelJob(id, replyTo));
+    return onSuccess(found, status -> jobOrNotFound(id, status));
+  }
+
+  private Route log(String id) {
+    if (!JOB_ID.matcher(id).matches()) {
+      return error(StatusCodes.NOT_FOUND, "no job " + id);
+    }
+    return parameterOptional("offset", offset -> {
+      long from;
+      try {
+        from = Math.max(0, offset.map(Long::parseLong).orElse(0L));
+      } catch (NumberFormatException e) {
+        return error(StatusCodes.BAD_REQUEST, "offset must be a whole number");
+      }
+      Path file = logDir.resolve("jobs").resolve(id + ".log");
+      return onSuccess(CompletableFuture.supplyAsync(() -> readFrom(file, from), blocking), chunk -> chunk
+          .map(c -> json(StatusCodes.OK, c))
+          .orElseGet(() -> error(StatusCodes.NOT_FOUND, "no log for job " + id + " in " + logDir)));
+    });
+  }
+
+  private Route nodes() {
+    CompletionStage<List<WorkDispatcher.NodeInfo>> pulling =
+        AskPattern.ask(dispatcher, WorkDispatcher.GetNodes::new, ASK_TIMEOUT, system.scheduler());
+    return onSuccess(pulling, infos -> {
+      Map<String, Integer> workers = new LinkedHashMap<>();
+      infos.forEach(info -> workers.put(info.address(), info.workers()));
+      List<Map<String, Object>> members = new ArrayList<>();
+      for (Member member : Cluster.get(system).state().getMembers()) {
+        String address = member.address().toString();
+        Map<String, Object> row = new LinkedHashMap<>();
+        row.put("address", address);
+        // Pekko adds a data-center role to every member; it says nothing to a Baton user.
+        row.put("roles", member.getRoles().stream().filter(role -> !role.startsWith("dc-")).sorted().toList());
+        row.put("status", member.status().toString());
+        row.put("workers", workers.getOrDefault(address, 0));
+        members.add(row);
+      }
+      return json(StatusCodes.OK, members);
+    });
+  }
+
+  /** A part of a job log: the text from {@code offset}, and where the next read starts. */
+  public record LogChunk(String id, long offset, long next, String text) {
+  }
+
+  private static Optional<LogChunk> readFrom(Path file, long offset) {
+    if (!Files.isRegularFile(file)) {
+      return Optional.empty();
+    }
+    try (RandomAccessFile in = new RandomAccessFile(file.toFile(), "r")) {
+      long length = in.length();
+      long from = Math.min(offset, length);
+      byte[] bytes = new byte[(int) Math.min(MAX_LOG_CHUNK, length - from)];
+      in.seek(from);
+      in.readFully(bytes);
+      String name = file.getFileName().toString();
+      return Optional.of(new LogChunk(name.substring(0, name.length() - 4), from, from + bytes.length,
+          new String(bytes, StandardCharsets.UTF_8)));
+    } catch (IOException e) {
+      throw new IllegalStateException("cannot read " + file + ": " + e.getMessage(), e);
+    }
+  }
+
+  private Route jobOrNotFound(String id, Optional<JobStatus> found) {
+    return found.map(status -> json(StatusCodes.OK, status))
+        .orElseGet(() -> error(StatusCodes.NOT_FOUND, "no job " + id));
+  }
+
+  private <T> CompletionStage<T> ask(org.apache.pekko.japi.function.Function<ActorRef<T>, Coordinator.Command> make) {
+    return AskPattern.ask(coordinator, make, ASK_TIMEOUT, system.scheduler());
+  }
+
+  private Route json(StatusCode status, Object body) {
+    return complete(HttpResponse.create().withStatus(status)
+        .withEntity(HttpEntities.create(ContentTypes.APPLICATION_JSON, Json.write(body))));
+  }
+
+  private Route error(StatusCode status, String message) {
+    return json(status, Map.of("error", message));
+  }
+
+  private RejectionHandler rejections() {
+    // Pekko's own rejection answers, with their text moved into Baton's JSON error shape.
+    return RejectionHandler.defaultHandler().mapRejectionResponse(response -> {
+      if (response.entity().getContentType().equals(ContentTypes.APPLICATION_JSON)) {
+        return response;
+      }
+      String text = response.entity() instanceof org.apache.pekko.http.javadsl.model.HttpEntity.Strict strict
+          ? strict.getData().utf8String() : response.status().reason();
+      return response.withEntity(HttpEntities.create(ContentTypes.APPLICATION_JSON,
+          Json.write(Map.of("error", text.isBlank() ? response.status().reason() : text))));
+    });
+  }
+
+  private ExceptionHandler exceptions() {
+    return ExceptionHandler.newBuilder()
+        .matchAny(e -> {
+          LOG.error("HTTP request failed", e);
+          Throwable cause = e instanceof java.util.concurrent.CompletionException && e.getCause() != null
+              ? e.getCause() : e;
+          if (cause instanceof java.util.concurrent.TimeoutException) {
+            return error(StatusCodes.SERVICE_UNAVAILABLE, "the coordinator did not answer in time");
+          }
+          return error(StatusCodes.INTERNAL_SERVER_ERROR, "internal error: " + cause.getMessage());
+        })
+        .build();
+  }
+}

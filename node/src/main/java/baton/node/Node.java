@@ -1,0 +1,29 @@
+package baton.node;
+
+import baton.protocol.OpRegistry;
+import baton.protocol.WorkBatch;
+import org.apache.pekko.actor.typed.ActorRef;
+import org.apache.pekko.actor.typed.Behavior;
+import org.apache.pekko.actor.typed.javadsl.ActorContext;
+
+/** Starts a node's working parts under a parent actor: the worker pool and the agent that pulls work for it. */
+public final class Node {
+
+  private Node() {
+  }
+
+  /** Spawns the pool and its agent as children of the given actor. */
+  public static ActorRef<NodeAgent.Command> start(ActorContext<?> context, OpRegistry registry,
+      NodeSettings settings) {
+    ActorRef<WorkBatch> pool = context.spawn(WorkerPool.create(registry, settings), "workers");
+    return context.spawn(NodeAgent.create(pool, settings), "node");
+  }
+
+  /** A guardian that is only a node, for {@code baton node}. */
+  public static Behavior<Void> guardian(OpRegistry registry, NodeSettings settings) {
+    return org.apache.pekko.actor.typed.javadsl.Behaviors.setup(context -> {
+      start(context, registry, settings);
+      return org.apache.pekko.actor.typed.javadsl.Behaviors.empty();
+    });
+  }
+}

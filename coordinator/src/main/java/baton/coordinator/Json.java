@@ -1,12 +1,15 @@
 package baton.coordinator;
 
 import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.databind.DeserializationFeature;
 import com.fasterxml.jackson.databind.ObjectMapper;
 
 /** The one JSON mapper of the HTTP API and the command line. */
 public final class Json {
 
-  private static final ObjectMapper MAPPER = new ObjectMapper();
+  // Readers ignore fields they do not know, so an older client can read a newer coordinator's answers.
+  private static final ObjectMapper MAPPER = new ObjectMapper()
+      .configure(DeserializationFeature.FAIL_ON_UNKNOWN_PROPERTIES, false);
 
   private Json() {
   }

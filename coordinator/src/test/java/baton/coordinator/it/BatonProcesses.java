@@ -1,0 +1,96 @@
+package baton.coordinator.it;
+
+import java.io.IOException;
+import java.net.InetAddress;
+import java.net.ServerSocket;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.TimeUnit;
+import java.util.function.Predicate;
+
+/**
+ * Starts Baton processes from the shaded jar on free loopback ports and stops every one of them, by pid, when
+ * closed, whether the test passed or not.
+ */
+final class BatonProcesses implements AutoCloseable {
+
+  private final Path jar;
+  private final Path workDir;
+  private final List<Process> started = new ArrayList<>();
+  private final HttpClient http = HttpClient.newHttpClient();
+
+  BatonProcesses(Path workDir) {
+    String jarPath = System.getProperty("baton.jar", "target/baton.jar");
+    this.jar = Path.of(jarPath).toAbsolutePath();
+    this.workDir = workDir;
+    if (!Files.isRegularFile(jar)) {
+      throw new IllegalStateException("no Baton jar at " + jar + "; run `mvn verify`, which builds it first");
+    }
+  }
+
+  static int freePort() throws IOException {
+    try (ServerSocket socket = new ServerSocket(0, 1, InetAddress.getLoopbackAddress())) {
+      return socket.getLocalPort();
+    }
+  }
+
+  Process start(String name, String... args) throws IOException {
+    List<String> command = new ArrayList<>(List.of(
+        Path.of(System.getProperty("java.home"), "bin", "java").toString(), "-Xmx256m", "-jar", jar.toString()));
+    command.addAll(List.of(args));
+    Process process = new ProcessBuilder(command)
+        .directory(workDir.toFile())
+        .redirectErrorStream(true)
+        .redirectOutput(workDir.resolve(name + ".out").toFile())
+        .start();
+    started.add(process);
+    return process;
+  }
+
+  /** GETs a path of the coordinator's API until the body passes the check, or fails at the deadline. */
+  String awaitApi(int httpPort, String path, Predicate<String> check, Duration patience) throws Exception {
+    Instant deadline = Instant.now().plus(patience);
+    String last = "(no answer)";
+    while (Instant.now().isBefore(deadline)) {
+      try {
+        HttpResponse<String> response = http.send(HttpRequest.newBuilder(
+            URI.create("http://127.0.0.1:" + httpPort + path)).timeout(Duration.ofSeconds(5)).build(),
+            HttpResponse.BodyHandlers.ofString());
+        last = response.statusCode() + " " + response.body();
+        if (response.statusCode() == 200 && check.test(response.body())) {
+          return response.body();
+        }
+      } catch (IOException e) {
+        last = e.toString();
+      }
+      for (Process process : started) {
+        if (!process.isAlive()) {
+          throw new AssertionError("a Baton process died (exit " + process.exitValue() + "); see " + workDir);
+        }
+      }
+      TimeUnit.MILLISECONDS.sleep(200); // polling interval of an await with a deadline, not a wait for an event
+    }
+    throw new AssertionError("the coordinator's " + path + " did not pass in " + patience + "; last answer: " + last);
+  }
+
+  @Override
+  public void close() throws InterruptedException {
+    for (Process process : started) {
+      ProcessHandle.of(process.pid()).ifPresent(ProcessHandle::destroy);
+    }
+    for (Process process : started) {
+      if (!process.waitFor(15, TimeUnit.SECONDS)) {
+        ProcessHandle.of(process.pid()).ifPresent(ProcessHandle::destroyForcibly);
+        process.waitFor(10, TimeUnit.SECONDS);
+      }
+    }
+  }
+}

@@ -1,5 +1,6 @@
 package baton.coordinator;
 
+import baton.protocol.CborSerializable;
 import baton.protocol.JobSpec;
 import baton.protocol.JobSpecParser;
 import baton.protocol.JobState;
@@ -22,16 +23,23 @@ import java.util.concurrent.ThreadLocalRandom;
 import org.apache.pekko.Done;
 import org.apache.pekko.actor.typed.ActorRef;
 import org.apache.pekko.actor.typed.Behavior;
-import org.apache.pekko.actor.typed.javadsl.AbstractBehavior;
 import org.apache.pekko.actor.typed.javadsl.ActorContext;
 import org.apache.pekko.actor.typed.javadsl.Behaviors;
-import org.apache.pekko.actor.typed.javadsl.Receive;
+import org.apache.pekko.persistence.typed.PersistenceId;
+import org.apache.pekko.persistence.typed.RecoveryCompleted;
+import org.apache.pekko.persistence.typed.javadsl.CommandHandler;
+import org.apache.pekko.persistence.typed.javadsl.Effect;
+import org.apache.pekko.persistence.typed.javadsl.EventHandler;
+import org.apache.pekko.persistence.typed.javadsl.EventSourcedBehavior;
+import org.apache.pekko.persistence.typed.javadsl.SignalHandler;
 
 /**
  * Accepts jobs: checks each submitted spec (off the actor's thread, since globs touch the disk), gives it an id and
- * starts a {@link Job} actor for it. Keeps the finished jobs' last status for {@code status} and {@code list}.
+ * starts a {@link Job} actor for it. Keeps the finished jobs' last status for {@code status} and {@code list}. It is
+ * event sourced: a coordinator started again on the same journal knows every job it accepted, and starts the
+ * unfinished ones again, each from its last checkpoint.
  */
-public final class Coordinator extends AbstractBehavior<Coordinator.Command> {
+public final class Coordinator extends EventSourcedBehavior<Coordinator.Command, Coordinator.Event, Coordinator.Jobs> {
 
   public interface Command {
   }
@@ -89,18 +97,59 @@ public final class Coordinator extends AbstractBehavior<Coordinator.Command> {
   private record Validated(Submit submit, JobSpec spec, Throwable error) implements Command {
   }
 
+  private record Resumable(JobAccepted accepted, JobSpec spec, Throwable error) implements Command {
+  }
+
   private record JobFinished(JobStatus status) implements Command {
   }
 
   private record JobStopped(String id) implements Command {
   }
 
+  /** What the journal keeps of the coordinator: the jobs it accepted and how each ended. */
+  interface Event extends CborSerializable {
+  }
+
+  /**
+   * A job was accepted: enough to run it again after a restart. A files input keeps the files it matched, so a
+   * resumed job numbers its items as the first run did.
+   */
+  record JobAccepted(String id, String name, String spec, String sourceName, String baseDir, String submittedAt,
+      List<String> files) implements Event {
+  }
+
+  /** A job ended. */
+  record JobEnded(JobStatus status) implements Event {
+  }
+
+  /**
+   * The jobs not ended, and the last {@code finished-jobs-kept} that did, oldest first. Only the event handler
+   * changes it.
+   */
+  static final class Jobs {
+    final Map<String, JobAccepted> open = new LinkedHashMap<>();
+    final Map<String, JobStatus> finished;
+
+    Jobs(int kept) {
+      finished = new LinkedHashMap<>(16, 0.75f, false) {
+        @Override
+        protected boolean removeEldestEntry(Map.Entry<String, JobStatus> eldest) {
+          return size() > kept;
+        }
+      };
+    }
+
+    boolean knows(String id) {
+      return open.containsKey(id) || finished.containsKey(id);
+    }
+  }
+
+  private final ActorContext<Command> context;
   private final CoordinatorSettings settings;
   private final JobSpecParser parser;
   private final JobStream.Runtime runtime;
   private final ActorRef<JobStatus> finishedAdapter;
   private final Map<String, ActorRef<Job.Command>> running = new HashMap<>();
-  private final Map<String, JobStatus> finished;
   private boolean accepting = true;
 
   public static Behavior<Command> create(CoordinatorSettings settings, JobSpecParser parser,
@@ -110,139 +159,215 @@ public final class Coordinator extends AbstractBehavior<Coordinator.Command> {
 
   private Coordinator(ActorContext<Command> context, CoordinatorSettings settings, JobSpecParser parser,
       ActorRef<WorkDispatcher.Command> dispatcher) {
-    super(context);
+    super(PersistenceId.ofUniqueId("baton-coordinator"));
+    this.context = context;
     this.settings = settings;
     this.parser = parser;
     this.runtime = new JobStream.Runtime(context.getSystem(), new IoRuntime(context.getSystem()), dispatcher,
         settings);
     this.finishedAdapter = context.messageAdapter(JobStatus.class, JobFinished::new);
-    this.finished = new LinkedHashMap<>(16, 0.75f, false) {
-      @Override
-      protected boolean removeEldestEntry(Map.Entry<String, JobStatus> eldest) {
-        return size() > settings.finishedJobsKept();
-      }
-    };
   }
 
   @Override
-  public Receive<Command> createReceive() {
-    return newReceiveBuilder()
-        .onMessage(Submit.class, this::onSubmit)
-        .onMessage(Validated.class, this::onValidated)
-        .onMessage(GetJob.class, this::onGetJob)
-        .onMessage(ListJobs.class, this::onListJobs)
-        .onMessage(CancelJob.class, this::onCancelJob)
-        .onMessage(JobFinished.class, this::onJobFinished)
-        .onMessage(JobStopped.class, this::onJobStopped)
-        .onMessage(StopAccepting.class, this::onStopAccepting)
-        .onMessage(GetHealth.class, this::onGetHealth)
+  public Jobs emptyState() {
+    return new Jobs(settings.finishedJobsKept());
+  }
+
+  @Override
+  public CommandHandler<Command, Event, Jobs> commandHandler() {
+    return newCommandHandlerBuilder().forAnyState()
+        .onCommand(Submit.class, this::onSubmit)
+        .onCommand(Validated.class, this::onValidated)
+        .onCommand(Resumable.class, this::onResumable)
+        .onCommand(GetJob.class, this::onGetJob)
+        .onCommand(ListJobs.class, this::onListJobs)
+        .onCommand(CancelJob.class, this::onCancelJob)
+        .onCommand(JobFinished.class, this::onJobFinished)
+        .onCommand(JobStopped.class, this::onJobStopped)
+        .onCommand(StopAccepting.class, this::onStopAccepting)
+        .onCommand(GetHealth.class, this::onGetHealth)
         .build();
   }
 
-  private Behavior<Command> onSubmit(Submit submit) {
+  @Override
+  public EventHandler<Jobs, Event> eventHandler() {
+    return newEventHandlerBuilder().forAnyState()
+        .onEvent(JobAccepted.class, (jobs, accepted) -> {
+          jobs.open.put(accepted.id(), accepted);
+          return jobs;
+        })
+        .onEvent(JobEnded.class, (jobs, ended) -> {
+          jobs.open.remove(ended.status().id());
+          jobs.finished.put(ended.status().id(), ended.status());
+          return jobs;
+        })
+        .build();
+  }
+
+  @Override
+  public SignalHandler<Jobs> signalHandler() {
+    return newSignalHandlerBuilder()
+        .onSignal(RecoveryCompleted.instance(), this::resumeOpenJobs)
+        .build();
+  }
+
+  private void resumeOpenJobs(Jobs jobs) {
+    if (!jobs.open.isEmpty()) {
+      context.getLog().info("resuming {} unfinished jobs from the journal", jobs.open.size());
+    }
+    for (JobAccepted accepted : jobs.open.values()) {
+      CompletableFuture<JobSpec> checked = runtime.io().blocking(() -> {
+        JobSpec spec = parser.parse(accepted.spec(), accepted.sourceName(), Path.of(accepted.baseDir()));
+        if (accepted.files() != null && spec.input() instanceof JobSpec.Files files) {
+          spec = new JobSpec(spec.name(), new JobSpec.Files(files.glob(), accepted.files().stream().map(Path::of)
+              .toList()), spec.stages(), spec.output(), spec.maxFailedItems(), spec.retries(), spec.itemTimeout(),
+              spec.source());
+        }
+        return spec;
+      }).toCompletableFuture();
+      context.pipeToSelf(checked, (spec, error) -> new Resumable(accepted, spec, error));
+    }
+  }
+
+  private Effect<Event, Jobs> onSubmit(Jobs jobs, Submit submit) {
     if (!accepting) {
       submit.replyTo().tell(new Unavailable("the coordinator is shutting down and takes no new jobs"));
-      return this;
+      return Effect().none();
     }
     CompletableFuture<JobSpec> checked = runtime.io().blocking(() -> {
       JobSpec spec = parser.parse(submit.spec(), submit.sourceName(), submit.baseDir());
       spec.output().ifPresent(Coordinator::createParent);
       return spec;
     }).toCompletableFuture();
-    getContext().pipeToSelf(checked, (spec, error) -> new Validated(submit, spec, error));
-    return this;
+    context.pipeToSelf(checked, (spec, error) -> new Validated(submit, spec, error));
+    return Effect().none();
   }
 
-  private Behavior<Command> onValidated(Validated validated) {
+  private Effect<Event, Jobs> onValidated(Jobs jobs, Validated validated) {
     ActorRef<SubmitReply> replyTo = validated.submit().replyTo();
     if (validated.error() != null) {
-      Throwable cause = Failures.unwrap(validated.error());
-      if (cause instanceof SpecException || cause instanceof UncheckedIOException) {
-        replyTo.tell(new Rejected(cause.getMessage()));
-      } else {
-        getContext().getLog().error("could not check spec {}", validated.submit().sourceName(), cause);
-        replyTo.tell(new Rejected(validated.submit().sourceName() + ": could not check the spec: " + cause));
-      }
-      return this;
+      replyTo.tell(new Rejected(rejection(validated.submit().sourceName(), validated.error())));
+      return Effect().none();
     }
     JobSpec spec = validated.spec();
-    String id = newId(spec.name());
-    ActorRef<Job.Command> job = getContext().spawn(
-        Job.create(id, spec, runtime, Instant.now(), finishedAdapter), "job-" + id);
-    getContext().watchWith(job, new JobStopped(id));
-    running.put(id, job);
-    replyTo.tell(new Accepted(new JobStatus(id, spec.name(), JobState.ACCEPTED, 0,
-        new JobStatus.Items(spec.input().size().orElse(-1), 0, 0, 0), List.of(), null,
-        spec.output().map(Object::toString).orElse(null), Instant.now().toString(), null, null, List.of())));
-    return this;
+    String id = newId(jobs, spec.name());
+    List<String> files = spec.input() instanceof JobSpec.Files matched
+        ? matched.files().stream().map(Path::toString).toList() : null;
+    JobAccepted accepted = new JobAccepted(id, spec.name(), validated.submit().spec(),
+        validated.submit().sourceName(), validated.submit().baseDir().toString(), Instant.now().toString(), files);
+    return Effect().persist(accepted).thenRun(state -> {
+      startJob(accepted, spec);
+      replyTo.tell(new Accepted(new JobStatus(id, spec.name(), JobState.ACCEPTED, 0,
+          new JobStatus.Items(spec.input().size().orElse(-1), 0, 0, 0), List.of(), null,
+          spec.output().map(Object::toString).orElse(null), accepted.submittedAt(), null, null, List.of())));
+    });
   }
 
-  private Behavior<Command> onGetJob(GetJob request) {
+  private Effect<Event, Jobs> onResumable(Jobs jobs, Resumable resumable) {
+    JobAccepted accepted = resumable.accepted();
+    if (resumable.error() == null) {
+      startJob(accepted, resumable.spec());
+      return Effect().none();
+    }
+    String error = "cannot resume after a restart: " + rejection(accepted.sourceName(), resumable.error());
+    context.getLog().error("job {} {}", accepted.id(), error);
+    return Effect().persist(new JobEnded(new JobStatus(accepted.id(), accepted.name(), JobState.FAILED, 0,
+        new JobStatus.Items(-1, 0, 0, 0), List.of(), error, null, accepted.submittedAt(), null,
+        Instant.now().toString(), List.of())));
+  }
+
+  private void startJob(JobAccepted accepted, JobSpec spec) {
+    ActorRef<Job.Command> job = context.spawn(
+        Job.create(accepted.id(), spec, runtime, Instant.parse(accepted.submittedAt()), finishedAdapter),
+        "job-" + accepted.id());
+    context.watchWith(job, new JobStopped(accepted.id()));
+    running.put(accepted.id(), job);
+  }
+
+  private String rejection(String sourceName, Throwable error) {
+    Throwable cause = Failures.unwrap(error);
+    if (cause instanceof SpecException || cause instanceof UncheckedIOException) {
+      return cause.getMessage();
+    }
+    context.getLog().error("could not check spec {}", sourceName, cause);
+    return sourceName + ": could not check the spec: " + cause;
+  }
+
+  private Effect<Event, Jobs> onGetJob(Jobs jobs, GetJob request) {
     ActorRef<Job.Command> job = running.get(request.id());
     if (job != null) {
       job.tell(new Job.GetStatus(request.replyTo()));
     } else {
-      request.replyTo().tell(Optional.ofNullable(finished.get(request.id())));
+      request.replyTo().tell(Optional.ofNullable(jobs.finished.get(request.id())));
     }
-    return this;
+    return Effect().none();
   }
 
-  private Behavior<Command> onListJobs(ListJobs request) {
-    List<JobStatus> all = new ArrayList<>(finished.values());
+  private Effect<Event, Jobs> onListJobs(Jobs jobs, ListJobs request) {
+    List<JobStatus> all = new ArrayList<>(jobs.finished.values());
     if (running.isEmpty()) {
       request.replyTo().tell(List.copyOf(all));
-      return this;
+    } else {
+      context.spawnAnonymous(StatusCollector.create(all, List.copyOf(running.values()), request.replyTo()));
     }
-    getContext().spawnAnonymous(StatusCollector.create(all, List.copyOf(running.values()), request.replyTo()));
-    return this;
+    return Effect().none();
   }
 
-  private Behavior<Command> onCancelJob(CancelJob request) {
+  private Effect<Event, Jobs> onCancelJob(Jobs jobs, CancelJob request) {
     ActorRef<Job.Command> job = running.get(request.id());
     if (job != null) {
       job.tell(new Job.Cancel("cancelled by request"));
       job.tell(new Job.GetStatus(request.replyTo()));
     } else {
-      request.replyTo().tell(Optional.ofNullable(finished.get(request.id())));
+      request.replyTo().tell(Optional.ofNullable(jobs.finished.get(request.id())));
     }
-    return this;
+    return Effect().none();
   }
 
-  private Behavior<Command> onJobFinished(JobFinished message) {
-    ActorRef<Job.Command> job = running.remove(message.status().id());
-    finished.put(message.status().id(), message.status());
+  private Effect<Event, Jobs> onJobFinished(Jobs jobs, JobFinished message) {
+    String id = message.status().id();
+    if (!jobs.open.containsKey(id)) {
+      stopJob(id);
+      return Effect().none();
+    }
+    return Effect().persist(new JobEnded(message.status())).thenRun(state -> stopJob(id));
+  }
+
+  private void stopJob(String id) {
+    ActorRef<Job.Command> job = running.remove(id);
     if (job != null) {
       job.tell(Job.Stop.INSTANCE);
     }
-    return this;
   }
 
-  private Behavior<Command> onStopAccepting(StopAccepting stop) {
+  private Effect<Event, Jobs> onStopAccepting(Jobs jobs, StopAccepting stop) {
     if (accepting) {
       accepting = false;
-      getContext().getLog().info("no longer accepting jobs: shutting down with {} jobs running", running.size());
+      context.getLog().info("no longer accepting jobs: shutting down with {} jobs running", running.size());
     }
     stop.replyTo().tell(Done.getInstance());
-    return this;
+    return Effect().none();
   }
 
-  private Behavior<Command> onGetHealth(GetHealth request) {
+  private Effect<Event, Jobs> onGetHealth(Jobs jobs, GetHealth request) {
     request.replyTo().tell(new Health(accepting, running.size()));
-    return this;
+    return Effect().none();
   }
 
-  private Behavior<Command> onJobStopped(JobStopped stopped) {
-    // A job that stopped without reporting its end crashed; record it rather than leave it running forever.
-    if (running.remove(stopped.id()) != null) {
-      getContext().getLog().error("job {} stopped unexpectedly", stopped.id());
-      finished.put(stopped.id(), new JobStatus(stopped.id(), stopped.id(), JobState.FAILED, 0,
-          new JobStatus.Items(-1, 0, 0, 0), List.of(), "the job's actor stopped unexpectedly; see baton.log",
-          null, null, null, Instant.now().toString(), List.of()));
+  private Effect<Event, Jobs> onJobStopped(Jobs jobs, JobStopped stopped) {
+    // A job that stopped without reporting its end crashed (its journal failed, say); record it rather than leave
+    // it running forever. A restarted coordinator tries it again.
+    if (running.remove(stopped.id()) == null || !jobs.open.containsKey(stopped.id())) {
+      return Effect().none();
     }
-    return this;
+    context.getLog().error("job {} stopped unexpectedly", stopped.id());
+    JobAccepted accepted = jobs.open.get(stopped.id());
+    return Effect().persist(new JobEnded(new JobStatus(stopped.id(), accepted.name(), JobState.FAILED, 0,
+        new JobStatus.Items(-1, 0, 0, 0), List.of(), "the job's actor stopped unexpectedly; see baton.log",
+        null, accepted.submittedAt(), null, Instant.now().toString(), List.of())));
   }
 
-  private String newId(String name) {
+  private String newId(Jobs jobs, String name) {
     String slug = name.toLowerCase(Locale.ROOT).replaceAll("[^a-z0-9]+", "-").replaceAll("(^-+|-+$)", "");
     if (slug.isEmpty()) {
       slug = "job";
@@ -251,7 +376,7 @@ public final class Coordinator extends AbstractBehavior<Coordinator.Command> {
     String id;
     do {
       id = slug + "-" + String.format("%06x", ThreadLocalRandom.current().nextInt(1 << 24));
-    } while (running.containsKey(id) || finished.containsKey(id));
+    } while (jobs.knows(id));
     return id;
   }
 

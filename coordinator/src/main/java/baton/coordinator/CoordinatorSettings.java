@@ -11,6 +11,7 @@ public record CoordinatorSettings(
     Duration retryBackoffMax,
     Duration progressInterval,
     Duration reportInterval,
+    Duration checkpointInterval,
     int maxLineBytes,
     int finishedJobsKept,
     long maxItemBytes) {
@@ -23,6 +24,7 @@ public record CoordinatorSettings(
         baton.getDuration("job.retry-backoff.max"),
         baton.getDuration("coordinator.progress-log-interval"),
         baton.getDuration("coordinator.report-interval"),
+        baton.getDuration("coordinator.checkpoint-interval"),
         (int) baton.getMemorySize("coordinator.max-line-bytes").toBytes(),
         baton.getInt("coordinator.finished-jobs-kept"),
         baton.getBytes("cluster.max-item-bytes"));

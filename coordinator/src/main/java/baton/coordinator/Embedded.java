@@ -39,14 +39,15 @@ public final class Embedded implements AutoCloseable {
    * @param registry the ops jobs may use
    */
   public static Embedded start(Config config, OpRegistry registry, NodeSettings node) {
-    CoordinatorSettings settings = CoordinatorSettings.from(config);
+    Config withJournal = Journal.withDatabase(config);
+    CoordinatorSettings settings = CoordinatorSettings.from(withJournal);
     JobSpecParser parser = new JobSpecParser(registry, settings.job());
     ActorSystem<Coordinator.Command> system = ActorSystem.create(Behaviors.setup(context -> {
       ActorRef<WorkDispatcher.Command> dispatcher = context.spawn(WorkDispatcher.create(), "dispatcher");
       ActorRef<WorkBatch> workers = context.spawn(WorkerPool.create(registry, node), "workers");
       context.spawn(NodeAgent.create(workers, node), "node");
       return Coordinator.create(settings, parser, dispatcher);
-    }), "baton", config);
+    }), "baton", withJournal);
     return new Embedded(system);
   }
 

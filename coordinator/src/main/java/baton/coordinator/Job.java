@@ -1,5 +1,6 @@
 package baton.coordinator;
 
+import baton.protocol.CborSerializable;
 import baton.protocol.JobSpec;
 import baton.protocol.JobState;
 import baton.protocol.JobStatus;
@@ -14,21 +15,29 @@ import java.util.concurrent.CompletionStage;
 import org.apache.pekko.Done;
 import org.apache.pekko.actor.typed.ActorRef;
 import org.apache.pekko.actor.typed.Behavior;
-import org.apache.pekko.actor.typed.javadsl.AbstractBehavior;
 import org.apache.pekko.actor.typed.javadsl.ActorContext;
 import org.apache.pekko.actor.typed.javadsl.Behaviors;
-import org.apache.pekko.actor.typed.javadsl.Receive;
 import org.apache.pekko.actor.typed.javadsl.TimerScheduler;
 import org.apache.pekko.japi.Pair;
+import org.apache.pekko.persistence.typed.PersistenceId;
+import org.apache.pekko.persistence.typed.RecoveryCompleted;
+import org.apache.pekko.persistence.typed.javadsl.CommandHandler;
+import org.apache.pekko.persistence.typed.javadsl.CommandHandlerBuilder;
+import org.apache.pekko.persistence.typed.javadsl.Effect;
+import org.apache.pekko.persistence.typed.javadsl.EventHandler;
+import org.apache.pekko.persistence.typed.javadsl.EventSourcedBehavior;
+import org.apache.pekko.persistence.typed.javadsl.RetentionCriteria;
+import org.apache.pekko.persistence.typed.javadsl.SignalHandler;
 import org.apache.pekko.stream.Materializer;
 import org.apache.pekko.stream.UniqueKillSwitch;
 
 /**
- * One running job. It starts the job's stream, keeps every count the stream reports, logs progress and failed items
- * to the job's own log (the job id is in the MDC), and decides the end state. All of a job's state is here and
- * changes only when a message arrives.
+ * One job. It runs the job's stream, keeps every count the stream reports, logs progress and failed items to the
+ * job's own log (the job id is in the MDC), and decides the end state. All of a job's state is here and changes
+ * only when a message arrives. It is event sourced: the stream's checkpoints ({@link Progress}), a stop being
+ * decided, and the end go to the journal, so a job whose coordinator died starts again where it stopped.
  */
-final class Job extends AbstractBehavior<Job.Command> {
+final class Job extends EventSourcedBehavior<Job.Command, Job.Event, Job.Record> {
 
   interface Command {
   }
@@ -43,6 +52,8 @@ final class Job extends AbstractBehavior<Job.Command> {
 
   /** Sent by the coordinator once it has the final status, so no status request is lost to a stopped actor. */
   enum Stop implements Command { INSTANCE }
+
+  private enum Start implements Command { INSTANCE }
 
   private record InputCount(long emitted, boolean complete) implements Command {
   }
@@ -59,10 +70,38 @@ final class Job extends AbstractBehavior<Job.Command> {
   private record NodeWorked(String node, int items) implements Command {
   }
 
+  private record CheckpointReached(Progress progress) implements Command {
+  }
+
   private record StreamFinished(Throwable failure) implements Command {
   }
 
   private enum LogProgress implements Command { INSTANCE }
+
+  /** What the journal keeps of a job. */
+  interface Event extends CborSerializable {
+  }
+
+  /** The job's stream started for the first time. */
+  record Started(String startedAt) implements Event {
+  }
+
+  /** The output and the counts reached a checkpoint. */
+  record Progressed(Progress progress) implements Event {
+  }
+
+  /** The job is being stopped (cancelled, or too many items failed); a resumed job ends at once in this state. */
+  record Stopping(JobState state, String reason) implements Event {
+  }
+
+  /** The job ended. */
+  record Ended(JobStatus status) implements Event {
+  }
+
+  /** A job's durable state; {@code progress} is null until the first checkpoint, {@code end} until it ends. */
+  record Record(String startedAt, Progress progress, JobState stopping, String stopReason, JobStatus end)
+      implements CborSerializable {
+  }
 
   private static final class JobAborted extends RuntimeException {
     JobAborted(String message) {
@@ -70,23 +109,24 @@ final class Job extends AbstractBehavior<Job.Command> {
     }
   }
 
+  private final ActorContext<Command> context;
+  private final TimerScheduler<Command> timers;
   private final String id;
   private final JobSpec spec;
+  private final JobStream.Runtime runtime;
   private final ActorRef<JobStatus> onFinish;
   private final Instant submittedAt;
-  private final Instant startedAt;
+  // What this run of the stream reports, on top of what the journal says earlier runs did.
   private final long[] stageDone;
   private final long[] stageFailed;
-  private final UniqueKillSwitch killSwitch;
   private final Map<String, Long> nodeItems = new TreeMap<>();
+  private Progress base;
+  private UniqueKillSwitch killSwitch;
   private long total;
   private boolean inputComplete;
   private long succeeded;
   private long filtered;
   private long failed;
-  private JobState state = JobState.RUNNING;
-  private String error;
-  private Instant finishedAt;
 
   static Behavior<Command> create(String id, JobSpec spec, JobStream.Runtime runtime, Instant submittedAt,
       ActorRef<JobStatus> onFinish) {
@@ -97,18 +137,101 @@ final class Job extends AbstractBehavior<Job.Command> {
 
   private Job(ActorContext<Command> context, TimerScheduler<Command> timers, String id, JobSpec spec,
       JobStream.Runtime runtime, Instant submittedAt, ActorRef<JobStatus> onFinish) {
-    super(context);
+    super(PersistenceId.of("baton-job", id));
+    this.context = context;
+    this.timers = timers;
     this.id = id;
     this.spec = spec;
+    this.runtime = runtime;
     this.onFinish = onFinish;
     this.submittedAt = submittedAt;
     this.stageDone = new long[spec.stages().size() + 1];
     this.stageFailed = new long[spec.stages().size() + 1];
     this.total = spec.input().size().orElse(-1);
     this.inputComplete = spec.input().size().isPresent();
-    context.getLog().info("accepted job {} ({}): input {}, stages {}{}", id, spec.name(), describe(spec.input()),
-        stageNames(), spec.output().map(path -> ", output " + path).orElse(""));
+  }
 
+  @Override
+  public Record emptyState() {
+    return new Record(null, null, null, null, null);
+  }
+
+  @Override
+  public RetentionCriteria retentionCriteria() {
+    // A checkpoint replaces the one before, so recovery only needs the latest snapshot and the events after it.
+    return RetentionCriteria.snapshotEvery(100, 2).withDeleteEventsOnSnapshot();
+  }
+
+  @Override
+  public CommandHandler<Command, Event, Record> commandHandler() {
+    CommandHandlerBuilder<Command, Event, Record> builder = newCommandHandlerBuilder();
+    builder.forState(record -> record.end() != null)
+        .onCommand(GetStatus.class, (record, request) -> {
+          request.replyTo().tell(Optional.of(record.end()));
+          return Effect().none();
+        })
+        .onCommand(Stop.class, (record, stop) -> Effect().stop())
+        .onAnyCommand((record, ignored) -> Effect().none());
+    builder.forAnyState()
+        .onCommand(Start.class, (record, start) -> onStart(record))
+        .onCommand(GetStatus.class, this::onGetStatus)
+        .onCommand(Cancel.class, this::onCancel)
+        .onCommand(InputCount.class, this::onInputCount)
+        .onCommand(StageCount.class, this::onStageCount)
+        .onCommand(ItemFailed.class, this::onItemFailed)
+        .onCommand(SinkCount.class, this::onSinkCount)
+        .onCommand(NodeWorked.class, this::onNodeWorked)
+        .onCommand(CheckpointReached.class, (record, reached) -> Effect().persist(new Progressed(reached.progress())))
+        .onCommand(StreamFinished.class, this::onStreamFinished)
+        .onCommand(LogProgress.class, (record, tick) -> onLogProgress())
+        .onCommand(Stop.class, (record, stop) -> Effect().none());
+    return builder.build();
+  }
+
+  @Override
+  public EventHandler<Record, Event> eventHandler() {
+    return newEventHandlerBuilder().forAnyState()
+        .onEvent(Started.class, (r, e) -> new Record(e.startedAt(), r.progress(), r.stopping(), r.stopReason(), null))
+        .onEvent(Progressed.class, (r, e) -> new Record(r.startedAt(), e.progress(), r.stopping(), r.stopReason(),
+            null))
+        .onEvent(Stopping.class, (r, e) -> new Record(r.startedAt(), r.progress(), e.state(), e.reason(), null))
+        .onEvent(Ended.class, (r, e) -> new Record(r.startedAt(), r.progress(), r.stopping(), r.stopReason(),
+            e.status()))
+        .build();
+  }
+
+  @Override
+  public SignalHandler<Record> signalHandler() {
+    return newSignalHandlerBuilder()
+        .onSignal(RecoveryCompleted.instance(), record -> {
+          if (record.end() != null) {
+            onFinish.tell(record.end());
+          } else {
+            context.getSelf().tell(Start.INSTANCE);
+          }
+        })
+        .build();
+  }
+
+  private Effect<Event, Record> onStart(Record record) {
+    base = record.progress() == null ? Progress.none(spec.stages().size()) : record.progress();
+    succeeded = base.succeeded();
+    filtered = base.filtered();
+    if (record.stopping() != null) {
+      // It was being stopped when the coordinator died: end it the way it was going to end.
+      return endWith(record, record.stopping(), record.stopReason());
+    }
+    if (record.startedAt() == null) {
+      context.getLog().info("accepted job {} ({}): input {}, stages {}{}", id, spec.name(), describe(spec.input()),
+          stageNames(), spec.output().map(path -> ", output " + path).orElse(""));
+      return Effect().persist(new Started(Instant.now().toString())).thenRun(this::runStream);
+    }
+    context.getLog().info("resuming job {} after a restart: {} items already done", id,
+        base.succeeded() + base.failed() + base.filtered());
+    return Effect().none().thenRun(this::runStream);
+  }
+
+  private void runStream(Record record) {
     ActorRef<Command> self = context.getSelf();
     JobStream stream = new JobStream(id, spec, runtime, new JobStream.Listener() {
       @Override
@@ -135,46 +258,41 @@ final class Job extends AbstractBehavior<Job.Command> {
       public void worked(String node, int items) {
         self.tell(new NodeWorked(node, items));
       }
-    });
+
+      @Override
+      public void checkpoint(Progress progress) {
+        self.tell(new CheckpointReached(progress));
+      }
+    }, base);
     Pair<UniqueKillSwitch, CompletionStage<Done>> running = stream.run(Materializer.createMaterializer(context));
-    this.killSwitch = running.first();
-    this.startedAt = Instant.now();
+    killSwitch = running.first();
     context.pipeToSelf(running.second(), (done, failure) -> new StreamFinished(failure));
     timers.startTimerWithFixedDelay(LogProgress.INSTANCE, runtime.settings().progressInterval());
     context.getLog().info("started job {}", id);
   }
 
-  @Override
-  public Receive<Command> createReceive() {
-    return newReceiveBuilder()
-        .onMessage(GetStatus.class, this::onGetStatus)
-        .onMessage(Cancel.class, this::onCancel)
-        .onMessage(InputCount.class, this::onInputCount)
-        .onMessage(StageCount.class, this::onStageCount)
-        .onMessage(ItemFailed.class, this::onItemFailed)
-        .onMessage(SinkCount.class, this::onSinkCount)
-        .onMessage(NodeWorked.class, this::onNodeWorked)
-        .onMessage(StreamFinished.class, this::onStreamFinished)
-        .onMessage(LogProgress.class, message -> onLogProgress())
-        .build();
+  private Effect<Event, Record> onGetStatus(Record record, GetStatus request) {
+    request.replyTo().tell(Optional.of(status(record, JobState.RUNNING, null, null)));
+    return Effect().none();
   }
 
-  private Behavior<Command> onGetStatus(GetStatus request) {
-    request.replyTo().tell(Optional.of(status()));
-    return this;
-  }
-
-  private Behavior<Command> onCancel(Cancel cancel) {
-    if (state == JobState.RUNNING) {
-      state = JobState.CANCELLED;
-      error = cancel.reason();
-      getContext().getLog().info("cancelling job {}: {}", id, cancel.reason());
-      killSwitch.abort(new JobAborted(cancel.reason()));
+  private Effect<Event, Record> onCancel(Record record, Cancel cancel) {
+    if (record.stopping() != null) {
+      return Effect().none();
     }
-    return this;
+    context.getLog().info("cancelling job {}: {}", id, cancel.reason());
+    return stop(JobState.CANCELLED, cancel.reason());
   }
 
-  private Behavior<Command> onInputCount(InputCount count) {
+  private Effect<Event, Record> stop(JobState state, String reason) {
+    return Effect().persist(new Stopping(state, reason)).thenRun(record -> {
+      if (killSwitch != null) {
+        killSwitch.abort(new JobAborted(reason));
+      }
+    });
+  }
+
+  private Effect<Event, Record> onInputCount(Record record, InputCount count) {
     if (!inputComplete || count.complete()) {
       total = Math.max(total, count.emitted());
     }
@@ -182,98 +300,94 @@ final class Job extends AbstractBehavior<Job.Command> {
       inputComplete = true;
       total = count.emitted();
     }
-    return this;
+    return Effect().none();
   }
 
-  private Behavior<Command> onStageCount(StageCount count) {
+  private Effect<Event, Record> onStageCount(Record record, StageCount count) {
     stageDone[count.stage()] = Math.max(stageDone[count.stage()], count.done());
-    return this;
+    return Effect().none();
   }
 
-  private Behavior<Command> onItemFailed(ItemFailed message) {
+  private Effect<Event, Record> onItemFailed(Record record, ItemFailed message) {
     Outcome.Failed failure = message.failure();
     failed++;
     stageFailed[failure.stage()]++;
-    getContext().getLog().warn("item failed: key {} in stage {} ({}): {}", failure.key(), failure.stage(),
+    context.getLog().warn("item failed: key {} in stage {} ({}): {}", failure.key(), failure.stage(),
         spec.stages().get(failure.stage() - 1).name(), failure.reason());
-    if (failed > spec.maxFailedItems() && state == JobState.RUNNING) {
-      state = JobState.FAILED;
-      error = failed + " items failed, more than max-failed-items = " + spec.maxFailedItems();
-      getContext().getLog().error("stopping job {}: {}", id, error);
-      killSwitch.abort(new JobAborted(error));
+    long failedInAll = base.failed() + failed;
+    if (failedInAll > spec.maxFailedItems() && record.stopping() == null) {
+      String error = failedInAll + " items failed, more than max-failed-items = " + spec.maxFailedItems();
+      context.getLog().error("stopping job {}: {}", id, error);
+      return stop(JobState.FAILED, error);
     }
-    return this;
+    return Effect().none();
   }
 
-  private Behavior<Command> onSinkCount(SinkCount count) {
+  private Effect<Event, Record> onSinkCount(Record record, SinkCount count) {
     succeeded = Math.max(succeeded, count.succeeded());
     filtered = Math.max(filtered, count.filtered());
-    return this;
+    return Effect().none();
   }
 
-  private Behavior<Command> onNodeWorked(NodeWorked worked) {
+  private Effect<Event, Record> onNodeWorked(Record record, NodeWorked worked) {
     nodeItems.merge(worked.node(), (long) worked.items(), Long::sum);
-    return this;
+    return Effect().none();
   }
 
-  private Behavior<Command> onStreamFinished(StreamFinished finished) {
-    finishedAt = Instant.now();
-    if (state == JobState.RUNNING) {
-      if (finished.failure() == null) {
-        state = JobState.SUCCEEDED;
+  private Effect<Event, Record> onStreamFinished(Record record, StreamFinished finished) {
+    timers.cancelAll();
+    if (record.stopping() != null) {
+      return endWith(record, record.stopping(), record.stopReason());
+    }
+    if (finished.failure() == null) {
+      return endWith(record, JobState.SUCCEEDED, null);
+    }
+    return endWith(record, JobState.FAILED, Failures.reason(finished.failure(), spec.itemTimeout()));
+  }
+
+  private Effect<Event, Record> endWith(Record record, JobState state, String error) {
+    JobStatus status = status(record, state, error, Instant.now());
+    return Effect().persist(new Ended(status)).thenRun(ended -> {
+      String line = "job {} {} in {} ms: {} items, {} succeeded, {} failed, {} filtered{}";
+      Object[] args = {id, state, status.durationMillis(), status.items().total(), status.items().succeeded(),
+          status.items().failed(), status.items().filtered(), error == null ? "" : "; " + error};
+      if (state == JobState.SUCCEEDED) {
+        context.getLog().info(line, args);
       } else {
-        state = JobState.FAILED;
-        error = Failures.reason(finished.failure(), spec.itemTimeout());
+        context.getLog().warn(line, args);
       }
-    }
-    JobStatus status = status();
-    String line = "job {} {} in {} ms: {} items, {} succeeded, {} failed, {} filtered{}";
-    Object[] args = {id, state, status.durationMillis(), total, succeeded, failed, filtered,
-        error == null ? "" : "; " + error};
-    if (state == JobState.SUCCEEDED) {
-      getContext().getLog().info(line, args);
-    } else {
-      getContext().getLog().warn(line, args);
-    }
-    onFinish.tell(status);
-    return finished(status);
+      onFinish.tell(status);
+    });
   }
 
-  private Behavior<Command> finished(JobStatus status) {
-    return Behaviors.receive(Command.class)
-        .onMessage(GetStatus.class, request -> {
-          request.replyTo().tell(Optional.of(status));
-          return Behaviors.same();
-        })
-        .onMessageEquals(Stop.INSTANCE, Behaviors::stopped)
-        .onAnyMessage(ignored -> Behaviors.same())
-        .build();
-  }
-
-  private Behavior<Command> onLogProgress() {
+  private Effect<Event, Record> onLogProgress() {
     StringBuilder line = new StringBuilder();
-    line.append(succeeded + failed + filtered).append('/').append(total < 0 ? "?" : Long.toString(total))
-        .append(" items done");
+    line.append(succeeded + base.failed() + failed + filtered).append('/')
+        .append(total < 0 ? "?" : Long.toString(total)).append(" items done");
     for (JobSpec.Stage stage : spec.stages()) {
       line.append("; stage ").append(stage.index()).append(' ').append(stage.name())
-          .append(": done ").append(stageDone[stage.index()]).append(", failed ")
-          .append(stageFailed[stage.index()]);
+          .append(": done ").append(base.stageDone()[stage.index()] + stageDone[stage.index()])
+          .append(", failed ").append(base.stageFailed()[stage.index()] + stageFailed[stage.index()]);
     }
-    getContext().getLog().info("progress: {}", line);
-    return this;
+    context.getLog().info("progress: {}", line);
+    return Effect().none();
   }
 
-  private JobStatus status() {
+  private JobStatus status(Record record, JobState state, String error, Instant finishedAt) {
+    Progress done = base == null ? Progress.none(spec.stages().size()) : base;
     List<JobStatus.StageStatus> stages = new ArrayList<>();
     for (JobSpec.Stage stage : spec.stages()) {
-      stages.add(new JobStatus.StageStatus(stage.name(), stage.kind(), stageDone[stage.index()],
-          stageFailed[stage.index()]));
+      stages.add(new JobStatus.StageStatus(stage.name(), stage.kind(),
+          done.stageDone()[stage.index()] + stageDone[stage.index()],
+          done.stageFailed()[stage.index()] + stageFailed[stage.index()]));
     }
+    Instant startedAt = record.startedAt() == null ? null : Instant.parse(record.startedAt());
     Instant end = finishedAt == null ? Instant.now() : finishedAt;
-    return new JobStatus(id, spec.name(), state, Duration.between(startedAt, end).toMillis(),
-        new JobStatus.Items(total, succeeded, failed, filtered), List.copyOf(stages), error,
-        spec.output().map(Object::toString).orElse(null), submittedAt.toString(), startedAt.toString(),
-        finishedAt == null ? null : finishedAt.toString(),
+    long millis = startedAt == null ? 0 : Duration.between(startedAt, end).toMillis();
+    return new JobStatus(id, spec.name(), state, millis,
+        new JobStatus.Items(total, succeeded, done.failed() + failed, filtered), List.copyOf(stages), error,
+        spec.output().map(Object::toString).orElse(null), submittedAt.toString(),
+        startedAt == null ? null : startedAt.toString(), finishedAt == null ? null : finishedAt.toString(),
         nodeItems.entrySet().stream().map(e -> new JobStatus.NodeItems(e.getKey(), e.getValue())).toList());
   }
 

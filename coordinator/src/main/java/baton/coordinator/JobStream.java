@@ -5,8 +5,13 @@ import baton.protocol.Item;
 import baton.protocol.JobSpec;
 import baton.protocol.WorkResult;
 import baton.protocol.WorkResult.ItemResult;
+import java.io.IOException;
+import java.nio.ByteBuffer;
+import java.nio.channels.FileChannel;
 import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.file.StandardOpenOption;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
@@ -53,6 +58,9 @@ final class JobStream {
     void sink(long succeeded, long filtered);
 
     void worked(String node, int items);
+
+    /** The output file and the counts agree with this progress; a resumed job starts from it. */
+    void checkpoint(Progress progress);
   }
 
   /** What a job's stream runs on. */
@@ -67,21 +75,29 @@ final class JobStream {
   private final Runtime runtime;
   private final Listener listener;
   private final long reportNanos;
+  private final Progress resumeFrom;
 
-  JobStream(String jobId, JobSpec spec, Runtime runtime, Listener listener) {
+  /**
+   * @param resumeFrom what an earlier run of this job already did ({@link Progress#none} for a new job): those
+   *     items are skipped, and the output is cut back to what they wrote
+   */
+  JobStream(String jobId, JobSpec spec, Runtime runtime, Listener listener, Progress resumeFrom) {
     this.jobId = jobId;
     this.spec = spec;
     this.runtime = runtime;
     this.listener = listener;
     this.reportNanos = runtime.settings().reportInterval().toNanos();
+    this.resumeFrom = resumeFrom;
   }
 
   /** Starts the stream: the kill switch cancels it, the stage completes when the last item is written. */
   Pair<UniqueKillSwitch, CompletionStage<Done>> run(Materializer materializer) {
     Source<Outcome, UniqueKillSwitch> flow = input()
-        .<Outcome>map(Outcome.Ok::new)
+        .zipWithIndex()
         .viaMat(KillSwitches.single(), Keep.right())
-        .via(countInput());
+        .via(countInput())
+        .filter(numbered -> !resumeFrom.isDone(numbered.second()))
+        .map(numbered -> new Outcome.Ok(numbered.second(), numbered.first()));
     for (JobSpec.Stage stage : spec.stages()) {
       flow = flow.via(stage.kind() == baton.protocol.OpKind.IO ? ioStage(stage) : cpuStage(stage))
           .via(countStage(stage.index()));
@@ -111,12 +127,13 @@ final class JobStream {
   private Flow<Outcome, Outcome, NotUsed> ioStage(JobSpec.Stage stage) {
     return Flow.<Outcome>create().mapAsyncUnordered(stage.parallelism(),
         outcome -> outcome instanceof Outcome.Ok ok
-            ? runIo(stage, ok.item(), 1)
+            ? runIo(stage, ok, 1)
             : CompletableFuture.completedFuture(outcome));
   }
 
-  private CompletionStage<Outcome> runIo(JobSpec.Stage stage, Item item, int attempt) {
+  private CompletionStage<Outcome> runIo(JobSpec.Stage stage, Outcome.Ok ok, int attempt) {
     baton.protocol.IoOp op = (baton.protocol.IoOp) stage.op();
+    Item item = ok.item();
     CompletableFuture<byte[]> call;
     try {
       call = op.apply(item.key(), item.payload(), runtime.io()).toCompletableFuture().copy();
@@ -128,14 +145,14 @@ final class JobStream {
         .handle((payload, error) -> {
           if (error == null) {
             return CompletableFuture.<Outcome>completedFuture(payload == null
-                ? new Outcome.Dropped(item.key(), stage.index())
-                : new Outcome.Ok(new Item(item.key(), payload)));
+                ? new Outcome.Dropped(ok.seq(), item.key(), stage.index())
+                : ok.with(payload));
           }
           if (attempt <= spec.retries()) {
-            return afterBackoff(attempt, () -> runIo(stage, item, attempt + 1));
+            return afterBackoff(attempt, () -> runIo(stage, ok, attempt + 1));
           }
           return CompletableFuture.<Outcome>completedFuture(
-              new Outcome.Failed(item.key(), stage.index(), Failures.reason(error, timeout)));
+              new Outcome.Failed(ok.seq(), item.key(), stage.index(), Failures.reason(error, timeout)));
         })
         .thenCompose(next -> next);
   }
@@ -155,7 +172,7 @@ final class JobStream {
 
   private static Outcome refuseOversize(JobSpec.Stage stage, Outcome outcome, long maxBytes) {
     if (outcome instanceof Outcome.Ok ok && ok.item().payload().length > maxBytes) {
-      return new Outcome.Failed(ok.key(), stage.index(), "item has " + ok.item().payload().length
+      return new Outcome.Failed(ok.seq(), ok.key(), stage.index(), "item has " + ok.item().payload().length
           + " bytes, more than a cpu stage takes (baton.cluster.max-item-bytes = " + maxBytes + ")");
     }
     return outcome;
@@ -167,9 +184,11 @@ final class JobStream {
 
   private CompletionStage<List<Outcome>> runBatch(JobSpec.Stage stage, List<Outcome> batch, int attempt) {
     List<Outcome> done = new ArrayList<>(batch.size());
+    List<Outcome.Ok> oks = new ArrayList<>(batch.size());
     List<Item> items = new ArrayList<>(batch.size());
     for (Outcome outcome : batch) {
       if (outcome instanceof Outcome.Ok ok) {
+        oks.add(ok);
         items.add(ok.item());
       } else {
         done.add(outcome);
@@ -187,18 +206,18 @@ final class JobStream {
         listener.worked(result.node(), items.size());
       }
       List<Outcome> retry = new ArrayList<>();
-      for (int i = 0; i < items.size(); i++) {
-        Item item = items.get(i);
+      for (int i = 0; i < oks.size(); i++) {
+        Outcome.Ok ok = oks.get(i);
         ItemResult itemResult = error == null ? result.results().get(i)
-            : ItemResult.failed(item.key(), Failures.reason(error, timeout));
+            : ItemResult.failed(ok.key(), Failures.reason(error, timeout));
         switch (itemResult.status()) {
-          case OK -> done.add(new Outcome.Ok(new Item(item.key(), itemResult.payload())));
-          case DROPPED -> done.add(new Outcome.Dropped(item.key(), stage.index()));
+          case OK -> done.add(ok.with(itemResult.payload()));
+          case DROPPED -> done.add(new Outcome.Dropped(ok.seq(), ok.key(), stage.index()));
           default -> {
             if (attempt <= spec.retries()) {
-              retry.add(new Outcome.Ok(item));
+              retry.add(ok);
             } else {
-              done.add(new Outcome.Failed(item.key(), stage.index(), itemResult.error()));
+              done.add(new Outcome.Failed(ok.seq(), ok.key(), stage.index(), itemResult.error()));
             }
           }
         }
@@ -217,14 +236,14 @@ final class JobStream {
     return Patterns.after(runtime.settings().backoff(attempt), runtime.system(), next);
   }
 
-  private Flow<Outcome, Outcome, NotUsed> countInput() {
-    return Flow.<Outcome>create().statefulMap(Tally::new,
-        (tally, outcome) -> {
+  private Flow<Pair<Item, Long>, Pair<Item, Long>, NotUsed> countInput() {
+    return Flow.<Pair<Item, Long>>create().statefulMap(Tally::new,
+        (tally, numbered) -> {
           tally.count++;
           if (tally.due(reportNanos)) {
             listener.input(tally.count, false);
           }
-          return Pair.create(tally, outcome);
+          return Pair.create(tally, numbered);
         },
         tally -> {
           listener.input(tally.count, true);
@@ -254,38 +273,85 @@ final class JobStream {
   }
 
   private Sink<Outcome, CompletionStage<Done>> sink() {
-    Flow<Outcome, Outcome, NotUsed> tally = Flow.<Outcome>create().statefulMap(SinkTally::new,
-        (counts, outcome) -> {
-          if (outcome instanceof Outcome.Ok) {
-            counts.count++;
-          } else if (outcome instanceof Outcome.Dropped) {
-            counts.filtered++;
-          }
-          if (counts.due(reportNanos)) {
-            listener.sink(counts.count, counts.filtered);
-          }
-          return Pair.create(counts, outcome);
-        },
-        counts -> {
-          listener.sink(counts.count, counts.filtered);
-          return Optional.empty();
-        });
-    if (spec.output().isEmpty()) {
-      return tally.toMat(Sink.ignore(), Keep.right());
-    }
-    return tally
-        .filter(outcome -> outcome instanceof Outcome.Ok)
-        .map(outcome -> OutputLine.of(((Outcome.Ok) outcome).item()))
+    // The writer runs on Pekko's blocking-I/O dispatcher (mapWithResource's default), one chunk of lines at a time.
+    return Flow.<Outcome>create()
         .groupedWithin(OUTPUT_LINES_PER_WRITE, Duration.ofMillis(50))
-        .map(JobStream::concat)
-        .toMat(FileIO.toPath(spec.output().get()), Keep.right())
-        .mapMaterializedValue(written -> written.thenApply(io -> Done.getInstance()));
+        .mapWithResource(OutputWriter::new,
+            (writer, chunk) -> {
+              writer.write(chunk);
+              return Done.getInstance();
+            },
+            writer -> {
+              writer.close();
+              return Optional.empty();
+            })
+        .toMat(Sink.ignore(), Keep.right());
   }
 
-  private static ByteString concat(List<ByteString> lines) {
-    var builder = ByteString.createBuilder();
-    lines.forEach(builder::append);
-    return builder.result();
+  /**
+   * Writes the output file and tracks what reached the end of the stream. It takes a checkpoint only right after a
+   * write has returned, so the recorded length always holds exactly the lines of the items recorded as done.
+   */
+  private final class OutputWriter {
+    private final Progress.Tracker tracker = new Progress.Tracker(resumeFrom, spec.stages().size());
+    private final FileChannel channel;
+    private final long checkpointNanos = runtime.settings().checkpointInterval().toNanos();
+    private long position;
+    private long lastReport = System.nanoTime();
+    private long lastCheckpoint = System.nanoTime();
+
+    OutputWriter() throws IOException {
+      if (spec.output().isEmpty()) {
+        channel = null;
+        return;
+      }
+      Path output = spec.output().get();
+      channel = FileChannel.open(output, StandardOpenOption.CREATE, StandardOpenOption.WRITE);
+      if (channel.size() < resumeFrom.outputBytes()) {
+        channel.close();
+        throw new IOException("cannot resume: " + output + " has " + Files.size(output)
+            + " bytes, fewer than the " + resumeFrom.outputBytes() + " already written");
+      }
+      channel.truncate(resumeFrom.outputBytes());
+      position = resumeFrom.outputBytes();
+      channel.position(position);
+    }
+
+    void write(List<Outcome> chunk) throws IOException {
+      if (channel != null) {
+        var lines = ByteString.createBuilder();
+        for (Outcome outcome : chunk) {
+          if (outcome instanceof Outcome.Ok ok) {
+            lines.append(OutputLine.of(ok.item()));
+          }
+        }
+        ByteBuffer buffer = lines.result().toByteBuffer();
+        while (buffer.hasRemaining()) {
+          position += channel.write(buffer);
+        }
+      }
+      for (Outcome outcome : chunk) {
+        tracker.record(outcome);
+      }
+      long now = System.nanoTime();
+      if (now - lastReport >= reportNanos) {
+        lastReport = now;
+        listener.sink(tracker.succeeded(), tracker.filtered());
+      }
+      if (now - lastCheckpoint >= checkpointNanos) {
+        lastCheckpoint = now;
+        listener.checkpoint(tracker.progress(position));
+      }
+    }
+
+    void close() throws IOException {
+      if (channel != null) {
+        channel.force(false);
+        channel.close();
+      }
+      listener.sink(tracker.succeeded(), tracker.filtered());
+      listener.checkpoint(tracker.progress(position));
+    }
   }
 
   private static List<Outcome> newBatch(Outcome first) {
@@ -316,10 +382,6 @@ final class JobStream {
       lastReport = now;
       return true;
     }
-  }
-
-  private static final class SinkTally extends Tally {
-    long filtered;
   }
 
   /** Formats an output line: {@code KEY<TAB>VALUE}, with backslash, tab, CR and LF escaped in both. */

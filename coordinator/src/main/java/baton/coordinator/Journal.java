@@ -1,0 +1,56 @@
+package baton.coordinator;
+
+import com.typesafe.config.Config;
+import com.typesafe.config.ConfigFactory;
+import com.typesafe.config.ConfigValueFactory;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.UUID;
+
+/**
+ * Where the coordinator's journal lives: the database in {@code baton.journal}, by default an embedded H2, a file in
+ * {@code baton.coordinator.data-dir} or, when that is empty, a database in memory of this process alone.
+ *
+ * <p>The jdbc plugin's settings are set here rather than in {@code reference.conf}: the shaded jar appends every
+ * module's {@code reference.conf} into one, and Pekko Persistence's own defaults would come after ours.
+ */
+public final class Journal {
+
+  private static final String SHARED_DB = "baton";
+  private static final List<String> PLUGINS =
+      List.of("jdbc-journal", "jdbc-snapshot-store", "jdbc-read-journal", "jdbc-durable-state-store");
+  // Tables are made on first use; WRITE_DELAY=0 hands each commit to the OS at once, so a killed process keeps it.
+  private static final String H2_OPTIONS = ";WRITE_DELAY=0;INIT=RUNSCRIPT FROM 'classpath:baton/h2-schema.sql'";
+
+  private Journal() {
+  }
+
+  /** The config with Pekko Persistence pointed at Baton's journal, unless it already names other plugins. */
+  public static Config withDatabase(Config config) {
+    Config database = config.getConfig("baton.journal");
+    if (database.getString("db.url").isEmpty()) {
+      String dataDir = config.getString("baton.coordinator.data-dir");
+      String url = dataDir.isEmpty()
+          ? "jdbc:h2:mem:baton-" + UUID.randomUUID() + ";DB_CLOSE_DELAY=-1" + H2_OPTIONS
+          : "jdbc:h2:file:" + Path.of(dataDir).toAbsolutePath().normalize().resolve("journal") + H2_OPTIONS;
+      database = database.withValue("db.url", ConfigValueFactory.fromAnyRef(url));
+    }
+    Config overlay = ConfigFactory.empty()
+        .withValue("pekko-persistence-jdbc.shared-databases." + SHARED_DB, database.root())
+        .withValue("pekko.persistence.typed.stash-capacity",
+            ConfigValueFactory.fromAnyRef(database.getInt("stash-capacity")));
+    if (config.getString("pekko.persistence.journal.plugin").isEmpty()) {
+      overlay = overlay.withValue("pekko.persistence.journal.plugin", ConfigValueFactory.fromAnyRef("jdbc-journal"));
+    }
+    if (config.getString("pekko.persistence.snapshot-store.plugin").isEmpty()) {
+      overlay = overlay.withValue("pekko.persistence.snapshot-store.plugin",
+          ConfigValueFactory.fromAnyRef("jdbc-snapshot-store"));
+    }
+    for (String plugin : PLUGINS) {
+      if (!config.hasPath(plugin + ".use-shared-db")) {
+        overlay = overlay.withValue(plugin + ".use-shared-db", ConfigValueFactory.fromAnyRef(SHARED_DB));
+      }
+    }
+    return overlay.withFallback(config);
+  }
+}

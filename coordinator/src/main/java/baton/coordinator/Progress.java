@@ -1,0 +1,94 @@
+package baton.coordinator;
+
+import baton.protocol.CborSerializable;
+import java.util.Arrays;
+import java.util.HashSet;
+import java.util.Set;
+
+/**
+ * A job's durable progress at one moment: which input items are done (every sequence number below {@code high}
+ * except those in {@code pending}), how many bytes of the output file hold their lines, and their counts. The
+ * output writer takes it right after a write, so the file and the record always agree; a resumed job cuts the
+ * file back to {@code outputBytes} and runs only the items not done.
+ */
+record Progress(long high, long[] pending, long outputBytes, long succeeded, long failed, long filtered,
+    long[] stageDone, long[] stageFailed) implements CborSerializable {
+
+  /** Nothing done yet, for a job of {@code stages} stages. */
+  static Progress none(int stages) {
+    return new Progress(0, new long[0], 0, 0, 0, 0, new long[stages + 1], new long[stages + 1]);
+  }
+
+  boolean isDone(long seq) {
+    return seq < high && Arrays.binarySearch(pending, seq) < 0;
+  }
+
+  /** Counts the outcomes that reached the end of a job's stream, starting from a {@link Progress}. */
+  static final class Tracker {
+    private final int stages;
+    private final Set<Long> pending = new HashSet<>();
+    private final long[] stageDone;
+    private final long[] stageFailed;
+    private long high;
+    private long succeeded;
+    private long failed;
+    private long filtered;
+
+    Tracker(Progress from, int stages) {
+      this.stages = stages;
+      this.high = from.high;
+      for (long seq : from.pending) {
+        pending.add(seq);
+      }
+      this.stageDone = Arrays.copyOf(from.stageDone, stages + 1);
+      this.stageFailed = Arrays.copyOf(from.stageFailed, stages + 1);
+      this.succeeded = from.succeeded;
+      this.failed = from.failed;
+      this.filtered = from.filtered;
+    }
+
+    void record(Outcome outcome) {
+      long seq = outcome.seq();
+      if (seq >= high) {
+        for (long skipped = high; skipped < seq; skipped++) {
+          pending.add(skipped);
+        }
+        high = seq + 1;
+      } else {
+        pending.remove(seq);
+      }
+      if (outcome instanceof Outcome.Ok) {
+        succeeded++;
+        passed(stages);
+      } else if (outcome instanceof Outcome.Dropped dropped) {
+        filtered++;
+        passed(dropped.stage());
+      } else {
+        Outcome.Failed failure = (Outcome.Failed) outcome;
+        failed++;
+        passed(failure.stage() - 1);
+        stageFailed[failure.stage()]++;
+      }
+    }
+
+    private void passed(int throughStage) {
+      for (int stage = 1; stage <= throughStage; stage++) {
+        stageDone[stage]++;
+      }
+    }
+
+    long succeeded() {
+      return succeeded;
+    }
+
+    long filtered() {
+      return filtered;
+    }
+
+    Progress progress(long outputBytes) {
+      long[] open = pending.stream().mapToLong(Long::longValue).sorted().toArray();
+      return new Progress(high, open, outputBytes, succeeded, failed, filtered, stageDone.clone(),
+          stageFailed.clone());
+    }
+  }
+}

@@ -248,6 +248,38 @@ final class JobSpecParserTest {
   }
 
   @Test
+  void parse_fractionalOpParameter_isWrongTypeNotTruncated() {
+    String text = "input.range { from = 1, to = 3 }\nstages = [\n  { op = repeat, times = 2.5 }\n]\n";
+
+    SpecException e = assertThrows(SpecException.class, () -> parse(text));
+
+    assertStartsWith(at(text, "2.5") + "op repeat: times: ", e.getMessage());
+    assertTrue(e.getMessage().contains("2.5"), e.getMessage());
+  }
+
+  @Test
+  void parse_fractionalStageAndJobNumbers_areWrongType() {
+    for (String text : List.of(
+        "input.range { from = 1, to = 3 }\nstages = [\n  { op = repeat, parallelism = 1.5 }\n]\n",
+        "input.range { from = 1, to = 3 }\nstages = [ { op = repeat } ]\nretries = 0.5\n",
+        "stages = [ { op = repeat } ]\ninput.range { from = 1, to = 3.9 }\n")) {
+      String badLine = text.lines().filter(line -> line.matches(".*\\d\\.\\d.*")).findFirst().orElseThrow();
+
+      SpecException e = assertThrows(SpecException.class, () -> parse(text), text);
+
+      assertStartsWith(at(text, badLine), e.getMessage());
+      assertTrue(e.getMessage().contains("whole number"), e.getMessage());
+    }
+  }
+
+  @Test
+  void parse_wholeNumbersWrittenAsDecimalOrText_areAccepted() {
+    JobSpec parsed = parse("input.range { from = 1, to = \"3\" }\nstages = [ { op = repeat, times = 3.0 } ]\n");
+
+    assertEquals(new JobSpec.Range(1, 3), parsed.input());
+  }
+
+  @Test
   void parse_parallelismOutOfRange_givesRangeAndValue() {
     String text = "input.range { from = 1, to = 3 }\nstages = [\n  { op = repeat, parallelism = 0 }\n]\n";
 

@@ -117,6 +117,17 @@ final class WorkerPoolTest {
   }
 
   @Test
+  void pool_gunzipOfTextThatIsNotGzip_failsWithClearReason() {
+    ActorRef<WorkBatch> pool = pool(1);
+    TestProbe<WorkResult> probe = testKit.createTestProbe();
+
+    pool.tell(new WorkBatch(1, "job-8", 1, new OpRef("gunzip", "{}"), List.of(Item.ofText("plain text")),
+        probe.getRef()));
+
+    assertFailed(probe.receiveMessage().results().get(0), "plain text", "ZipException: Not in GZIP format");
+  }
+
+  @Test
   void pool_opThatCannotBeMade_failsEveryItemOfTheBatch() {
     ActorRef<WorkBatch> pool = pool(1);
     TestProbe<WorkResult> probe = testKit.createTestProbe();

@@ -15,11 +15,13 @@ import baton.protocol.WorkResult.ItemResult;
 import baton.protocol.WorkResult.Status;
 import com.typesafe.config.Config;
 import com.typesafe.config.ConfigFactory;
+import java.math.BigInteger;
 import java.nio.charset.StandardCharsets;
 import java.security.MessageDigest;
 import java.util.HashSet;
 import java.util.List;
 import java.util.Set;
+import java.util.stream.Collectors;
 import java.util.stream.IntStream;
 import java.util.stream.LongStream;
 import org.apache.pekko.actor.testkit.typed.javadsl.ActorTestKit;
@@ -180,7 +182,7 @@ final class WorkerPoolTest {
       assertArrayEquals("2".getBytes(StandardCharsets.US_ASCII), result.results().get(0).payload());
       assertArrayEquals("1".getBytes(StandardCharsets.US_ASCII), result.results().get(1).payload());
     }
-    assertEquals(LongStream.range(0, batches).boxed().collect(java.util.stream.Collectors.toSet()), answered);
+    assertEquals(LongStream.range(0, batches).boxed().collect(Collectors.toSet()), answered);
   }
 
   private ActorRef<WorkBatch> pool(int workers) {
@@ -203,6 +205,6 @@ final class WorkerPoolTest {
 
   private static byte[] hexSha256(byte[] payload) throws Exception {
     byte[] digest = MessageDigest.getInstance("SHA-256").digest(payload);
-    return String.format("%064x", new java.math.BigInteger(1, digest)).getBytes(StandardCharsets.US_ASCII);
+    return String.format("%064x", new BigInteger(1, digest)).getBytes(StandardCharsets.US_ASCII);
   }
 }

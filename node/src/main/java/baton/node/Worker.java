@@ -59,7 +59,8 @@ public final class Worker extends AbstractBehavior<WorkBatch> {
     CpuOp op;
     try {
       op = ops.computeIfAbsent(batch.op(), registry::createCpu);
-    } catch (RuntimeException e) {
+    } catch (RuntimeException | LinkageError e) {
+      // A user op whose class cannot initialise throws a LinkageError, which Pekko would take as fatal.
       getContext().getLog().warn("cannot make op {} for stage {}: {}", batch.op().name(), batch.stage(), reason(e));
       for (Item item : batch.items()) {
         results.add(ItemResult.failed(item.key(), reason(e)));
@@ -78,7 +79,14 @@ public final class Worker extends AbstractBehavior<WorkBatch> {
     try {
       byte[] payload = op.apply(item.key(), item.payload());
       return payload == null ? ItemResult.dropped(item.key()) : ItemResult.ok(item.key(), payload);
-    } catch (Exception e) {
+    } catch (StackOverflowError e) {
+      // Deep recursion on one payload (grep's regex engine on a long line): the stack has unwound, only this item
+      // is at fault. Let through, Pekko would take it as fatal and stop the whole node.
+      return ItemResult.failed(item.key(), reason(e));
+    } catch (VirtualMachineError e) {
+      throw e;
+    } catch (Exception | Error e) {
+      // The op is user code: an AssertionError or a class missing from its jar fails this item, not the batch.
       return ItemResult.failed(item.key(), reason(e));
     }
   }

@@ -151,8 +151,8 @@ public final class JobSpecParser {
         throw at(rangeValue.origin(), "input.range needs " + key);
       }
     }
-    long from = range.getLong("from");
-    long to = range.getLong("to");
+    long from = Numbers.getWhole(range, "from");
+    long to = Numbers.getWhole(range, "to");
     if (to < from) {
       throw at(rangeValue.origin(), "input.range: to (" + to + ") is less than from (" + from + ")");
     }
@@ -212,7 +212,7 @@ public final class JobSpecParser {
     if (!config.hasPath(key)) {
       return fallback;
     }
-    long value = config.getLong(key);
+    long value = Numbers.getWhole(config, key);
     if (value < min || value > max) {
       throw at(config.getValue(key).origin(), key + " must be between " + min + " and " + max + ", got " + value);
     }

@@ -43,7 +43,7 @@ public final class OpParams {
   }
 
   public long getLong(String name, long min, long max) {
-    long value = read(name, () -> config.getLong(name));
+    long value = read(name, () -> Numbers.getWhole(config, name));
     if (value < min || value > max) {
       throw error(name, name + " must be between " + min + " and " + max + ", got " + value);
     }

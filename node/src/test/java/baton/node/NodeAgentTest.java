@@ -1,0 +1,123 @@
+package baton.node;
+
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+
+import baton.protocol.Item;
+import baton.protocol.OpRef;
+import baton.protocol.OpRegistry;
+import baton.protocol.Pull;
+import baton.protocol.ServiceKeys;
+import baton.protocol.WorkBatch;
+import baton.protocol.WorkResult;
+import com.typesafe.config.ConfigFactory;
+import java.nio.charset.StandardCharsets;
+import java.util.List;
+import org.apache.pekko.actor.testkit.typed.javadsl.ActorTestKit;
+import org.apache.pekko.actor.testkit.typed.javadsl.JUnit5TestKitBuilder;
+import org.apache.pekko.actor.testkit.typed.javadsl.LogCapturingExtension;
+import org.apache.pekko.actor.testkit.typed.javadsl.TestKitJUnit5Extension;
+import org.apache.pekko.actor.testkit.typed.javadsl.TestProbe;
+import org.apache.pekko.actor.testkit.typed.annotations.JUnit5TestKit;
+import org.apache.pekko.actor.typed.ActorRef;
+import org.apache.pekko.actor.typed.receptionist.Receptionist;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.TestInstance;
+import org.junit.jupiter.api.extension.ExtendWith;
+
+/**
+ * A {@link NodeAgent} with a real pool, and a probe registered with the Receptionist as the coordinator's
+ * dispatcher. Each test stops what it spawned, so agents of one test never pull from the next test's dispatcher.
+ */
+@ExtendWith(TestKitJUnit5Extension.class)
+@ExtendWith(LogCapturingExtension.class)
+@TestInstance(TestInstance.Lifecycle.PER_CLASS)
+final class NodeAgentTest {
+
+  private static final int WORKERS = 3;
+
+  @JUnit5TestKit
+  ActorTestKit testKit = new JUnit5TestKitBuilder().build();
+
+  private final OpRegistry registry = OpRegistry.load(getClass().getClassLoader(), ConfigFactory.load());
+  private final NodeSettings settings = new NodeSettings(WORKERS);
+
+  private ActorRef<WorkBatch> pool;
+  private ActorRef<NodeAgent.Command> agent;
+  private TestProbe<Pull> dispatcher;
+
+  @AfterEach
+  void stopAll() {
+    if (agent != null) {
+      testKit.stop(agent);
+      testKit.stop(pool);
+    }
+    if (dispatcher != null) {
+      dispatcher.stop();
+    }
+  }
+
+  @Test
+  void agent_dispatcherAppears_pullsTwoBatchesPerWorker() {
+    startAgent();
+
+    Pull pull = registerDispatcher().receiveMessage();
+
+    assertEquals(2 * WORKERS, pull.credits());
+    assertEquals(WORKERS, pull.workers());
+    assertEquals(-1, pull.completedBatch());
+  }
+
+  @Test
+  void agent_batchFromDispatcher_isAnsweredToItsAskerAndOneMoreIsPulled() {
+    startAgent();
+    Pull first = registerDispatcher().receiveMessage();
+    TestProbe<WorkResult> asker = testKit.createTestProbe();
+
+    first.agent().tell(new WorkBatch(41, "job-a", 1, new OpRef("word-count", "{}"),
+        List.of(Item.ofText("a b c")), asker.getRef()));
+
+    WorkResult result = asker.receiveMessage();
+    assertEquals(41, result.batch());
+    assertArrayEquals("3".getBytes(StandardCharsets.US_ASCII), result.results().get(0).payload());
+    Pull next = dispatcher.receiveMessage();
+    assertEquals(1, next.credits());
+    assertEquals(41, next.completedBatch());
+    assertEquals(first.agent(), next.agent());
+  }
+
+  @Test
+  void agent_batchesOfSeveralJobs_eachGoBackToTheirOwnAsker() {
+    startAgent();
+    Pull first = registerDispatcher().receiveMessage();
+    TestProbe<WorkResult> askerA = testKit.createTestProbe();
+    TestProbe<WorkResult> askerB = testKit.createTestProbe();
+
+    first.agent().tell(new WorkBatch(1, "job-a", 1, new OpRef("fault", "{}"), List.of(Item.ofText("a")),
+        askerA.getRef()));
+    first.agent().tell(new WorkBatch(2, "job-b", 1, new OpRef("fault", "{}"), List.of(Item.ofText("b")),
+        askerB.getRef()));
+
+    assertEquals("a", askerA.receiveMessage().results().get(0).key());
+    assertEquals("b", askerB.receiveMessage().results().get(0).key());
+    askerA.expectNoMessage();
+    List<Long> completed = dispatcher.receiveSeveralMessages(2).stream().map(Pull::completedBatch).sorted()
+        .toList();
+    assertEquals(List.of(1L, 2L), completed);
+  }
+
+  private void startAgent() {
+    pool = testKit.spawn(WorkerPool.create(registry, settings));
+    agent = testKit.spawn(NodeAgent.create(pool, settings));
+  }
+
+  private TestProbe<Pull> registerDispatcher() {
+    dispatcher = testKit.createTestProbe();
+    TestProbe<Receptionist.Registered> registered = testKit.createTestProbe();
+    testKit.system().receptionist()
+        .tell(Receptionist.register(ServiceKeys.DISPATCHER, dispatcher.getRef(), registered.getRef()));
+    registered.receiveMessage();
+    return dispatcher;
+  }
+}

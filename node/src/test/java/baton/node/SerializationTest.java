@@ -1,0 +1,251 @@
+package baton.node;
+
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertInstanceOf;
+import static org.junit.jupiter.api.Assertions.assertNotSame;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import baton.protocol.CborSerializable;
+import baton.protocol.Item;
+import baton.protocol.JobState;
+import baton.protocol.JobStatus;
+import baton.protocol.OpKind;
+import baton.protocol.OpRef;
+import baton.protocol.Pull;
+import baton.protocol.WorkBatch;
+import baton.protocol.WorkResult;
+import baton.protocol.WorkResult.ItemResult;
+import com.typesafe.config.Config;
+import com.typesafe.config.ConfigFactory;
+import java.io.IOException;
+import java.io.Serializable;
+import java.net.URI;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.FileSystem;
+import java.nio.file.FileSystems;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.TreeSet;
+import java.util.stream.Collectors;
+import java.util.stream.Stream;
+import org.apache.pekko.actor.testkit.typed.javadsl.ActorTestKit;
+import org.apache.pekko.actor.testkit.typed.javadsl.JUnit5TestKitBuilder;
+import org.apache.pekko.actor.testkit.typed.javadsl.LogCapturingExtension;
+import org.apache.pekko.actor.testkit.typed.javadsl.TestKitJUnit5Extension;
+import org.apache.pekko.actor.testkit.typed.annotations.JUnit5TestKit;
+import org.apache.pekko.actor.typed.ActorRef;
+import org.apache.pekko.actor.typed.javadsl.Adapter;
+import org.apache.pekko.serialization.JavaSerializer;
+import org.apache.pekko.serialization.Serialization;
+import org.apache.pekko.serialization.SerializationExtension;
+import org.apache.pekko.serialization.Serializer;
+import org.apache.pekko.serialization.Serializers;
+import org.apache.pekko.serialization.jackson.JacksonCborSerializer;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.TestInstance;
+import org.junit.jupiter.api.extension.ExtendWith;
+
+/**
+ * Messages that cross the cluster, through the serializer a cluster member picks for them: the actor system runs
+ * with the config {@link ClusterSetup#member} gives {@code baton node}.
+ */
+@ExtendWith(TestKitJUnit5Extension.class)
+@ExtendWith(LogCapturingExtension.class)
+@TestInstance(TestInstance.Lifecycle.PER_CLASS)
+final class SerializationTest {
+
+  private static final Config MEMBER =
+      ClusterSetup.member(ConfigFactory.load(), "node", "127.0.0.1", 0, List.of());
+
+  @JUnit5TestKit
+  ActorTestKit testKit = new JUnit5TestKitBuilder().withName(ClusterSetup.SYSTEM_NAME).withCustomConfig(MEMBER)
+      .build();
+
+  private Serialization serialization() {
+    return SerializationExtension.get(Adapter.toClassic(testKit.system()));
+  }
+
+  @Test
+  void config_clusterMember_isClusterProviderWithoutJavaSerialization() {
+    Config config = testKit.system().settings().config();
+
+    assertEquals("cluster", config.getString("pekko.actor.provider"));
+    assertFalse(config.getBoolean("pekko.actor.allow-java-serialization"));
+  }
+
+  @Test
+  void serializer_forEveryMessage_isJacksonCbor() {
+    for (Object message : samples()) {
+      Serializer serializer = serialization().findSerializerFor(message);
+
+      assertInstanceOf(JacksonCborSerializer.class, serializer, message.getClass().getName());
+      assertFalse(serializer instanceof JavaSerializer);
+    }
+  }
+
+  @Test
+  void samples_coverEveryCborSerializableInProtocol() throws IOException {
+    Set<String> sampled = samples().stream().map(m -> m.getClass().getName()).collect(Collectors.toSet());
+
+    assertEquals(new TreeSet<>(protocolMessages()), new TreeSet<>(sampled),
+        "every CborSerializable in baton.protocol needs a sample here");
+  }
+
+  @Test
+  void workBatch_roundTrip_keepsItemsAndReplyTo() {
+    ActorRef<WorkResult> replyTo = testKit.<WorkResult>createTestProbe().getRef();
+    WorkBatch original = new WorkBatch(12, "job-1", 2, new OpRef("sha256", "{\"rounds\":3}"),
+        List.of(new Item("a", new byte[] {0, 1, -1, 127}), Item.ofText("b\u00e9"), new Item("empty", new byte[0])),
+        replyTo);
+
+    WorkBatch copy = roundTrip(original);
+
+    assertEquals(original.batch(), copy.batch());
+    assertEquals(original.jobId(), copy.jobId());
+    assertEquals(original.stage(), copy.stage());
+    assertEquals(original.op(), copy.op());
+    assertEquals(original.replyTo(), copy.replyTo());
+    assertEquals(original.items().size(), copy.items().size());
+    for (int i = 0; i < original.items().size(); i++) {
+      assertEquals(original.items().get(i).key(), copy.items().get(i).key());
+      assertArrayEquals(original.items().get(i).payload(), copy.items().get(i).payload());
+    }
+  }
+
+  @Test
+  void workResult_roundTrip_keepsEveryStatus() {
+    WorkResult original = new WorkResult(5, List.of(
+        ItemResult.ok("a", "digest".getBytes(StandardCharsets.UTF_8)),
+        ItemResult.dropped("b"),
+        ItemResult.failed("c", "ZipException: Not in GZIP format")), "pekko://baton@127.0.0.1:2552");
+
+    WorkResult copy = roundTrip(original);
+
+    assertEquals(original.batch(), copy.batch());
+    assertEquals(original.node(), copy.node());
+    assertEquals(original.results().size(), copy.results().size());
+    for (int i = 0; i < original.results().size(); i++) {
+      assertItemResult(original.results().get(i), copy.results().get(i));
+    }
+  }
+
+  @Test
+  void pull_roundTrip_isEqual() {
+    Pull original = new Pull(testKit.<WorkBatch>createTestProbe().getRef(), 8, 4, 99);
+
+    assertEquals(original, roundTrip(original));
+  }
+
+  @Test
+  void jobStatus_roundTrip_isEqual() {
+    JobStatus original = jobStatus();
+
+    assertEquals(original, roundTrip(original));
+  }
+
+  @Test
+  void jobStatus_withNulls_roundTripsNulls() {
+    JobStatus original = new JobStatus("j", "n", JobState.ACCEPTED, 0, new JobStatus.Items(-1, 0, 0, 0), List.of(),
+        null, null, "2026-01-01T00:00:00Z", null, null, List.of());
+
+    assertEquals(original, roundTrip(original));
+  }
+
+  @Test
+  void javaSerializable_notBoundToCbor_isRefused() {
+    record Plain(String text) implements Serializable {
+    }
+
+    assertTrue(serialization().serialize(new Plain("x")).isFailure(),
+        "with Java serialization off, a message outside CborSerializable must not travel");
+  }
+
+  // --- helpers ---
+
+  @SuppressWarnings("unchecked")
+  private <T> T roundTrip(T message) {
+    Serializer serializer = serialization().findSerializerFor(message);
+    byte[] bytes = serialization().serialize(message).get();
+    Object copy = serialization()
+        .deserialize(bytes, serializer.identifier(), Serializers.manifestFor(serializer, message)).get();
+    assertNotSame(message, copy);
+    assertEquals(message.getClass(), copy.getClass());
+    return (T) copy;
+  }
+
+  private static void assertItemResult(ItemResult expected, ItemResult actual) {
+    assertEquals(expected.key(), actual.key());
+    assertEquals(expected.status(), actual.status());
+    assertArrayEquals(expected.payload(), actual.payload());
+    assertEquals(expected.error(), actual.error());
+  }
+
+  private static JobStatus jobStatus() {
+    return new JobStatus("job-7", "checksums", JobState.RUNNING, 1234,
+        new JobStatus.Items(10, 6, 1, 2),
+        List.of(new JobStatus.StageStatus("read-file", OpKind.IO, 9, 0),
+            new JobStatus.StageStatus("sha256", OpKind.CPU, 8, 1)),
+        null, "/tmp/out.tsv", "2026-01-01T00:00:00Z", "2026-01-01T00:00:01Z", null,
+        List.of(new JobStatus.NodeItems("pekko://baton@127.0.0.1:2552", 8)));
+  }
+
+  /** One sample of every message type, nested ones included. */
+  private List<Object> samples() {
+    JobStatus status = jobStatus();
+    WorkResult result = new WorkResult(1, List.of(ItemResult.ok("k", new byte[] {1})), "node");
+    return List.of(
+        new WorkBatch(1, "job", 1, new OpRef("gzip", "{}"), List.of(Item.ofText("x")),
+            testKit.<WorkResult>createTestProbe().getRef()),
+        result,
+        result.results().get(0),
+        new Pull(testKit.<WorkBatch>createTestProbe().getRef(), 1, 1, -1),
+        status,
+        status.items(),
+        status.stages().get(0),
+        status.nodes().get(0),
+        Item.ofText("x"),
+        new OpRef("gzip", "{}"));
+  }
+
+  /** The classes in the protocol module that implement {@link CborSerializable}, read from its classes. */
+  private static Set<String> protocolMessages() throws IOException {
+    URI location;
+    try {
+      location = CborSerializable.class.getProtectionDomain().getCodeSource().getLocation().toURI();
+    } catch (java.net.URISyntaxException e) {
+      throw new IOException(e);
+    }
+    Path root = Path.of(location);
+    if (Files.isDirectory(root)) {
+      return messagesUnder(root);
+    }
+    try (FileSystem jar = FileSystems.newFileSystem(root, Map.of())) {
+      return messagesUnder(jar.getPath("/"));
+    }
+  }
+
+  private static Set<String> messagesUnder(Path root) throws IOException {
+    Path packageDir = root.resolve("baton/protocol");
+    try (Stream<Path> files = Files.walk(packageDir)) {
+      return files.map(file -> root.relativize(file).toString())
+          .filter(name -> name.endsWith(".class") && !name.endsWith("package-info.class"))
+          .map(name -> name.substring(0, name.length() - ".class".length()).replace('/', '.'))
+          .filter(SerializationTest::isMessage)
+          .collect(Collectors.toSet());
+    }
+  }
+
+  private static boolean isMessage(String className) {
+    try {
+      Class<?> type = Class.forName(className, false, SerializationTest.class.getClassLoader());
+      return CborSerializable.class.isAssignableFrom(type) && !type.isInterface();
+    } catch (ClassNotFoundException e) {
+      throw new AssertionError(e);
+    }
+  }
+}

@@ -1,0 +1,210 @@
+package baton.node;
+
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNull;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import baton.node.testops.FaultOp;
+import baton.protocol.Item;
+import baton.protocol.OpRef;
+import baton.protocol.OpRegistry;
+import baton.protocol.WorkBatch;
+import baton.protocol.WorkResult;
+import baton.protocol.WorkResult.ItemResult;
+import baton.protocol.WorkResult.Status;
+import com.typesafe.config.Config;
+import com.typesafe.config.ConfigFactory;
+import java.math.BigInteger;
+import java.nio.charset.StandardCharsets;
+import java.security.MessageDigest;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Set;
+import java.util.stream.Collectors;
+import java.util.stream.IntStream;
+import java.util.stream.LongStream;
+import org.apache.pekko.actor.testkit.typed.javadsl.ActorTestKit;
+import org.apache.pekko.actor.testkit.typed.javadsl.JUnit5TestKitBuilder;
+import org.apache.pekko.actor.testkit.typed.javadsl.LogCapturingExtension;
+import org.apache.pekko.actor.testkit.typed.javadsl.LoggingTestKit;
+import org.apache.pekko.actor.testkit.typed.javadsl.TestKitJUnit5Extension;
+import org.apache.pekko.actor.testkit.typed.javadsl.TestProbe;
+import org.apache.pekko.actor.testkit.typed.annotations.JUnit5TestKit;
+import org.apache.pekko.actor.typed.ActorRef;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.TestInstance;
+import org.junit.jupiter.api.extension.ExtendWith;
+
+/**
+ * A {@link WorkerPool} of real {@link Worker}s running built-in and test ops. One test instance for the class, so
+ * that the extension shuts down the one actor system it made.
+ */
+@ExtendWith(TestKitJUnit5Extension.class)
+@ExtendWith(LogCapturingExtension.class)
+@TestInstance(TestInstance.Lifecycle.PER_CLASS)
+final class WorkerPoolTest {
+
+  /** Also with the fix in place, an error that escapes a worker must fail a test, not end the test JVM. */
+  private static final Config CONFIG =
+      ConfigFactory.parseString("pekko.jvm-exit-on-fatal-error = off").withFallback(ConfigFactory.load());
+
+  @JUnit5TestKit
+  ActorTestKit testKit = new JUnit5TestKitBuilder().withCustomConfig(CONFIG).build();
+
+  private final OpRegistry registry = OpRegistry.load(getClass().getClassLoader(), CONFIG);
+
+  @Test
+  void pool_sha256Batch_answersOneDigestPerItemInOrder() throws Exception {
+    ActorRef<WorkBatch> pool = pool(2);
+    TestProbe<WorkResult> probe = testKit.createTestProbe();
+    List<Item> items = IntStream.rangeClosed(1, 5).mapToObj(i -> Item.ofText("item-" + i)).toList();
+
+    pool.tell(new WorkBatch(7, "job-1", 1, new OpRef("sha256", "{\"rounds\":1}"), items, probe.getRef()));
+
+    WorkResult result = probe.receiveMessage();
+    assertEquals(7, result.batch());
+    assertEquals(testKit.system().address().toString(), result.node());
+    assertEquals(items.size(), result.results().size());
+    for (int i = 0; i < items.size(); i++) {
+      ItemResult itemResult = result.results().get(i);
+      assertEquals(items.get(i).key(), itemResult.key());
+      assertEquals(Status.OK, itemResult.status());
+      assertArrayEquals(hexSha256(items.get(i).payload()), itemResult.payload());
+      assertNull(itemResult.error());
+    }
+  }
+
+  @Test
+  void pool_itemWhoseOpThrows_failsAloneWithReason() {
+    ActorRef<WorkBatch> pool = pool(2);
+    TestProbe<WorkResult> probe = testKit.createTestProbe();
+    List<Item> items = List.of(Item.ofText("a"), Item.ofText("fail"), Item.ofText("skip"), Item.ofText("b"));
+
+    pool.tell(new WorkBatch(1, "job-2", 1, new OpRef("fault", "{}"), items, probe.getRef()));
+
+    List<ItemResult> results = probe.receiveMessage().results();
+    assertOk(results.get(0), "a");
+    assertFailed(results.get(1), "fail", "IllegalStateException: " + FaultOp.FAILURE);
+    assertEquals(ItemResult.dropped("skip"), results.get(2), "a dropped item carries no payload");
+    assertOk(results.get(3), "b");
+  }
+
+  @Test
+  void pool_itemWhoseOpThrowsAnError_failsAloneWithReason() {
+    ActorRef<WorkBatch> pool = pool(1);
+    TestProbe<WorkResult> probe = testKit.createTestProbe();
+    List<Item> items = List.of(Item.ofText("assert"), Item.ofText("after"));
+
+    pool.tell(new WorkBatch(1, "job-3", 1, new OpRef("fault", "{}"), items, probe.getRef()));
+
+    List<ItemResult> results = probe.receiveMessage().results();
+    assertFailed(results.get(0), "assert", "AssertionError: " + FaultOp.FAILURE);
+    assertOk(results.get(1), "after");
+  }
+
+  @Test
+  void pool_grepThatOverflowsTheStack_failsThatItemOnly() {
+    ActorRef<WorkBatch> pool = pool(1);
+    TestProbe<WorkResult> probe = testKit.createTestProbe();
+    // Java's regex engine recurses once per repetition of an alternation group: this overflows any stack.
+    Item huge = new Item("huge", "a".repeat(1_000_000).getBytes(StandardCharsets.US_ASCII));
+    List<Item> items = List.of(huge, Item.ofText("abc"));
+
+    pool.tell(new WorkBatch(1, "job-4", 1, new OpRef("grep", "{\"pattern\":\"(a|b)*c\"}"), items, probe.getRef()));
+
+    List<ItemResult> results = probe.receiveMessage().results();
+    assertFailed(results.get(0), "huge", "StackOverflowError");
+    assertOk(results.get(1), "abc");
+  }
+
+  @Test
+  void pool_gunzipOfTextThatIsNotGzip_failsWithClearReason() {
+    ActorRef<WorkBatch> pool = pool(1);
+    TestProbe<WorkResult> probe = testKit.createTestProbe();
+
+    pool.tell(new WorkBatch(1, "job-8", 1, new OpRef("gunzip", "{}"), List.of(Item.ofText("plain text")),
+        probe.getRef()));
+
+    assertFailed(probe.receiveMessage().results().get(0), "plain text", "ZipException: Not in GZIP format");
+  }
+
+  @Test
+  void pool_opThatCannotBeMade_failsEveryItemOfTheBatch() {
+    ActorRef<WorkBatch> pool = pool(1);
+    TestProbe<WorkResult> probe = testKit.createTestProbe();
+    List<Item> items = List.of(Item.ofText("x"), Item.ofText("y"));
+
+    pool.tell(new WorkBatch(3, "job-5", 2, new OpRef("sha256", "{\"rounds\":0}"), items, probe.getRef()));
+    pool.tell(new WorkBatch(4, "job-5", 3, new OpRef("no-such-op", "{}"), items, probe.getRef()));
+
+    WorkResult badParams = probe.receiveMessage();
+    assertEquals(3, badParams.batch());
+    assertFailed(badParams.results().get(0), "x", "rounds must be between 1 and");
+    assertFailed(badParams.results().get(1), "y", "rounds must be between 1 and");
+    WorkResult unknown = probe.receiveMessage();
+    assertEquals(4, unknown.batch());
+    assertFailed(unknown.results().get(0), "x", "unknown op no-such-op");
+    assertFailed(unknown.results().get(1), "y", "unknown op no-such-op");
+  }
+
+  @Test
+  void pool_workerThatCrashes_isRestartedAndPoolKeepsWorking() {
+    ActorRef<WorkBatch> pool = pool(1);
+    TestProbe<WorkResult> probe = testKit.createTestProbe();
+
+    // A batch without items breaks the worker itself, not an op: the supervisor must restart it.
+    LoggingTestKit.error(NullPointerException.class).expect(testKit.system(), () -> {
+      pool.tell(new WorkBatch(1, "job-6", 1, new OpRef("fault", "{}"), null, probe.getRef()));
+      return null;
+    });
+    pool.tell(new WorkBatch(2, "job-6", 1, new OpRef("fault", "{}"), List.of(Item.ofText("ok")), probe.getRef()));
+
+    WorkResult result = probe.receiveMessage();
+    assertEquals(2, result.batch(), "the crashed batch gets no answer; the next one does");
+    assertOk(result.results().get(0), "ok");
+  }
+
+  @Test
+  void pool_manyBatches_areEachAnsweredOnce() {
+    ActorRef<WorkBatch> pool = pool(3);
+    TestProbe<WorkResult> probe = testKit.createTestProbe();
+    int batches = 30;
+
+    for (long batch = 0; batch < batches; batch++) {
+      pool.tell(new WorkBatch(batch, "job-7", 1, new OpRef("word-count", "{}"),
+          List.of(Item.ofText("one two"), Item.ofText("three")), probe.getRef()));
+    }
+
+    Set<Long> answered = new HashSet<>();
+    for (WorkResult result : probe.receiveSeveralMessages(batches)) {
+      assertTrue(answered.add(result.batch()), "batch " + result.batch() + " answered twice");
+      assertArrayEquals("2".getBytes(StandardCharsets.US_ASCII), result.results().get(0).payload());
+      assertArrayEquals("1".getBytes(StandardCharsets.US_ASCII), result.results().get(1).payload());
+    }
+    assertEquals(LongStream.range(0, batches).boxed().collect(Collectors.toSet()), answered);
+  }
+
+  private ActorRef<WorkBatch> pool(int workers) {
+    return testKit.spawn(WorkerPool.create(registry, new NodeSettings(workers)));
+  }
+
+  private static void assertOk(ItemResult result, String keyAndPayload) {
+    assertEquals(keyAndPayload, result.key());
+    assertEquals(Status.OK, result.status(), () -> "failed with " + result.error());
+    assertArrayEquals(keyAndPayload.getBytes(StandardCharsets.UTF_8), result.payload());
+    assertNull(result.error());
+  }
+
+  private static void assertFailed(ItemResult result, String key, String reasonPart) {
+    assertEquals(key, result.key());
+    assertEquals(Status.FAILED, result.status());
+    assertNull(result.payload());
+    assertTrue(result.error().contains(reasonPart), () -> "<" + result.error() + "> lacks <" + reasonPart + ">");
+  }
+
+  private static byte[] hexSha256(byte[] payload) throws Exception {
+    byte[] digest = MessageDigest.getInstance("SHA-256").digest(payload);
+    return String.format("%064x", new BigInteger(1, digest)).getBytes(StandardCharsets.US_ASCII);
+  }
+}

@@ -1,0 +1,44 @@
+package baton.node.testops;
+
+import baton.protocol.CpuOp;
+import baton.protocol.Op;
+import baton.protocol.OpKind;
+import baton.protocol.OpParams;
+import baton.protocol.OpProvider;
+import java.nio.charset.StandardCharsets;
+import java.util.Set;
+
+/**
+ * A test cpu op that misbehaves on request: an item whose payload is {@code fail} throws an exception, one whose
+ * payload is {@code assert} throws an {@link AssertionError}, one whose payload is {@code skip} is dropped; every
+ * other payload passes unchanged.
+ */
+public final class FaultOp implements OpProvider {
+
+  public static final String FAILURE = "item refused on purpose";
+
+  @Override
+  public String name() {
+    return "fault";
+  }
+
+  @Override
+  public OpKind kind() {
+    return OpKind.CPU;
+  }
+
+  @Override
+  public Set<String> parameters() {
+    return Set.of();
+  }
+
+  @Override
+  public Op create(OpParams params) {
+    return (CpuOp) (key, payload) -> switch (new String(payload, StandardCharsets.UTF_8)) {
+      case "fail" -> throw new IllegalStateException(FAILURE);
+      case "assert" -> throw new AssertionError(FAILURE);
+      case "skip" -> null;
+      default -> payload;
+    };
+  }
+}

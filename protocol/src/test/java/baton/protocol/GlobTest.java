@@ -1,0 +1,79 @@
+package baton.protocol;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+final class GlobTest {
+
+  @TempDir
+  Path dir;
+
+  private Path a;
+  private Path b;
+  private Path deep;
+
+  @BeforeEach
+  void files() throws IOException {
+    Files.createDirectories(dir.resolve("data/sub/deeper"));
+    b = Files.writeString(dir.resolve("data/b.txt"), "b");
+    a = Files.writeString(dir.resolve("data/a.txt"), "a");
+    Files.writeString(dir.resolve("data/c.bin"), "c");
+    deep = Files.writeString(dir.resolve("data/sub/deeper/d.txt"), "d");
+    Files.writeString(dir.resolve("top.txt"), "t");
+  }
+
+  @Test
+  void expand_starInOneFolder_matchesThatFolderOnlySorted() throws IOException {
+    assertEquals(List.of(a, b), Glob.expand(dir, "data/*.txt"));
+  }
+
+  @Test
+  void expand_doubleStar_crossesFolders() throws IOException {
+    assertEquals(List.of(a, b, deep), Glob.expand(dir, "data/**.txt"));
+  }
+
+  @Test
+  void expand_questionMarkAndBraces_matchOneCharAndAlternatives() throws IOException {
+    assertEquals(List.of(a, b), Glob.expand(dir, "data/?.txt"));
+    assertEquals(List.of(b), Glob.expand(dir, "data/{b,x}.txt"));
+  }
+
+  @Test
+  void expand_plainPathOfAFile_isThatFile() throws IOException {
+    assertEquals(List.of(a), Glob.expand(dir, "data/a.txt"));
+  }
+
+  @Test
+  void expand_plainPathOfAFolder_matchesNothing() throws IOException {
+    assertEquals(List.of(), Glob.expand(dir, "data"));
+  }
+
+  @Test
+  void expand_missingFolder_matchesNothing() throws IOException {
+    assertEquals(List.of(), Glob.expand(dir, "nowhere/*.txt"));
+  }
+
+  @Test
+  void expand_parentSegments_areNormalized() throws IOException {
+    assertEquals(List.of(a, b), Glob.expand(dir.resolve("data/sub"), "../*.txt"));
+  }
+
+  @Test
+  void expand_absoluteGlob_ignoresBaseDir() throws IOException {
+    assertEquals(List.of(a, b), Glob.expand(dir.resolve("data/sub"), dir.resolve("data") + "/*.txt"));
+  }
+
+  @Test
+  void expand_folderNamesMatchingGlob_areNotReturned() throws IOException {
+    Files.createDirectories(dir.resolve("data/folder.txt"));
+
+    assertEquals(List.of(a, b), Glob.expand(dir, "data/*.txt"));
+  }
+}

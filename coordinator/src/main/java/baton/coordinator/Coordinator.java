@@ -152,14 +152,24 @@ public final class Coordinator extends EventSourcedBehavior<Coordinator.Command,
   private final Map<String, ActorRef<Job.Command>> running = new HashMap<>();
   private boolean accepting = true;
 
+  /** The coordinator of this journal; there is one per journal. */
   public static Behavior<Command> create(CoordinatorSettings settings, JobSpecParser parser,
       ActorRef<WorkDispatcher.Command> dispatcher) {
-    return Behaviors.setup(context -> new Coordinator(context, settings, parser, dispatcher));
+    return create(settings, parser, dispatcher, "baton-coordinator");
+  }
+
+  /**
+   * A coordinator under its own name in the journal, for several in one journal (tests do this); job ids must
+   * still be unique across them.
+   */
+  public static Behavior<Command> create(CoordinatorSettings settings, JobSpecParser parser,
+      ActorRef<WorkDispatcher.Command> dispatcher, String journalName) {
+    return Behaviors.setup(context -> new Coordinator(context, settings, parser, dispatcher, journalName));
   }
 
   private Coordinator(ActorContext<Command> context, CoordinatorSettings settings, JobSpecParser parser,
-      ActorRef<WorkDispatcher.Command> dispatcher) {
-    super(PersistenceId.ofUniqueId("baton-coordinator"));
+      ActorRef<WorkDispatcher.Command> dispatcher, String journalName) {
+    super(PersistenceId.ofUniqueId(journalName));
     this.context = context;
     this.settings = settings;
     this.parser = parser;

@@ -55,6 +55,11 @@ final class Job extends EventSourcedBehavior<Job.Command, Job.Event, Job.Record>
 
   private enum Start implements Command { INSTANCE }
 
+  // Side effects after a write that log go through these messages, so the log line has the job id in its MDC.
+  private enum RunStream implements Command { INSTANCE }
+
+  private enum Announce implements Command { INSTANCE }
+
   private record InputCount(long emitted, boolean complete) implements Command {
   }
 
@@ -170,10 +175,12 @@ final class Job extends EventSourcedBehavior<Job.Command, Job.Event, Job.Record>
           request.replyTo().tell(Optional.of(record.end()));
           return Effect().none();
         })
+        .onCommand(Announce.class, (record, announce) -> onAnnounce(record.end()))
         .onCommand(Stop.class, (record, stop) -> Effect().stop())
         .onAnyCommand((record, ignored) -> Effect().none());
     builder.forAnyState()
         .onCommand(Start.class, (record, start) -> onStart(record))
+        .onCommand(RunStream.class, (record, run) -> Effect().none().thenRun(this::runStream))
         .onCommand(GetStatus.class, this::onGetStatus)
         .onCommand(Cancel.class, this::onCancel)
         .onCommand(InputCount.class, this::onInputCount)
@@ -224,7 +231,8 @@ final class Job extends EventSourcedBehavior<Job.Command, Job.Event, Job.Record>
     if (record.startedAt() == null) {
       context.getLog().info("accepted job {} ({}): input {}, stages {}{}", id, spec.name(), describe(spec.input()),
           stageNames(), spec.output().map(path -> ", output " + path).orElse(""));
-      return Effect().persist(new Started(Instant.now().toString())).thenRun(this::runStream);
+      return Effect().persist(new Started(Instant.now().toString()))
+          .thenRun(started -> context.getSelf().tell(RunStream.INSTANCE));
     }
     context.getLog().info("resuming job {} after a restart: {} items already done", id,
         base.succeeded() + base.failed() + base.filtered());
@@ -272,7 +280,8 @@ final class Job extends EventSourcedBehavior<Job.Command, Job.Event, Job.Record>
   }
 
   private Effect<Event, Record> onGetStatus(Record record, GetStatus request) {
-    request.replyTo().tell(Optional.of(status(record, JobState.RUNNING, null, null)));
+    JobState state = record.stopping() == null ? JobState.RUNNING : record.stopping();
+    request.replyTo().tell(Optional.of(status(record, state, record.stopReason(), null)));
     return Effect().none();
   }
 
@@ -347,17 +356,20 @@ final class Job extends EventSourcedBehavior<Job.Command, Job.Event, Job.Record>
 
   private Effect<Event, Record> endWith(Record record, JobState state, String error) {
     JobStatus status = status(record, state, error, Instant.now());
-    return Effect().persist(new Ended(status)).thenRun(ended -> {
-      String line = "job {} {} in {} ms: {} items, {} succeeded, {} failed, {} filtered{}";
-      Object[] args = {id, state, status.durationMillis(), status.items().total(), status.items().succeeded(),
-          status.items().failed(), status.items().filtered(), error == null ? "" : "; " + error};
-      if (state == JobState.SUCCEEDED) {
-        context.getLog().info(line, args);
-      } else {
-        context.getLog().warn(line, args);
-      }
-      onFinish.tell(status);
-    });
+    return Effect().persist(new Ended(status)).thenRun(ended -> context.getSelf().tell(Announce.INSTANCE));
+  }
+
+  private Effect<Event, Record> onAnnounce(JobStatus status) {
+    String line = "job {} {} in {} ms: {} items, {} succeeded, {} failed, {} filtered{}";
+    Object[] args = {id, status.state(), status.durationMillis(), status.items().total(), status.items().succeeded(),
+        status.items().failed(), status.items().filtered(), status.error() == null ? "" : "; " + status.error()};
+    if (status.state() == JobState.SUCCEEDED) {
+      context.getLog().info(line, args);
+    } else {
+      context.getLog().warn(line, args);
+    }
+    onFinish.tell(status);
+    return Effect().none();
   }
 
   private Effect<Event, Record> onLogProgress() {

@@ -92,9 +92,8 @@ final class JobStream {
 
   /** Starts the stream: the kill switch cancels it, the stage completes when the last item is written. */
   Pair<UniqueKillSwitch, CompletionStage<Done>> run(Materializer materializer) {
-    Source<Outcome, UniqueKillSwitch> flow = input()
+    Source<Outcome, NotUsed> flow = input()
         .zipWithIndex()
-        .viaMat(KillSwitches.single(), Keep.right())
         .via(countInput())
         .filter(numbered -> !resumeFrom.isDone(numbered.second()))
         .map(numbered -> new Outcome.Ok(numbered.second(), numbered.first()));
@@ -102,7 +101,9 @@ final class JobStream {
       flow = flow.via(stage.kind() == baton.protocol.OpKind.IO ? ioStage(stage) : cpuStage(stage))
           .via(countStage(stage.index()));
     }
-    return flow.toMat(sink(), Keep.both()).run(materializer);
+    // The switch sits before the sink, not after the input: once the input is read, a switch there has completed
+    // and an abort would wait for every item in flight. Here it fails the sink at once and cancels the stages.
+    return flow.viaMat(KillSwitches.single(), Keep.right()).toMat(sink(), Keep.both()).run(materializer);
   }
 
   private Source<Item, NotUsed> input() {

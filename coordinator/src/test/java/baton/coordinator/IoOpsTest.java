@@ -1,0 +1,247 @@
+package baton.coordinator;
+
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import baton.protocol.IoContext;
+import baton.protocol.IoOp;
+import baton.protocol.OpRegistry;
+import baton.protocol.SpecException;
+import com.sun.net.httpserver.HttpServer;
+import com.typesafe.config.Config;
+import com.typesafe.config.ConfigFactory;
+import java.io.OutputStream;
+import java.io.UncheckedIOException;
+import java.net.InetAddress;
+import java.net.InetSocketAddress;
+import java.net.http.HttpTimeoutException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.Random;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.TimeUnit;
+import org.apache.pekko.actor.testkit.typed.annotations.JUnit5TestKit;
+import org.apache.pekko.actor.testkit.typed.javadsl.ActorTestKit;
+import org.apache.pekko.actor.testkit.typed.javadsl.JUnit5TestKitBuilder;
+import org.apache.pekko.actor.testkit.typed.javadsl.LogCapturingExtension;
+import org.apache.pekko.actor.testkit.typed.javadsl.TestKitJUnit5Extension;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.TestInstance;
+import org.junit.jupiter.api.extension.ExtendWith;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * The built-in io ops, made from spec parameters through the registry as a job would, and run with the real
+ * {@link IoRuntime} of an actor system.
+ */
+// One instance per class: TestKitJUnit5Extension shuts down only the last instance's test kit.
+@TestInstance(TestInstance.Lifecycle.PER_CLASS)
+@ExtendWith({TestKitJUnit5Extension.class, LogCapturingExtension.class})
+final class IoOpsTest {
+
+  private static final Duration WAIT = Duration.ofSeconds(20);
+
+  @JUnit5TestKit
+  ActorTestKit testKit = new JUnit5TestKitBuilder().build();
+
+  private IoContext io;
+  private OpRegistry registry;
+  private HttpServer server;
+  private ExecutorService serverThreads;
+  private final CountDownLatch stallRelease = new CountDownLatch(1);
+
+  @BeforeAll
+  void start() throws Exception {
+    io = new IoRuntime(testKit.system());
+    registry = OpRegistry.load(getClass().getClassLoader(), testKit.system().settings().config());
+    serverThreads = Executors.newCachedThreadPool();
+    server = HttpServer.create(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0), 0);
+    server.setExecutor(serverThreads);
+    server.createContext("/hello", exchange -> respond(exchange, 200, "hello, baton"));
+    server.createContext("/missing", exchange -> respond(exchange, 404, "not here"));
+    server.createContext("/broken", exchange -> respond(exchange, 500, "oops"));
+    server.createContext("/stall", exchange -> {
+      try {
+        stallRelease.await(1, TimeUnit.MINUTES);
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+      }
+      respond(exchange, 200, "late");
+    });
+    server.start();
+  }
+
+  @AfterAll
+  void stop() {
+    stallRelease.countDown();
+    if (server != null) {
+      server.stop(0);
+    }
+    if (serverThreads != null) {
+      serverThreads.shutdownNow();
+    }
+  }
+
+  @Test
+  void readFile_relativeKey_payloadIsTheFileBytes(@TempDir Path dir) throws Exception {
+    byte[] content = new byte[100_000];
+    new Random(1).nextBytes(content);
+    Files.write(dir.resolve("data.bin"), content);
+
+    byte[] payload = run(op("read-file", "", dir), "data.bin", new byte[0]);
+
+    assertArrayEquals(content, payload);
+  }
+
+  @Test
+  void readFile_missingFile_failsWithNoSuchFileReason(@TempDir Path dir) {
+    Throwable failure = failure(op("read-file", "", dir), "absent.txt", new byte[0]);
+
+    assertTrue(failure instanceof UncheckedIOException, failure.toString());
+    assertEquals("no such file: " + dir.resolve("absent.txt"), failure.getMessage());
+  }
+
+  @Test
+  void readFile_fileLargerThanMaxBytes_failsNamingTheLimit(@TempDir Path dir) throws Exception {
+    Files.write(dir.resolve("big.bin"), new byte[11]);
+
+    Throwable failure = failure(op("read-file", "max-bytes = 10", dir), "big.bin", new byte[0]);
+
+    assertTrue(failure.getMessage().contains("has 11 bytes, more than max-bytes = 10"), failure.getMessage());
+  }
+
+  @Test
+  void writeFile_payload_writtenUnderDirByKeyFileNameAndPassedOn(@TempDir Path dir) throws Exception {
+    byte[] content = "some bytes\n".getBytes(StandardCharsets.UTF_8);
+
+    byte[] passedOn = run(op("write-file", "dir = out/nested", dir), "/elsewhere/in/the/tree/a.txt", content);
+
+    assertArrayEquals(content, passedOn);
+    assertArrayEquals(content, Files.readAllBytes(dir.resolve("out/nested/a.txt")));
+  }
+
+  @Test
+  void writeFile_urlKey_namedByLastSegment(@TempDir Path dir) throws Exception {
+    run(op("write-file", "dir = out", dir), "http://example.org/files/page.html/", new byte[] {1, 2});
+
+    assertArrayEquals(new byte[] {1, 2}, Files.readAllBytes(dir.resolve("out/page.html")));
+  }
+
+  @Test
+  void writeFile_keyNamingNoFile_fails(@TempDir Path dir) {
+    Throwable failure = failure(op("write-file", "dir = out", dir), "a/..", new byte[] {1});
+
+    assertEquals("key 'a/..' names no file", failure.getMessage());
+  }
+
+  @Test
+  void writeFile_dirIsAFile_rejectedWhenMade(@TempDir Path dir) throws Exception {
+    Files.writeString(dir.resolve("taken"), "x");
+
+    SpecException error = assertThrows(SpecException.class, () -> op("write-file", "dir = taken", dir));
+
+    assertTrue(error.getMessage().contains("is a file, not a folder"), error.getMessage());
+  }
+
+  @Test
+  void httpGet_status200_payloadIsTheBody(@TempDir Path dir) throws Exception {
+    byte[] body = run(op("http-get", "", dir), url("/hello"), new byte[0]);
+
+    assertEquals("hello, baton", new String(body, StandardCharsets.UTF_8));
+  }
+
+  @Test
+  void httpGet_status404_failsWithTheStatus(@TempDir Path dir) {
+    Throwable failure = failure(op("http-get", "", dir), url("/missing"), new byte[0]);
+
+    assertEquals("HTTP 404 from " + url("/missing"), failure.getMessage());
+  }
+
+  @Test
+  void httpGet_status500_failsWithTheStatus(@TempDir Path dir) {
+    Throwable failure = failure(op("http-get", "", dir), url("/broken"), new byte[0]);
+
+    assertEquals("HTTP 500 from " + url("/broken"), failure.getMessage());
+  }
+
+  @Test
+  void httpGet_serverSlowerThanTimeout_failsWithTimeout(@TempDir Path dir) {
+    Throwable failure = failure(op("http-get", "timeout = 200ms", dir), url("/stall"), new byte[0]);
+
+    assertTrue(failure instanceof HttpTimeoutException, failure.toString());
+  }
+
+  @Test
+  void httpGet_notAnHttpUrl_fails(@TempDir Path dir) {
+    Throwable failure = failure(op("http-get", "", dir), "ftp://example.org/file", new byte[0]);
+
+    assertEquals("not an http or https URL: ftp://example.org/file", failure.getMessage());
+  }
+
+  @Test
+  void delay_millis_completesNoEarlierWithThePayloadUnchanged(@TempDir Path dir) throws Exception {
+    byte[] payload = {4, 5, 6};
+    long start = System.nanoTime();
+
+    CompletableFuture<byte[]> delayed = op("delay", "millis = 300", dir).apply("k", payload, io)
+        .toCompletableFuture();
+
+    assertFalse(delayed.isDone(), "delay completed at once");
+    assertArrayEquals(payload, delayed.get(WAIT.toMillis(), TimeUnit.MILLISECONDS));
+    assertTrue(System.nanoTime() - start >= TimeUnit.MILLISECONDS.toNanos(300), "completed before 300 ms");
+  }
+
+  @Test
+  void delay_zero_completesWithThePayload(@TempDir Path dir) throws Exception {
+    assertArrayEquals(new byte[] {7}, run(op("delay", "millis = 0", dir), "k", new byte[] {7}));
+  }
+
+  @Test
+  void delay_negativeOrTextMillis_rejected(@TempDir Path dir) {
+    SpecException negative = assertThrows(SpecException.class, () -> op("delay", "millis = -1", dir));
+    SpecException text = assertThrows(SpecException.class, () -> op("delay", "millis = soon", dir));
+
+    assertTrue(negative.getMessage().contains("millis must be between 0 and 86400000, got -1"),
+        negative.getMessage());
+    assertTrue(text.getMessage().contains("op delay: millis"), text.getMessage());
+  }
+
+  private IoOp op(String name, String params, Path baseDir) {
+    Config stage = ConfigFactory.parseString(params);
+    return (IoOp) registry.create(registry.find(name).orElseThrow(), stage, baseDir, stage.origin());
+  }
+
+  private byte[] run(IoOp op, String key, byte[] payload) throws Exception {
+    return op.apply(key, payload, io).toCompletableFuture().get(WAIT.toMillis(), TimeUnit.MILLISECONDS);
+  }
+
+  private Throwable failure(IoOp op, String key, byte[] payload) {
+    ExecutionException error = assertThrows(ExecutionException.class,
+        () -> op.apply(key, payload, io).toCompletableFuture().get(WAIT.toMillis(), TimeUnit.MILLISECONDS));
+    return error.getCause();
+  }
+
+  private String url(String path) {
+    return "http://127.0.0.1:" + server.getAddress().getPort() + path;
+  }
+
+  private static void respond(com.sun.net.httpserver.HttpExchange exchange, int status, String body)
+      throws java.io.IOException {
+    byte[] bytes = body.getBytes(StandardCharsets.UTF_8);
+    exchange.sendResponseHeaders(status, bytes.length);
+    try (OutputStream out = exchange.getResponseBody()) {
+      out.write(bytes);
+    }
+  }
+}

@@ -1,0 +1,270 @@
+package baton.coordinator;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertNotNull;
+import static org.junit.jupiter.api.Assertions.assertNull;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import baton.protocol.IoOp;
+import baton.protocol.JobDefaults;
+import baton.protocol.JobSpec;
+import baton.protocol.JobState;
+import baton.protocol.JobStatus;
+import baton.protocol.OpKind;
+import baton.protocol.OpRef;
+import com.typesafe.config.ConfigFactory;
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Optional;
+import java.util.Set;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ConcurrentHashMap;
+import org.apache.pekko.actor.testkit.typed.javadsl.ActorTestKit;
+import org.apache.pekko.actor.testkit.typed.javadsl.JUnit5TestKitBuilder;
+import org.apache.pekko.actor.testkit.typed.javadsl.LogCapturingExtension;
+import org.apache.pekko.actor.testkit.typed.javadsl.LoggingTestKit;
+import org.apache.pekko.actor.testkit.typed.javadsl.TestKitJUnit5Extension;
+import org.apache.pekko.actor.testkit.typed.javadsl.TestProbe;
+import org.apache.pekko.actor.testkit.typed.annotations.JUnit5TestKit;
+import org.apache.pekko.actor.typed.ActorRef;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.TestInstance;
+import org.junit.jupiter.api.extension.ExtendWith;
+
+/**
+ * One job actor and its stream, over io ops the test controls: a gate whose calls complete only when the test
+ * releases them, so what is in flight at a moment is seen directly instead of guessed from timings.
+ */
+// One instance per class: TestKitJUnit5Extension shuts down only the last instance's test kit.
+@TestInstance(TestInstance.Lifecycle.PER_CLASS)
+@ExtendWith({TestKitJUnit5Extension.class, LogCapturingExtension.class})
+final class JobTest {
+
+  private static final Duration WAIT = Duration.ofSeconds(20);
+  private static final Duration QUIET = Duration.ofMillis(300);
+
+  @JUnit5TestKit
+  ActorTestKit testKit = new JUnit5TestKitBuilder()
+      .withCustomConfig(Journal.withDatabase(ConfigFactory.load())).build();
+
+  /** One call of the gate op: the item's key and the stage the test completes. */
+  private record Started(String key, CompletableFuture<byte[]> result) {
+    void release() {
+      result.complete((key + "!").getBytes(StandardCharsets.UTF_8));
+    }
+  }
+
+  @Test
+  void job_ioStageWithParallelismN_allNItemsInFlightAtOnceThenSucceeded() {
+    int n = 40;
+    TestProbe<Started> calls = testKit.createTestProbe();
+    TestProbe<JobStatus> finished = testKit.createTestProbe();
+
+    ActorRef<Job.Command> job = spawn("all-at-once", n, gate(calls), n, 0, 0, finished);
+
+    List<Started> inFlight = calls.receiveSeveralMessages(n, WAIT);
+    assertEquals(n, inFlight.stream().map(Started::key).distinct().count());
+    assertTrue(inFlight.stream().noneMatch(started -> started.result().isDone()));
+    JobStatus running = status(job);
+    assertEquals(JobState.RUNNING, running.state());
+    assertEquals(0, running.items().succeeded());
+    assertEquals(n, running.items().total());
+    assertNull(running.finishedAt());
+
+    inFlight.forEach(Started::release);
+
+    JobStatus done = finished.expectMessageClass(JobStatus.class, WAIT);
+    assertEquals(JobState.SUCCEEDED, done.state());
+    assertEquals(new JobStatus.Items(n, n, 0, 0), done.items());
+    assertEquals(List.of(new JobStatus.StageStatus("gate", OpKind.IO, n, 0)), done.stages());
+    assertNull(done.error());
+    assertNotNull(done.startedAt());
+    assertNotNull(done.finishedAt());
+    assertEquals(done, status(job), "a finished job keeps answering with its final status");
+  }
+
+  @Test
+  void job_parallelismBelowItems_neverMoreInFlightThanParallelism() {
+    int n = 12;
+    int parallelism = 3;
+    TestProbe<Started> calls = testKit.createTestProbe();
+    TestProbe<JobStatus> finished = testKit.createTestProbe();
+
+    spawn("bounded", n, gate(calls), parallelism, 0, 0, finished);
+
+    List<Started> inFlight = new java.util.ArrayList<>(calls.receiveSeveralMessages(parallelism, WAIT));
+    Set<String> seen = new HashSet<>();
+    inFlight.forEach(started -> seen.add(started.key()));
+    while (!inFlight.isEmpty()) {
+      calls.expectNoMessage(QUIET);
+      inFlight.remove(0).release();
+      if (seen.size() < n) {
+        Started next = calls.expectMessageClass(Started.class, WAIT);
+        assertTrue(seen.add(next.key()), "started twice: " + next.key());
+        inFlight.add(next);
+      }
+    }
+
+    JobStatus done = finished.expectMessageClass(JobStatus.class, WAIT);
+    assertEquals(JobState.SUCCEEDED, done.state());
+    assertEquals(n, seen.size());
+    assertEquals(new JobStatus.Items(n, n, 0, 0), done.items());
+  }
+
+  @Test
+  void job_moreFailuresThanMaxFailedItems_failedWithError() {
+    TestProbe<JobStatus> finished = testKit.createTestProbe();
+    IoOp failing = (key, payload, io) -> CompletableFuture.failedFuture(new IOException("cannot fetch " + key));
+
+    spawn("too-many-failures", 5, failing, 1, 1, 0, finished);
+
+    JobStatus done = finished.expectMessageClass(JobStatus.class, WAIT);
+    assertEquals(JobState.FAILED, done.state());
+    assertEquals("2 items failed, more than max-failed-items = 1", done.error());
+    assertTrue(done.items().failed() >= 2, done.toString());
+    assertEquals(0, done.items().succeeded());
+    assertEquals(done.items().failed(), done.stages().get(0).failed());
+  }
+
+  @Test
+  void job_tooManyFailuresWhileOthersAreInFlight_failedWithoutWaitingForThem() {
+    int n = 5;
+    TestProbe<Started> calls = testKit.createTestProbe();
+    TestProbe<JobStatus> finished = testKit.createTestProbe();
+    spawn("fails-early", n, gate(calls), n, 0, 0, finished);
+    List<Started> inFlight = calls.receiveSeveralMessages(n, WAIT);
+
+    inFlight.get(0).result().completeExceptionally(new IOException("gone"));
+
+    JobStatus done = finished.expectMessageClass(JobStatus.class, WAIT);
+    assertEquals(JobState.FAILED, done.state());
+    assertEquals("1 items failed, more than max-failed-items = 0", done.error());
+    assertEquals(new JobStatus.Items(n, 0, 1, 0), done.items());
+  }
+
+  @Test
+  void job_failuresWithinMaxFailedItems_succeededCountingThem() {
+    TestProbe<JobStatus> finished = testKit.createTestProbe();
+    IoOp evenFails = (key, payload, io) -> Long.parseLong(key) % 2 == 0
+        ? CompletableFuture.failedFuture(new IOException("even " + key))
+        : CompletableFuture.completedFuture(payload);
+
+    spawn("some-failures", 10, evenFails, 4, 5, 1, finished);
+
+    JobStatus done = finished.expectMessageClass(JobStatus.class, WAIT);
+    assertEquals(JobState.SUCCEEDED, done.state());
+    assertEquals(new JobStatus.Items(10, 5, 5, 0), done.items());
+    assertEquals(List.of(new JobStatus.StageStatus("gate", OpKind.IO, 5, 5)), done.stages());
+    assertNull(done.error());
+  }
+
+  @Test
+  void job_itemFailingOnceWithARetryLeft_succeeded() {
+    TestProbe<JobStatus> finished = testKit.createTestProbe();
+    Set<String> failedOnce = ConcurrentHashMap.newKeySet();
+    IoOp flaky = (key, payload, io) -> failedOnce.add(key)
+        ? CompletableFuture.failedFuture(new IOException("first try of " + key))
+        : CompletableFuture.completedFuture(payload);
+
+    spawn("flaky", 6, flaky, 6, 0, 1, finished);
+
+    JobStatus done = finished.expectMessageClass(JobStatus.class, WAIT);
+    assertEquals(JobState.SUCCEEDED, done.state());
+    assertEquals(new JobStatus.Items(6, 6, 0, 0), done.items());
+    assertEquals(6, failedOnce.size());
+  }
+
+  @Test
+  void job_itemSlowerThanItemTimeout_failsWithTimeoutReasonInTheLog() {
+    TestProbe<JobStatus> finished = testKit.createTestProbe();
+    IoOp never = (key, payload, io) -> new CompletableFuture<>();
+
+    JobStatus done = LoggingTestKit.warn("item failed: key 1 in stage 1 (gate): timed out after 150 ms")
+        .expect(testKit.system(), () -> {
+          spawn("slow", 1, never, 1, 0, 0, Duration.ofMillis(150), finished);
+          return finished.expectMessageClass(JobStatus.class, WAIT);
+        });
+
+    assertEquals(JobState.FAILED, done.state());
+    assertEquals(new JobStatus.Items(1, 0, 1, 0), done.items());
+  }
+
+  @Test
+  void job_cancelWhileRunning_cancelledWithCountsSoFar() {
+    int n = 10;
+    TestProbe<Started> calls = testKit.createTestProbe();
+    TestProbe<JobStatus> finished = testKit.createTestProbe();
+    ActorRef<Job.Command> job = spawn("cancelled", n, gate(calls), n, 0, 0, finished);
+    List<Started> inFlight = calls.receiveSeveralMessages(n, WAIT);
+    inFlight.subList(0, 3).forEach(Started::release);
+    calls.awaitAssert(WAIT, () -> {
+      assertEquals(3, status(job).items().succeeded());
+      return null;
+    });
+
+    job.tell(new Job.Cancel("cancelled by the test"));
+
+    JobStatus cancelled = finished.expectMessageClass(JobStatus.class, WAIT);
+    assertEquals(JobState.CANCELLED, cancelled.state());
+    assertEquals("cancelled by the test", cancelled.error());
+    assertEquals(new JobStatus.Items(n, 3, 0, 0), cancelled.items());
+    assertEquals(List.of(new JobStatus.StageStatus("gate", OpKind.IO, 3, 0)), cancelled.stages());
+    inFlight.subList(3, n).forEach(Started::release);
+    finished.expectNoMessage(QUIET);
+    assertEquals(cancelled, status(job), "items released after the cancel change nothing");
+  }
+
+  @Test
+  void job_cancelAfterTheEnd_keepsTheEndState() {
+    TestProbe<JobStatus> finished = testKit.createTestProbe();
+    ActorRef<Job.Command> job = spawn("quick", 3, (key, payload, io) -> CompletableFuture.completedFuture(payload),
+        3, 0, 0, finished);
+    JobStatus done = finished.expectMessageClass(JobStatus.class, WAIT);
+
+    job.tell(new Job.Cancel("too late"));
+
+    assertEquals(JobState.SUCCEEDED, done.state());
+    assertEquals(done, status(job));
+  }
+
+  private static IoOp gate(TestProbe<Started> calls) {
+    return (key, payload, io) -> {
+      CompletableFuture<byte[]> result = new CompletableFuture<>();
+      calls.ref().tell(new Started(key, result));
+      return result;
+    };
+  }
+
+  private ActorRef<Job.Command> spawn(String name, int items, IoOp op, int parallelism, int maxFailed, int retries,
+      TestProbe<JobStatus> finished) {
+    return spawn(name, items, op, parallelism, maxFailed, retries, Duration.ofMinutes(1), finished);
+  }
+
+  private ActorRef<Job.Command> spawn(String name, int items, IoOp op, int parallelism, int maxFailed, int retries,
+      Duration itemTimeout, TestProbe<JobStatus> finished) {
+    JobSpec spec = new JobSpec(name, new JobSpec.Range(1, items),
+        List.of(new JobSpec.Stage(1, OpKind.IO, parallelism, 1, op, new OpRef("gate", "{}"))),
+        Optional.empty(), maxFailed, retries, itemTimeout, "(built by the test)");
+    // Counts reach the actor after every item, so a status shows exactly what the stream has done.
+    CoordinatorSettings settings = new CoordinatorSettings(JobDefaults.from(testKit.system().settings().config()),
+        Duration.ofMillis(10), Duration.ofMillis(50), Duration.ofHours(1), Duration.ZERO, Duration.ofMillis(50), 1 << 20,
+        10, 1 << 20);
+    TestProbe<WorkDispatcher.Command> noCpuWork = testKit.createTestProbe();
+    JobStream.Runtime runtime = new JobStream.Runtime(testKit.system(), new IoRuntime(testKit.system()),
+        noCpuWork.ref(), settings);
+    return testKit.spawn(Job.create(name, spec, runtime, Instant.now(), finished.ref()));
+  }
+
+  private JobStatus status(ActorRef<Job.Command> job) {
+    TestProbe<Optional<JobStatus>> reply = testKit.createTestProbe();
+    job.tell(new Job.GetStatus(reply.ref()));
+    Optional<JobStatus> status = reply.receiveMessage(WAIT);
+    assertFalse(status.isEmpty());
+    return status.get();
+  }
+}

@@ -19,7 +19,10 @@ import org.apache.pekko.actor.typed.javadsl.Receive;
 
 /**
  * Runs batches of items through cpu ops, one batch at a time, on the CPU dispatcher. An item whose op throws fails
- * alone; the rest of its batch goes on.
+ * alone; the rest of its batch goes on. When an op throws an {@link Error} (a stack overflow, a missing class), the
+ * item fails too, the batch is still answered in full, and then the worker crashes on purpose so that its supervisor
+ * restarts it with no op left over from before. Only errors that leave the JVM in doubt (out of memory) are not
+ * caught: Pekko stops the JVM on those.
  */
 public final class Worker extends AbstractBehavior<WorkBatch> {
 
@@ -59,7 +62,7 @@ public final class Worker extends AbstractBehavior<WorkBatch> {
     CpuOp op;
     try {
       op = ops.computeIfAbsent(batch.op(), registry::createCpu);
-    } catch (RuntimeException e) {
+    } catch (RuntimeException | LinkageError | StackOverflowError e) {
       getContext().getLog().warn("cannot make op {} for stage {}: {}", batch.op().name(), batch.stage(), reason(e));
       for (Item item : batch.items()) {
         results.add(ItemResult.failed(item.key(), reason(e)));
@@ -67,11 +70,42 @@ public final class Worker extends AbstractBehavior<WorkBatch> {
       batch.replyTo().tell(new WorkResult(batch.batch(), results, node));
       return this;
     }
+    Throwable crash = null;
     for (Item item : batch.items()) {
-      results.add(run(op, item));
+      if (op == null) {
+        results.add(ItemResult.failed(item.key(), "not run: the op crashed on an earlier item and cannot be made "
+            + "again: " + reason(crash)));
+        continue;
+      }
+      try {
+        results.add(run(op, item));
+      } catch (Error e) {
+        // The op's state may be broken: the item fails, the rest of the batch gets a fresh op, and the worker is
+        // restarted (dropping every op it made) once the batch is answered.
+        if (isFatal(e)) {
+          throw e;
+        }
+        crash = e;
+        getContext().getLog().warn("op {} crashed on item {}: {}", batch.op().name(), item.key(), reason(e));
+        results.add(ItemResult.failed(item.key(), "the op crashed: " + reason(e)));
+        ops.remove(batch.op());
+        op = remake(batch.op());
+      }
     }
     batch.replyTo().tell(new WorkResult(batch.batch(), results, node));
+    if (crash != null) {
+      throw new WorkerCrashed("op " + batch.op().name() + " crashed: " + reason(crash), crash);
+    }
     return this;
+  }
+
+  private CpuOp remake(OpRef ref) {
+    try {
+      return registry.createCpu(ref);
+    } catch (RuntimeException | LinkageError | StackOverflowError e) {
+      getContext().getLog().warn("cannot make op {} again: {}", ref.name(), reason(e));
+      return null;
+    }
   }
 
   private static ItemResult run(CpuOp op, Item item) {
@@ -80,6 +114,18 @@ public final class Worker extends AbstractBehavior<WorkBatch> {
       return payload == null ? ItemResult.dropped(item.key()) : ItemResult.ok(item.key(), payload);
     } catch (Exception e) {
       return ItemResult.failed(item.key(), reason(e));
+    }
+  }
+
+  /** Errors that leave the JVM in doubt: Pekko exits on them, and nothing here pretends otherwise. */
+  static boolean isFatal(Error e) {
+    return e instanceof VirtualMachineError && !(e instanceof StackOverflowError);
+  }
+
+  /** Thrown after answering a batch whose op threw an {@link Error}, so that the supervisor restarts the worker. */
+  static final class WorkerCrashed extends RuntimeException {
+    WorkerCrashed(String message, Throwable cause) {
+      super(message, cause);
     }
   }
 

@@ -35,7 +35,7 @@ final class WorkerPoolTest {
 
   @Test
   void worker_opThrowsStackOverflowOrException_thatItemFailsAloneAndTheBatchIsAnswered() {
-    ActorRef<WorkBatch> pool = testKit.spawn(WorkerPool.create(registry, new NodeSettings(1)));
+    ActorRef<WorkBatch> pool = testKit.spawn(WorkerPool.create(registry, settings(1)));
     TestProbe<WorkResult> probe = testKit.createTestProbe();
 
     pool.tell(batch(1, CRASH, probe.getRef(), "a", "overflow", "b", "boom", "c"));
@@ -52,7 +52,7 @@ final class WorkerPoolTest {
 
   @Test
   void worker_itemKeepsCrashingIt_eachTryIsAnsweredOnceAndNothingLoops() {
-    ActorRef<WorkBatch> pool = testKit.spawn(WorkerPool.create(registry, new NodeSettings(1)));
+    ActorRef<WorkBatch> pool = testKit.spawn(WorkerPool.create(registry, settings(1)));
     TestProbe<WorkResult> probe = testKit.createTestProbe();
 
     for (int attempt = 1; attempt <= 3; attempt++) {
@@ -70,7 +70,7 @@ final class WorkerPoolTest {
   @Test
   void pool_everyWorkerCrashed_restartedAndPoolKeepsItsSize() {
     int workers = 2;
-    ActorRef<WorkBatch> pool = testKit.spawn(WorkerPool.create(registry, new NodeSettings(workers)));
+    ActorRef<WorkBatch> pool = testKit.spawn(WorkerPool.create(registry, settings(workers)));
     TestProbe<WorkResult> probe = testKit.createTestProbe();
     for (int i = 0; i < workers * 2; i++) {
       pool.tell(batch(i, CRASH, probe.getRef(), "overflow"));
@@ -88,6 +88,10 @@ final class WorkerPoolTest {
       WorkResult result = probe.expectMessageClass(WorkResult.class, Duration.ofSeconds(15));
       assertEquals(Status.OK, result.results().get(0).status(), result.results().get(0).error());
     }
+  }
+
+  private static NodeSettings settings(int workers) {
+    return NodeSettings.from(ConfigFactory.load()).withWorkers(workers);
   }
 
   private static WorkBatch batch(long number, OpRef op, ActorRef<WorkResult> replyTo, String... keys) {

@@ -100,8 +100,8 @@ final class NodeCommand implements Callable<Integer> {
         return ExitCodes.SUCCEEDED;
       }
       String why = reason.map(NodeCommand::describe).orElse("it stopped for no reason given");
-      LOG.warn("the node left the cluster ({}); starting afresh in {} and joining {} again", why,
-          settings.rejoinDelay(), seed);
+      LOG.warn("the node left the cluster ({}); starting afresh in {} ms and joining {} again", why,
+          settings.rejoinDelay().toMillis(), seed);
       err.printf("baton: the node left the cluster (%s); joining %s again%n", why, seed);
       err.flush();
       TimeUnit.MILLISECONDS.sleep(settings.rejoinDelay().toMillis());

@@ -298,6 +298,8 @@ final class Job extends EventSourcedBehavior<Job.Command, Job.Event, Job.Record>
       if (killSwitch != null) {
         killSwitch.abort(new JobAborted(reason));
       }
+      // Batches still queued for the nodes are dropped, and results of those on a node are ignored.
+      runtime.dispatcher().tell(new WorkDispatcher.CancelJob(id));
     });
   }
 

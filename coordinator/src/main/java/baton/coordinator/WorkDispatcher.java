@@ -10,9 +10,12 @@ import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.Deque;
 import java.util.HashMap;
+import java.util.Iterator;
 import java.util.LinkedHashMap;
+import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 import org.apache.pekko.actor.typed.ActorRef;
 import org.apache.pekko.actor.typed.Behavior;
 import org.apache.pekko.actor.typed.javadsl.AbstractBehavior;
@@ -26,15 +29,27 @@ import org.apache.pekko.actor.typed.receptionist.Receptionist;
  * ({@link Pull}); a batch only goes to a node with a credit left, and the node with the most credits gets it, so
  * fast nodes take more and none is flooded. When a node goes away, the batches it held go back to the head of the
  * queue for the others.
+ *
+ * <p>Results come back through the dispatcher, which answers each {@link Dispatch} at most once: every time a batch
+ * goes to a node it gets a new number, and a result whose number is no longer out (its node was given up, or its job
+ * cancelled) is dropped. So a batch that ran twice, on a node that was thought dead and on the one that took it
+ * over, still counts once.
  */
 public final class WorkDispatcher extends AbstractBehavior<WorkDispatcher.Command> {
 
   public interface Command {
   }
 
-  /** Runs a batch on some node; the node answers {@code replyTo}. */
+  /** Runs a batch on some node; the dispatcher answers {@code replyTo} at most once. */
   public record Dispatch(String jobId, int stage, OpRef op, List<Item> items, ActorRef<WorkResult> replyTo)
       implements Command {
+  }
+
+  /**
+   * The job is over: its queued batches are dropped, results of its batches still on nodes are ignored, and later
+   * dispatches for it are never answered.
+   */
+  public record CancelJob(String jobId) implements Command {
   }
 
   /** Asks for the nodes that pull work now. */
@@ -48,21 +63,30 @@ public final class WorkDispatcher extends AbstractBehavior<WorkDispatcher.Comman
   private record Pulled(Pull pull) implements Command {
   }
 
+  private record Finished(WorkResult result) implements Command {
+  }
+
   private record NodeGone(ActorRef<WorkBatch> agent) implements Command {
   }
+
+  private static final int CANCELLED_JOBS_KEPT = 1000;
 
   private static final class Node {
     final int workers;
     int credits;
-    final Map<Long, WorkBatch> inFlight = new LinkedHashMap<>();
+    final Map<Long, Dispatch> inFlight = new LinkedHashMap<>();
 
     Node(int workers) {
       this.workers = workers;
     }
   }
 
-  private final Deque<WorkBatch> queue = new ArrayDeque<>();
+  private final Deque<Dispatch> queue = new ArrayDeque<>();
   private final Map<ActorRef<WorkBatch>, Node> nodes = new HashMap<>();
+  // Which node holds each batch number that is out; a result for a number not here is late and dropped.
+  private final Map<Long, ActorRef<WorkBatch>> out = new HashMap<>();
+  private final Set<String> cancelled = new LinkedHashSet<>();
+  private final ActorRef<WorkResult> results;
   private long nextBatch;
 
   public static Behavior<Command> create() {
@@ -72,6 +96,7 @@ public final class WorkDispatcher extends AbstractBehavior<WorkDispatcher.Comman
   private WorkDispatcher(ActorContext<Command> context) {
     super(context);
     ActorRef<Pull> pulls = context.messageAdapter(Pull.class, Pulled::new);
+    this.results = context.messageAdapter(WorkResult.class, Finished::new);
     context.getSystem().receptionist().tell(Receptionist.register(ServiceKeys.DISPATCHER, pulls));
   }
 
@@ -80,14 +105,18 @@ public final class WorkDispatcher extends AbstractBehavior<WorkDispatcher.Comman
     return newReceiveBuilder()
         .onMessage(Dispatch.class, this::onDispatch)
         .onMessage(Pulled.class, this::onPulled)
+        .onMessage(Finished.class, this::onFinished)
         .onMessage(NodeGone.class, this::onNodeGone)
+        .onMessage(CancelJob.class, this::onCancelJob)
         .onMessage(GetNodes.class, this::onGetNodes)
         .build();
   }
 
   private Behavior<Command> onDispatch(Dispatch dispatch) {
-    queue.addLast(new WorkBatch(nextBatch++, dispatch.jobId(), dispatch.stage(), dispatch.op(), dispatch.items(),
-        dispatch.replyTo()));
+    if (cancelled.contains(dispatch.jobId())) {
+      return this;
+    }
+    queue.addLast(dispatch);
     if (nodes.isEmpty() && queue.size() == 1) {
       getContext().getLog().info("work is waiting for a node to pull it");
     }
@@ -103,17 +132,31 @@ public final class WorkDispatcher extends AbstractBehavior<WorkDispatcher.Comman
       getContext().watchWith(pull.agent(), new NodeGone(pull.agent()));
       getContext().getLog().info("node {} pulls work for {} workers", pull.agent().path().address(), pull.workers());
     }
+    // The pull's completedBatch is not used: results travel on another lane and may come after it; the result
+    // itself is what takes a batch off its node.
     node.credits += pull.credits();
-    if (pull.completedBatch() >= 0) {
-      node.inFlight.remove(pull.completedBatch());
-    }
     return sendWhatCanGo();
+  }
+
+  private Behavior<Command> onFinished(Finished finished) {
+    WorkResult result = finished.result();
+    ActorRef<WorkBatch> agent = out.remove(result.batch());
+    Node node = agent == null ? null : nodes.get(agent);
+    Dispatch dispatch = node == null ? null : node.inFlight.remove(result.batch());
+    if (dispatch == null) {
+      getContext().getLog().debug("dropping the result of batch {} from {}: its node was given up or its job ended",
+          result.batch(), result.node());
+      return this;
+    }
+    dispatch.replyTo().tell(result);
+    return this;
   }
 
   private Behavior<Command> onNodeGone(NodeGone gone) {
     Node node = nodes.remove(gone.agent());
     if (node != null) {
-      List<WorkBatch> orphans = new ArrayList<>(node.inFlight.values());
+      List<Dispatch> orphans = new ArrayList<>(node.inFlight.values());
+      node.inFlight.keySet().forEach(out::remove);
       getContext().getLog().warn("node {} is gone with {} batches in flight; they go to other nodes",
           gone.agent().path().address(), orphans.size());
       for (int i = orphans.size() - 1; i >= 0; i--) {
@@ -121,6 +164,36 @@ public final class WorkDispatcher extends AbstractBehavior<WorkDispatcher.Comman
       }
     }
     return sendWhatCanGo();
+  }
+
+  private Behavior<Command> onCancelJob(CancelJob cancel) {
+    if (cancelled.add(cancel.jobId()) && cancelled.size() > CANCELLED_JOBS_KEPT) {
+      cancelled.remove(cancelled.iterator().next());
+    }
+    int queued = 0;
+    for (Iterator<Dispatch> it = queue.iterator(); it.hasNext(); ) {
+      if (it.next().jobId().equals(cancel.jobId())) {
+        it.remove();
+        queued++;
+      }
+    }
+    int running = 0;
+    for (Node node : nodes.values()) {
+      for (Iterator<Map.Entry<Long, Dispatch>> it = node.inFlight.entrySet().iterator(); it.hasNext(); ) {
+        Map.Entry<Long, Dispatch> entry = it.next();
+        if (entry.getValue().jobId().equals(cancel.jobId())) {
+          // The node still runs it and pulls again when done; only its result is dropped.
+          out.remove(entry.getKey());
+          it.remove();
+          running++;
+        }
+      }
+    }
+    if (queued + running > 0) {
+      getContext().getLog().info("job {} cancelled: dropped {} queued batches and {} on nodes", cancel.jobId(),
+          queued, running);
+    }
+    return this;
   }
 
   private Behavior<Command> onGetNodes(GetNodes request) {
@@ -142,10 +215,13 @@ public final class WorkDispatcher extends AbstractBehavior<WorkDispatcher.Comman
       if (best == null) {
         break;
       }
-      WorkBatch batch = queue.pollFirst();
+      Dispatch dispatch = queue.pollFirst();
+      long batch = nextBatch++;
       best.getValue().credits--;
-      best.getValue().inFlight.put(batch.batch(), batch);
-      best.getKey().tell(batch);
+      best.getValue().inFlight.put(batch, dispatch);
+      out.put(batch, best.getKey());
+      best.getKey().tell(new WorkBatch(batch, dispatch.jobId(), dispatch.stage(), dispatch.op(), dispatch.items(),
+          results));
     }
     return this;
   }

@@ -39,11 +39,17 @@ public final class NodeAgent extends AbstractBehavior<NodeAgent.Command> {
 
   private static final int BATCHES_PER_WORKER = 2;
 
+  /** A batch on the local pool: where it came from, under the number its dispatcher gave it. */
+  private record Assignment(long batch, ActorRef<WorkResult> replyTo, Optional<ActorRef<Pull>> from) {
+  }
+
   private final ActorRef<WorkBatch> pool;
   private final NodeSettings settings;
   private final ActorRef<WorkBatch> inbox;
   private final ActorRef<WorkResult> results;
-  private final Map<Long, ActorRef<WorkResult>> inFlight = new HashMap<>();
+  // Keyed by the agent's own numbers: a coordinator that came back numbers its batches from 0 again.
+  private final Map<Long, Assignment> inFlight = new HashMap<>();
+  private long nextLocal;
   private final Set<String> jobsSeen = new LinkedHashSet<>();
   private Optional<ActorRef<Pull>> dispatcher = Optional.empty();
 
@@ -94,18 +100,23 @@ public final class NodeAgent extends AbstractBehavior<NodeAgent.Command> {
       }
       getContext().getLog().info("working on job {}: stage {} ({})", batch.jobId(), batch.stage(), batch.op().name());
     }
-    inFlight.put(batch.batch(), batch.replyTo());
-    pool.tell(new WorkBatch(batch.batch(), batch.jobId(), batch.stage(), batch.op(), batch.items(), results));
+    long local = nextLocal++;
+    inFlight.put(local, new Assignment(batch.batch(), batch.replyTo(), dispatcher));
+    pool.tell(new WorkBatch(local, batch.jobId(), batch.stage(), batch.op(), batch.items(), results));
     return this;
   }
 
   private Behavior<Command> onFinished(Finished finished) {
     WorkResult result = finished.result();
-    ActorRef<WorkResult> replyTo = inFlight.remove(result.batch());
-    if (replyTo != null) {
-      replyTo.tell(result);
+    Assignment assignment = inFlight.remove(result.batch());
+    if (assignment == null) {
+      return this;
     }
-    dispatcher.ifPresent(d -> d.tell(new Pull(inbox, 1, settings.workers(), result.batch())));
+    assignment.replyTo().tell(new WorkResult(assignment.batch(), result.results(), result.node()));
+    // A batch from an earlier coordinator earns no credit from the new one, which already got a full load.
+    if (assignment.from().isPresent() && assignment.from().equals(dispatcher)) {
+      dispatcher.get().tell(new Pull(inbox, 1, settings.workers(), assignment.batch()));
+    }
     return this;
   }
 }

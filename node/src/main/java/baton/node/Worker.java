@@ -19,7 +19,10 @@ import org.apache.pekko.actor.typed.javadsl.Receive;
 
 /**
  * Runs batches of items through cpu ops, one batch at a time, on the CPU dispatcher. An item whose op throws fails
- * alone; the rest of its batch goes on.
+ * alone; the rest of its batch goes on. When an op throws an {@link Error} (a stack overflow, a missing class), the
+ * item fails too, the batch is still answered in full, and then the worker crashes on purpose so that its supervisor
+ * restarts it with no op left over from before. Only errors that leave the JVM in doubt (out of memory) are not
+ * caught: Pekko stops the JVM on those.
  */
 public final class Worker extends AbstractBehavior<WorkBatch> {
 
@@ -59,7 +62,7 @@ public final class Worker extends AbstractBehavior<WorkBatch> {
     CpuOp op;
     try {
       op = ops.computeIfAbsent(batch.op(), registry::createCpu);
-    } catch (RuntimeException | LinkageError e) {
+    } catch (RuntimeException | LinkageError | StackOverflowError e) {
       // A user op whose class cannot initialise throws a LinkageError, which Pekko would take as fatal.
       getContext().getLog().warn("cannot make op {} for stage {}: {}", batch.op().name(), batch.stage(), reason(e));
       for (Item item : batch.items()) {

@@ -41,7 +41,7 @@ final class NodeAgentTest {
   ActorTestKit testKit = new JUnit5TestKitBuilder().build();
 
   private final OpRegistry registry = OpRegistry.load(getClass().getClassLoader(), ConfigFactory.load());
-  private final NodeSettings settings = new NodeSettings(WORKERS);
+  private final NodeSettings settings = NodeSettings.from(ConfigFactory.load()).withWorkers(WORKERS);
 
   private ActorRef<WorkBatch> pool;
   private ActorRef<NodeAgent.Command> agent;

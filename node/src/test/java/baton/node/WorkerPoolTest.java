@@ -186,7 +186,7 @@ final class WorkerPoolTest {
   }
 
   private ActorRef<WorkBatch> pool(int workers) {
-    return testKit.spawn(WorkerPool.create(registry, new NodeSettings(workers)));
+    return testKit.spawn(WorkerPool.create(registry, NodeSettings.from(ConfigFactory.load()).withWorkers(workers)));
   }
 
   private static void assertOk(ItemResult result, String keyAndPayload) {

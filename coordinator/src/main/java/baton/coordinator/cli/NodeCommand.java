@@ -8,18 +8,26 @@ import com.typesafe.config.Config;
 import java.io.PrintWriter;
 import java.nio.file.Path;
 import java.util.List;
+import java.util.Optional;
 import java.util.concurrent.Callable;
+import java.util.concurrent.TimeUnit;
+import org.apache.pekko.actor.CoordinatedShutdown;
 import org.apache.pekko.actor.typed.ActorSystem;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Spec;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /** {@code baton node}: a cluster member with a pool of cpu workers that pull work from the coordinator. */
 @Command(name = "node", mixinStandardHelpOptions = true,
     description = {"Runs a worker node: a cluster member with role 'node' and a pool of cpu worker actors. "
-        + "Start as many as you like. Ctrl-C or SIGTERM leaves the cluster gracefully."})
+        + "Start as many as you like. Ctrl-C or SIGTERM leaves the cluster gracefully. When the cluster lets the "
+        + "node go (downed, or the coordinator was lost), it starts afresh and joins the seed again."})
 final class NodeCommand implements Callable<Integer> {
+
+  private static final Logger LOG = LoggerFactory.getLogger(NodeCommand.class);
 
   @Spec
   CommandSpec spec;
@@ -70,6 +78,7 @@ final class NodeCommand implements Callable<Integer> {
     LogSetup.configure(logDir);
     Config config = ClusterSetup.member(launch.config(), "node", host, chosenPort, List.of(seed));
     NodeSettings settings = NodeSettings.from(config).withWorkers(workers == null ? 0 : workers);
+    String address = "pekko://" + ClusterSetup.SYSTEM_NAME + "@" + host + ":" + chosenPort;
     ActorSystem<Void> system;
     try {
       system = ActorSystem.create(Node.guardian(launch.registry(), settings), ClusterSetup.SYSTEM_NAME, config);
@@ -78,10 +87,44 @@ final class NodeCommand implements Callable<Integer> {
           + CoordinatorCommand.rootMessage(e));
       return ExitCodes.FAILED;
     }
-    err.printf("baton: node up: pekko://%s@%s:%d with %d workers, joining %s; log %s%n", ClusterSetup.SYSTEM_NAME,
-        host, chosenPort, settings.workers(), seed, logDir.resolve("node-" + chosenPort + ".log"));
+    err.printf("baton: node up: %s with %d workers, joining %s; log %s%n", address, settings.workers(), seed,
+        logDir.resolve("node-" + chosenPort + ".log"));
     err.flush();
-    system.getWhenTerminated().toCompletableFuture().join();
-    return ExitCodes.SUCCEEDED;
+    // The cluster may let the node go: downed after a long pause or a network split, or downing itself because
+    // the coordinator was lost. A node is only useful in the cluster, so it starts afresh and joins the seed
+    // again; only a JVM shutdown (Ctrl-C, SIGTERM), which has left the cluster gracefully, ends the process.
+    while (true) {
+      system.getWhenTerminated().toCompletableFuture().join();
+      Optional<CoordinatedShutdown.Reason> reason = CoordinatedShutdown.get(system).getShutdownReason();
+      if (reason.isPresent() && reason.get().equals(CoordinatedShutdown.jvmExitReason())) {
+        return ExitCodes.SUCCEEDED;
+      }
+      String why = reason.map(NodeCommand::describe).orElse("it stopped for no reason given");
+      LOG.warn("the node left the cluster ({}); starting afresh in {} ms and joining {} again", why,
+          settings.rejoinDelay().toMillis(), seed);
+      err.printf("baton: the node left the cluster (%s); joining %s again%n", why, seed);
+      err.flush();
+      TimeUnit.MILLISECONDS.sleep(settings.rejoinDelay().toMillis());
+      try {
+        system = ActorSystem.create(Node.guardian(launch.registry(), settings), ClusterSetup.SYSTEM_NAME, config);
+        LOG.info("node up again: {}, joining {}", address, seed);
+      } catch (RuntimeException e) {
+        // Most likely the port is not free yet; the old system's failure reason says what to do next.
+        LOG.warn("cannot start the node again on {}: {}; trying again", address, CoordinatorCommand.rootMessage(e));
+      }
+    }
+  }
+
+  private static String describe(CoordinatedShutdown.Reason reason) {
+    if (reason.equals(CoordinatedShutdown.clusterDowningReason())) {
+      return "downed: the other members lost sight of it, or it lost sight of the coordinator";
+    }
+    if (reason.equals(CoordinatedShutdown.clusterLeavingReason())) {
+      return "removed from the cluster";
+    }
+    if (reason.equals(CoordinatedShutdown.clusterJoinUnsuccessfulReason())) {
+      return "could not join the seed";
+    }
+    return reason.toString();
   }
 }

@@ -55,6 +55,30 @@ final class BatonProcesses implements AutoCloseable {
     return process;
   }
 
+  /** Kills a process at once by pid, as a crash would, and waits until it is gone; it is not watched any more. */
+  void kill(Process process) throws InterruptedException {
+    started.remove(process);
+    ProcessHandle.of(process.pid()).ifPresent(ProcessHandle::destroyForcibly);
+    if (!process.waitFor(15, TimeUnit.SECONDS)) {
+      throw new AssertionError("process " + process.pid() + " did not die from SIGKILL");
+    }
+  }
+
+  /** GETs a path of the coordinator's API; the body on 200, else empty. */
+  java.util.Optional<String> get(int httpPort, String path) {
+    try {
+      HttpResponse<String> response = http.send(HttpRequest.newBuilder(
+          URI.create("http://127.0.0.1:" + httpPort + path)).timeout(Duration.ofSeconds(5)).build(),
+          HttpResponse.BodyHandlers.ofString());
+      return response.statusCode() == 200 ? java.util.Optional.of(response.body()) : java.util.Optional.empty();
+    } catch (IOException e) {
+      return java.util.Optional.empty();
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      return java.util.Optional.empty();
+    }
+  }
+
   /** GETs a path of the coordinator's API until the body passes the check, or fails at the deadline. */
   String awaitApi(int httpPort, String path, Predicate<String> check, Duration patience) throws Exception {
     Instant deadline = Instant.now().plus(patience);

@@ -1,0 +1,85 @@
+package baton.node;
+
+import baton.protocol.CpuOp;
+import baton.protocol.Op;
+import baton.protocol.OpKind;
+import baton.protocol.OpParams;
+import baton.protocol.OpProvider;
+import java.util.Map;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.TimeUnit;
+
+/** Cpu ops that misbehave on purpose, for the worker tests. */
+final class TestOps {
+
+  private TestOps() {
+  }
+
+  /** {@code crash}: key "overflow" throws a StackOverflowError, "boom" an IllegalStateException, others pass. */
+  public static final class Crash implements OpProvider {
+    @Override
+    public String name() {
+      return "crash";
+    }
+
+    @Override
+    public OpKind kind() {
+      return OpKind.CPU;
+    }
+
+    @Override
+    public Set<String> parameters() {
+      return Set.of();
+    }
+
+    @Override
+    public Op create(OpParams params) {
+      return (CpuOp) (key, payload) -> {
+        switch (key) {
+          case "overflow" -> throw new StackOverflowError("test overflow");
+          case "boom" -> throw new IllegalStateException("test boom");
+          default -> {
+            return payload;
+          }
+        }
+      };
+    }
+  }
+
+  /**
+   * {@code together { id }}: each item counts down the latch registered under the id and waits for the others, so
+   * its items only pass when that many workers run at once.
+   */
+  public static final class Together implements OpProvider {
+    static final Map<String, CountDownLatch> LATCHES = new ConcurrentHashMap<>();
+
+    @Override
+    public String name() {
+      return "together";
+    }
+
+    @Override
+    public OpKind kind() {
+      return OpKind.CPU;
+    }
+
+    @Override
+    public Set<String> parameters() {
+      return Set.of("id");
+    }
+
+    @Override
+    public Op create(OpParams params) {
+      CountDownLatch latch = LATCHES.get(params.getString("id"));
+      return (CpuOp) (key, payload) -> {
+        latch.countDown();
+        if (!latch.await(10, TimeUnit.SECONDS)) {
+          throw new IllegalStateException("ran alone");
+        }
+        return payload;
+      };
+    }
+  }
+}

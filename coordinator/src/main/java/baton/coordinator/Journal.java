@@ -4,6 +4,9 @@ import com.typesafe.config.Config;
 import com.typesafe.config.ConfigFactory;
 import com.typesafe.config.ConfigValueFactory;
 import java.nio.file.Path;
+import java.sql.Connection;
+import java.sql.DriverManager;
+import java.sql.SQLException;
 import java.util.List;
 import java.util.UUID;
 
@@ -23,6 +26,24 @@ public final class Journal {
   private static final String H2_OPTIONS = ";WRITE_DELAY=0;INIT=RUNSCRIPT FROM 'classpath:baton/h2-schema.sql'";
 
   private Journal() {
+  }
+
+  /**
+   * Opens the journal's database once, so that a data dir that cannot be used (another coordinator holds it, no
+   * permission) is one clear message at start rather than a failure of the first job.
+   *
+   * @throws IllegalStateException with a message for the user when the database cannot be opened
+   */
+  public static void open(Config config) {
+    Config db = config.getConfig("pekko-persistence-jdbc.shared-databases." + SHARED_DB + ".db");
+    String url = db.getString("url");
+    try (Connection connection = DriverManager.getConnection(url, db.getString("user"), db.getString("password"))) {
+      connection.isValid(5);
+    } catch (SQLException e) {
+      String where = config.getString("baton.coordinator.data-dir");
+      throw new IllegalStateException("cannot open the journal" + (where.isEmpty() ? "" : " in " + where)
+          + " (is another coordinator using it?): " + e.getMessage().lines().findFirst().orElse(""), e);
+    }
   }
 
   /** The config with Pekko Persistence pointed at Baton's journal, unless it already names other plugins. */

@@ -2,10 +2,12 @@ package baton.coordinator.cli;
 
 import baton.coordinator.CoordinatorService;
 import baton.coordinator.CoordinatorSettings;
+import baton.coordinator.Journal;
 import baton.coordinator.logging.LogSetup;
 import baton.node.ClusterSetup;
 import baton.node.NodeSettings;
 import com.typesafe.config.Config;
+import com.typesafe.config.ConfigValueFactory;
 import java.io.PrintWriter;
 import java.nio.file.Path;
 import java.util.List;
@@ -43,6 +45,11 @@ final class CoordinatorCommand implements Callable<Integer> {
       description = "Where baton.log and jobs/<id>.log go (default: ${DEFAULT-VALUE}).")
   Path logDir;
 
+  @Option(names = "--data-dir", paramLabel = "DIR", defaultValue = "data",
+      description = "Where the journal of jobs and their progress is kept; a coordinator started again on the same "
+          + "folder resumes its unfinished jobs (default: ${DEFAULT-VALUE}).")
+  Path dataDir;
+
   @Option(names = "--workers", paramLabel = "N", defaultValue = "0",
       description = "CPU workers to run in this process too (default: ${DEFAULT-VALUE}, none).")
   int workers;
@@ -66,7 +73,15 @@ final class CoordinatorCommand implements Callable<Integer> {
       return ExitCodes.BAD_INPUT;
     }
     LogSetup.configure(logDir);
-    Config config = ClusterSetup.member(launch.config(), "coordinator", host, port, List.of(host + ":" + port));
+    Config config = Journal.withDatabase(ClusterSetup.member(launch.config(), "coordinator", host, port,
+        List.of(host + ":" + port)).withValue("baton.coordinator.data-dir",
+        ConfigValueFactory.fromAnyRef(dataDir.toAbsolutePath().normalize().toString())));
+    try {
+      Journal.open(config);
+    } catch (IllegalStateException e) {
+      err.println("baton: " + e.getMessage());
+      return ExitCodes.BAD_INPUT;
+    }
     Optional<NodeSettings> localNode = workers > 0
         ? Optional.of(NodeSettings.from(config).withWorkers(workers)) : Optional.empty();
     CompletableFuture<ServerBinding> bound = new CompletableFuture<>();

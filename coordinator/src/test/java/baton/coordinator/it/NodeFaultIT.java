@@ -85,9 +85,25 @@ final class NodeFaultIT {
   }
 
   @Test
-  void coordinatorKilledAndStartedAgain_nodeJoinsTheNewOneByItself_andWorksForIt() throws Exception {
+  void coordinatorKilledMidJob_startedAgainOnItsDataDir_jobResumesEveryItemOnceHistoryKeptNodeRejoins()
+      throws Exception {
     try (BatonProcesses processes = new BatonProcesses(dir)) {
       Cluster cluster = Cluster.start(processes, dir, 1);
+      Path small = dir.resolve("history.conf");
+      Files.writeString(small, "name = history\ninput.range { from = 1, to = 20 }\n"
+          + "stages = [ { op = sha256 } ]\n");
+      Run before = cli("submit", small.toString(), "--wait", "--coordinator", cluster.url());
+      assertEquals(0, before.code, before.err);
+      int items = 3000;
+      int rounds = 15000;
+      Path spec = dir.resolve("resume.conf");
+      Files.writeString(spec, "name = resume\ninput.range { from = 1, to = " + items + " }\n"
+          + "stages = [ { op = delay, millis = 1, parallelism = 100 }, { op = sha256, rounds = " + rounds + " } ]\n"
+          + "output = \"out/resume.tsv\"\n");
+      String id = submit(cluster, spec);
+      // Past a checkpoint (one a second) and well before the end.
+      awaitJob(processes, cluster, id, job -> job.path("items").path("succeeded").asLong() >= 1200,
+          Duration.ofSeconds(90));
 
       processes.kill(cluster.coordinator);
       long killedAt = System.nanoTime();
@@ -96,16 +112,35 @@ final class NodeFaultIT {
           Duration.ofSeconds(60));
       long backMillis = (System.nanoTime() - killedAt) / 1_000_000;
       System.out.printf("NodeFaultIT: node back in the new coordinator's cluster %d ms after the kill%n", backMillis);
-
       assertTrue(cluster.nodes.get(0).isAlive(), "the node process exited");
-      Path spec = dir.resolve("small.conf");
-      Files.writeString(spec, "name = small\ninput.range { from = 1, to = 200 }\n"
-          + "stages = [ { op = sha256, rounds = 100 } ]\noutput = \"out/small.tsv\"\n");
-      Run submit = cli("submit", spec.toString(), "--wait", "--coordinator", again.url());
-      assertEquals(0, submit.code, submit.err);
-      JsonNode job = JSON.readTree(processes.get(again.httpPort, "/api/jobs/" + submit.out.strip()).orElseThrow());
-      assertEquals(200, nodeItems(job, cluster.nodeAddress(0)), job.toString());
-      assertEquals(200, Files.readAllLines(dir.resolve("out/small.tsv")).size());
+
+      JsonNode done = awaitJob(processes, again, id, job -> !job.path("finishedAt").isNull()
+          && !job.path("finishedAt").isMissingNode(), Duration.ofSeconds(120));
+      assertEquals("SUCCEEDED", done.get("state").asText(), done.toString());
+      assertEquals(items, done.get("items").get("succeeded").asLong(), done.toString());
+      List<String> lines = Files.readAllLines(dir.resolve("out/resume.tsv"));
+      Map<String, String> output = new HashMap<>();
+      for (String line : lines) {
+        String[] parts = line.split("\t", 2);
+        assertEquals(null, output.put(parts[0], parts[1]), "item " + parts[0] + " written twice");
+      }
+      assertEquals(items, lines.size());
+      for (int n = 1; n <= items; n++) {
+        assertEquals(sha256Rounds(Integer.toString(n), rounds), output.get(Integer.toString(n)), "item " + n);
+      }
+      String jobLog = Files.readString(dir.resolve("logs-coordinator-2/jobs/" + id + ".log"));
+      java.util.regex.Matcher resumed = java.util.regex.Pattern
+          .compile("resuming job " + id + " after a restart: (\\d+) items already done").matcher(jobLog);
+      assertTrue(resumed.find(), jobLog);
+      long alreadyDone = Long.parseLong(resumed.group(1));
+      System.out.printf("NodeFaultIT: the resumed job had %d of %d items done before the kill%n", alreadyDone, items);
+      assertTrue(alreadyDone > 0 && alreadyDone < items, jobLog);
+
+      Run list = cli("list", "--json", "--coordinator", again.url());
+      assertEquals(0, list.code, list.err);
+      List<String> ids = new java.util.ArrayList<>();
+      JSON.readTree(list.out).forEach(job -> ids.add(job.get("id").asText()));
+      assertEquals(List.of(before.out.strip(), id), ids);
     }
   }
 

@@ -1,20 +1,27 @@
 package baton.coordinator.it;
 
+import baton.coordinator.cli.BatonCommand;
 import java.io.IOException;
+import java.io.PrintWriter;
+import java.io.StringWriter;
 import java.net.InetAddress;
 import java.net.ServerSocket;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.security.MessageDigest;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
+import java.util.HexFormat;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
 import java.util.function.Predicate;
+import picocli.CommandLine;
 
 /**
  * Starts Baton processes from the shaded jar on free loopback ports and stops every one of them, by pid, when
@@ -116,5 +123,34 @@ final class BatonProcesses implements AutoCloseable {
         process.waitFor(10, TimeUnit.SECONDS);
       }
     }
+  }
+
+  /** What a CLI command run in this JVM printed, and its exit code. */
+  record Run(int code, String out, String err) {
+  }
+
+  /** Runs a CLI command in this JVM, as a user would in a shell, and captures what it prints. */
+  static Run cli(String... args) {
+    StringWriter out = new StringWriter();
+    StringWriter err = new StringWriter();
+    CommandLine commandLine = BatonCommand.commandLine();
+    commandLine.setOut(new PrintWriter(out));
+    commandLine.setErr(new PrintWriter(err));
+    int code = commandLine.execute(args);
+    return new Run(code, out.toString(), err.toString());
+  }
+
+  /** What {@code sha256 { rounds }} makes of a payload, computed with the JDK: each round hashes the last's hex. */
+  static String sha256Rounds(byte[] payload, int rounds) throws Exception {
+    MessageDigest digest = MessageDigest.getInstance("SHA-256");
+    byte[] text = payload;
+    for (int i = 0; i < rounds; i++) {
+      text = HexFormat.of().formatHex(digest.digest(text)).getBytes(StandardCharsets.US_ASCII);
+    }
+    return new String(text, StandardCharsets.US_ASCII);
+  }
+
+  static String sha256Rounds(String key, int rounds) throws Exception {
+    return sha256Rounds(key.getBytes(StandardCharsets.UTF_8), rounds);
   }
 }

@@ -1,20 +1,18 @@
 package baton.coordinator.it;
 
+import static baton.coordinator.it.BatonProcesses.cli;
+import static baton.coordinator.it.BatonProcesses.sha256Rounds;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import baton.coordinator.cli.BatonCommand;
+import baton.coordinator.it.BatonProcesses.Run;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
-import java.io.PrintWriter;
-import java.io.StringWriter;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.security.MessageDigest;
 import java.time.Duration;
 import java.util.HashMap;
-import java.util.HexFormat;
 import java.util.List;
 import java.util.Map;
 import java.util.Random;
@@ -22,7 +20,6 @@ import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
-import picocli.CommandLine;
 
 /** A coordinator and two nodes as real processes on loopback, driven by the CLI like a user would. */
 final class ClusterIT {
@@ -67,8 +64,8 @@ final class ClusterIT {
 
     Run submit = cli("submit", spec.toString(), "--wait", "--coordinator", coordinatorUrl);
 
-    assertEquals(0, submit.code, submit.err);
-    String id = submit.out.strip();
+    assertEquals(0, submit.code(), submit.err());
+    String id = submit.out().strip();
     Map<String, String> output = readTsv(dir.resolve("out/cpu.tsv"));
     assertEquals(4000, output.size());
     for (int n = 1; n <= 4000; n++) {
@@ -76,7 +73,7 @@ final class ClusterIT {
           output.get(Integer.toString(n)), "item " + n);
     }
     Run status = cli("status", id, "--json", "--coordinator", coordinatorUrl);
-    JsonNode job = JSON.readTree(status.out);
+    JsonNode job = JSON.readTree(status.out());
     assertEquals("SUCCEEDED", job.get("state").asText());
     assertEquals(2, job.get("nodes").size(), "both nodes worked: " + job.get("nodes"));
     long sum = 0;
@@ -106,14 +103,14 @@ final class ClusterIT {
 
     Run submit = cli("submit", spec.toString(), "--wait", "--coordinator", coordinatorUrl);
 
-    assertEquals(0, submit.code, submit.err);
+    assertEquals(0, submit.code(), submit.err());
     Map<String, String> output = readTsv(dir.resolve("out/big.tsv"));
     assertEquals(Map.of(
         data.resolve("near-limit.bin").toString(), sha256Rounds(nearLimit, 1),
         data.resolve("small.bin").toString(), sha256Rounds(small, 1)), output);
-    JsonNode job = JSON.readTree(cli("status", submit.out.strip(), "--json", "--coordinator", coordinatorUrl).out);
+    JsonNode job = JSON.readTree(cli("status", submit.out().strip(), "--json", "--coordinator", coordinatorUrl).out());
     assertEquals(1, job.get("items").get("failed").asLong());
-    String log = cli("logs", submit.out.strip(), "--coordinator", coordinatorUrl).out;
+    String log = cli("logs", submit.out().strip(), "--coordinator", coordinatorUrl).out();
     assertTrue(log.contains("oversize.bin") && log.contains("max-item-bytes"), log);
   }
 
@@ -126,27 +123,14 @@ final class ClusterIT {
     Run unknown = cli("status", "no-such-job", "--coordinator", coordinatorUrl);
     Run unreachable = cli("list", "--coordinator", "http://127.0.0.1:" + BatonProcesses.freePort());
 
-    assertEquals(2, badSpec.code);
-    assertTrue(badSpec.err.contains("unknown op nope") && badSpec.err.contains("bad.conf:2"), badSpec.err);
-    assertEquals(2, unknown.code);
-    assertTrue(unknown.err.contains("no job no-such-job"), unknown.err);
-    assertEquals(3, unreachable.code);
+    assertEquals(2, badSpec.code());
+    assertTrue(badSpec.err().contains("unknown op nope") && badSpec.err().contains("bad.conf:2"), badSpec.err());
+    assertEquals(2, unknown.code());
+    assertTrue(unknown.err().contains("no job no-such-job"), unknown.err());
+    assertEquals(3, unreachable.code());
     for (Run run : List.of(badSpec, unknown, unreachable)) {
-      assertTrue(!run.err.contains("Exception") && !run.err.contains("\tat "), run.err);
+      assertTrue(!run.err().contains("Exception") && !run.err().contains("\tat "), run.err());
     }
-  }
-
-  private record Run(int code, String out, String err) {
-  }
-
-  private static Run cli(String... args) {
-    StringWriter out = new StringWriter();
-    StringWriter err = new StringWriter();
-    CommandLine commandLine = BatonCommand.commandLine();
-    commandLine.setOut(new PrintWriter(out));
-    commandLine.setErr(new PrintWriter(err));
-    int code = commandLine.execute(args);
-    return new Run(code, out.toString(), err.toString());
   }
 
   private static int countNodes(String body) {
@@ -170,14 +154,5 @@ final class ClusterIT {
       lines.put(parts[0], parts[1]);
     }
     return lines;
-  }
-
-  private static String sha256Rounds(byte[] payload, int rounds) throws Exception {
-    byte[] text = payload;
-    for (int i = 0; i < rounds; i++) {
-      text = HexFormat.of().formatHex(MessageDigest.getInstance("SHA-256").digest(text))
-          .getBytes(StandardCharsets.US_ASCII);
-    }
-    return new String(text, StandardCharsets.US_ASCII);
   }
 }

@@ -1,27 +1,23 @@
 package baton.coordinator.it;
 
+import static baton.coordinator.it.BatonProcesses.cli;
+import static baton.coordinator.it.BatonProcesses.sha256Rounds;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import baton.coordinator.cli.BatonCommand;
+import baton.coordinator.it.BatonProcesses.Run;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
-import java.io.PrintWriter;
-import java.io.StringWriter;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.security.MessageDigest;
 import java.time.Duration;
 import java.util.HashMap;
-import java.util.HexFormat;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
 import java.util.function.Predicate;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
-import picocli.CommandLine;
 
 /**
  * Nodes that die, a coordinator that dies and comes back, a job cancelled mid-way: real processes on loopback,
@@ -93,7 +89,7 @@ final class NodeFaultIT {
       Files.writeString(small, "name = history\ninput.range { from = 1, to = 20 }\n"
           + "stages = [ { op = sha256 } ]\n");
       Run before = cli("submit", small.toString(), "--wait", "--coordinator", cluster.url());
-      assertEquals(0, before.code, before.err);
+      assertEquals(0, before.code(), before.err());
       int items = 3000;
       int rounds = 15000;
       Path spec = dir.resolve("resume.conf");
@@ -137,10 +133,10 @@ final class NodeFaultIT {
       assertTrue(alreadyDone > 0 && alreadyDone < items, jobLog);
 
       Run list = cli("list", "--json", "--coordinator", again.url());
-      assertEquals(0, list.code, list.err);
+      assertEquals(0, list.code(), list.err());
       List<String> ids = new java.util.ArrayList<>();
-      JSON.readTree(list.out).forEach(job -> ids.add(job.get("id").asText()));
-      assertEquals(List.of(before.out.strip(), id), ids);
+      JSON.readTree(list.out()).forEach(job -> ids.add(job.get("id").asText()));
+      assertEquals(List.of(before.out().strip(), id), ids);
     }
   }
 
@@ -162,7 +158,7 @@ final class NodeFaultIT {
           Duration.ofSeconds(5));
       long cancelMillis = (System.nanoTime() - cancelledAt) / 1_000_000;
 
-      assertEquals(0, cancel.code, cancel.err);
+      assertEquals(0, cancel.code(), cancel.err());
       assertTrue(cancelled.get("items").get("succeeded").asLong() + cancelled.get("stages").get(0).get("done")
           .asLong() > 0, cancelled.toString());
       // What was on the nodes when the cancel came may still finish; after that, nothing more.
@@ -217,8 +213,8 @@ final class NodeFaultIT {
 
   private static String submit(Cluster cluster, Path spec) {
     Run submit = cli("submit", spec.toString(), "--coordinator", cluster.url());
-    assertEquals(0, submit.code, submit.err);
-    return submit.out.strip();
+    assertEquals(0, submit.code(), submit.err());
+    return submit.out().strip();
   }
 
   /** Polls the job's status until it passes the check, or fails at the deadline. */
@@ -273,27 +269,5 @@ final class NodeFaultIT {
       }
     }
     return addresses;
-  }
-
-  private record Run(int code, String out, String err) {
-  }
-
-  private static Run cli(String... args) {
-    StringWriter out = new StringWriter();
-    StringWriter err = new StringWriter();
-    CommandLine commandLine = BatonCommand.commandLine();
-    commandLine.setOut(new PrintWriter(out));
-    commandLine.setErr(new PrintWriter(err));
-    int code = commandLine.execute(args);
-    return new Run(code, out.toString(), err.toString());
-  }
-
-  private static String sha256Rounds(String key, int rounds) throws Exception {
-    MessageDigest digest = MessageDigest.getInstance("SHA-256");
-    byte[] text = key.getBytes(StandardCharsets.UTF_8);
-    for (int i = 0; i < rounds; i++) {
-      text = HexFormat.of().formatHex(digest.digest(text)).getBytes(StandardCharsets.US_ASCII);
-    }
-    return new String(text, StandardCharsets.US_ASCII);
   }
 }

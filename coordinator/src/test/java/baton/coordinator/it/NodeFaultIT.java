@@ -141,6 +141,30 @@ final class NodeFaultIT {
   }
 
   @Test
+  void nodeJoiningMidJob_startsTakingWorkAtOnce() throws Exception {
+    try (BatonProcesses processes = new BatonProcesses(dir)) {
+      Cluster cluster = Cluster.start(processes, dir, 1);
+      Path spec = dir.resolve("joined.conf");
+      Files.writeString(spec, "name = joined\ninput.range { from = 1, to = 100000 }\n"
+          + "stages = [ { op = sha256, rounds = 3000 } ]\n");
+      String id = submit(cluster, spec);
+      awaitJob(processes, cluster, id, job -> nodeItems(job, cluster.nodeAddress(0)) > 0, Duration.ofSeconds(60));
+
+      int port = BatonProcesses.freePort();
+      String late = "pekko://baton@127.0.0.1:" + port;
+      processes.start("node-late", "node", "--seed", "127.0.0.1:" + cluster.clusterPort, "--port",
+          Integer.toString(port), "--workers", "1", "--log-dir", dir.resolve("logs").toString());
+      long startedAt = System.nanoTime();
+      JsonNode job = awaitJob(processes, cluster, id, status -> nodeItems(status, late) > 0, Duration.ofSeconds(60));
+      System.out.printf("NodeFaultIT: a node started mid-job did its first items %d ms after its process started%n",
+          (System.nanoTime() - startedAt) / 1_000_000);
+
+      assertEquals("RUNNING", job.get("state").asText(), job.toString());
+      assertEquals(0, cli("cancel", id, "--coordinator", cluster.url()).code());
+    }
+  }
+
+  @Test
   void cancel_longJobOnTwoNodes_cancelledPromptlyAndNodesStopWorkingOnIt() throws Exception {
     try (BatonProcesses processes = new BatonProcesses(dir)) {
       Cluster cluster = Cluster.start(processes, dir, 2);

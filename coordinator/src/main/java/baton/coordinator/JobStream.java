@@ -69,6 +69,7 @@ final class JobStream {
   }
 
   private static final int OUTPUT_LINES_PER_WRITE = 256;
+  private static final int MIN_BATCHES = 64;
 
   private final String jobId;
   private final JobSpec spec;
@@ -90,13 +91,16 @@ final class JobStream {
     this.resumeFrom = resumeFrom;
   }
 
-  /** Starts the stream: the kill switch cancels it, the stage completes when the last item is written. */
+  /**
+   * Starts the stream: the kill switch cancels it, the stage completes when the last item is written. Items travel
+   * in chunks (lists of up to {@code chunk} outcomes), so that a tiny item costs one loop step in each stream stage
+   * rather than a trip through it; only io stages take the chunks apart, to keep {@code parallelism} items waiting.
+   */
   Pair<UniqueKillSwitch, CompletionStage<Done>> run(Materializer materializer) {
-    Source<Outcome, NotUsed> flow = input()
-        .zipWithIndex()
+    Source<List<Outcome>, NotUsed> flow = numberedChunks()
         .via(countInput())
-        .filter(numbered -> !resumeFrom.isDone(numbered.second()))
-        .map(numbered -> new Outcome.Ok(numbered.second(), numbered.first()));
+        .map(this::notDoneYet)
+        .filter(chunk -> !chunk.isEmpty());
     for (JobSpec.Stage stage : spec.stages()) {
       flow = flow.via(stage.kind() == baton.protocol.OpKind.IO ? ioStage(stage) : cpuStage(stage))
           .via(countStage(stage.index()));
@@ -106,12 +110,49 @@ final class JobStream {
     return flow.viaMat(KillSwitches.single(), Keep.right()).toMat(sink(), Keep.both()).run(materializer);
   }
 
+  /**
+   * How many items travel together: the first cpu stage's batch, so a chunk is one message to a worker, but no more
+   * than a 64th of an input of known size, so that a small job still makes enough batches to spread.
+   */
+  private int chunkSize() {
+    int batch = spec.stages().stream().filter(stage -> stage.kind() == baton.protocol.OpKind.CPU)
+        .mapToInt(JobSpec.Stage::batch).findFirst().orElse(runtime.settings().job().cpuBatch());
+    long total = spec.input().size().orElse(Long.MAX_VALUE);
+    return (int) Math.max(1, Math.min(batch, (total + MIN_BATCHES - 1) / MIN_BATCHES));
+  }
+
+  /** The input in chunks, each item with its sequence number in the input. */
+  private Source<List<Pair<Item, Long>>, NotUsed> numberedChunks() {
+    int size = chunkSize();
+    if (spec.input() instanceof JobSpec.Range range) {
+      // A range makes its chunks directly: no stream stage sees a single number.
+      long count = range.to() - range.from() + 1;
+      return Source.fromIterator(() -> LongStream.iterate(0, first -> first < count, first -> first + size)
+          .iterator())
+          .map(first -> {
+            int length = (int) Math.min(size, count - first);
+            List<Pair<Item, Long>> chunk = new ArrayList<>(length);
+            for (long seq = first; seq < first + length; seq++) {
+              chunk.add(Pair.create(Item.ofText(Long.toString(range.from() + seq)), seq));
+            }
+            return chunk;
+          });
+    }
+    return input().zipWithIndex().grouped(size);
+  }
+
+  private List<Outcome> notDoneYet(List<Pair<Item, Long>> chunk) {
+    List<Outcome> outcomes = new ArrayList<>(chunk.size());
+    for (Pair<Item, Long> numbered : chunk) {
+      if (!resumeFrom.isDone(numbered.second())) {
+        outcomes.add(new Outcome.Ok(numbered.second(), numbered.first()));
+      }
+    }
+    return outcomes;
+  }
+
   private Source<Item, NotUsed> input() {
     JobSpec.Input input = spec.input();
-    if (input instanceof JobSpec.Range range) {
-      return Source.fromIterator(() -> LongStream.rangeClosed(range.from(), range.to()).iterator())
-          .map(n -> Item.ofText(Long.toString(n)));
-    }
     if (input instanceof JobSpec.Files files) {
       return Source.from(files.files()).map(file -> new Item(file.toString(), new byte[0]));
     }
@@ -125,11 +166,17 @@ final class JobStream {
         .mapMaterializedValue(io -> NotUsed.getInstance());
   }
 
-  private Flow<Outcome, Outcome, NotUsed> ioStage(JobSpec.Stage stage) {
-    return Flow.<Outcome>create().mapAsyncUnordered(stage.parallelism(),
-        outcome -> outcome instanceof Outcome.Ok ok
-            ? runIo(stage, ok, 1)
-            : CompletableFuture.completedFuture(outcome));
+  private Flow<List<Outcome>, List<Outcome>, NotUsed> ioStage(JobSpec.Stage stage) {
+    // Chunks come apart here so that `parallelism` items wait at once; they are gathered again only while the next
+    // stage is busy, so nothing waits for a chunk to fill.
+    int size = chunkSize();
+    return Flow.<List<Outcome>>create()
+        .mapConcat(chunk -> chunk)
+        .mapAsyncUnordered(stage.parallelism(),
+            outcome -> outcome instanceof Outcome.Ok ok
+                ? runIo(stage, ok, 1)
+                : CompletableFuture.completedFuture(outcome))
+        .batch(size, JobStream::newChunk, JobStream::addToChunk);
   }
 
   private CompletionStage<Outcome> runIo(JobSpec.Stage stage, Outcome.Ok ok, int attempt) {
@@ -158,17 +205,36 @@ final class JobStream {
         .thenCompose(next -> next);
   }
 
-  private Flow<Outcome, Outcome, NotUsed> cpuStage(JobSpec.Stage stage) {
-    // batchWeighted() only gathers while the asks downstream are all in flight: no waiting for a batch to fill.
-    // Each item weighs at least maxBytes / batch, so a batch holds at most `batch` items and about maxBytes bytes.
+  private Flow<List<Outcome>, List<Outcome>, NotUsed> cpuStage(JobSpec.Stage stage) {
     long maxBytes = runtime.settings().maxItemBytes();
-    long minWeight = Math.max(1, maxBytes / stage.batch());
-    return Flow.<Outcome>create()
-        .map(outcome -> refuseOversize(stage, outcome, maxBytes))
-        .batchWeighted(maxBytes, outcome -> Math.max(minWeight, weight(outcome)), JobStream::newBatch,
-            JobStream::addToBatch)
-        .mapAsyncUnordered(stage.parallelism(), batch -> runBatch(stage, batch, 1))
-        .mapConcat(outcomes -> outcomes);
+    return Flow.<List<Outcome>>create()
+        .mapConcat(chunk -> batches(stage, chunk, maxBytes))
+        .mapAsyncUnordered(stage.parallelism(), batch -> runBatch(stage, batch, 1));
+  }
+
+  /**
+   * Cuts a chunk into the batches a worker gets: at most {@code batch} items and about {@code max-item-bytes} bytes
+   * each, since a batch is one message across the cluster. An item larger than that fails here, alone.
+   */
+  private static List<List<Outcome>> batches(JobSpec.Stage stage, List<Outcome> chunk, long maxBytes) {
+    List<List<Outcome>> batches = new ArrayList<>(1);
+    List<Outcome> batch = new ArrayList<>(Math.min(chunk.size(), stage.batch()));
+    long bytes = 0;
+    for (Outcome outcome : chunk) {
+      Outcome checked = refuseOversize(stage, outcome, maxBytes);
+      long weight = weight(checked);
+      if (!batch.isEmpty() && (batch.size() >= stage.batch() || bytes + weight > maxBytes)) {
+        batches.add(batch);
+        batch = new ArrayList<>(Math.min(chunk.size(), stage.batch()));
+        bytes = 0;
+      }
+      batch.add(checked);
+      bytes += weight;
+    }
+    if (!batch.isEmpty()) {
+      batches.add(batch);
+    }
+    return batches;
   }
 
   private static Outcome refuseOversize(JobSpec.Stage stage, Outcome outcome, long maxBytes) {
@@ -237,14 +303,14 @@ final class JobStream {
     return Patterns.after(runtime.settings().backoff(attempt), runtime.system(), next);
   }
 
-  private Flow<Pair<Item, Long>, Pair<Item, Long>, NotUsed> countInput() {
-    return Flow.<Pair<Item, Long>>create().statefulMap(Tally::new,
-        (tally, numbered) -> {
-          tally.count++;
+  private Flow<List<Pair<Item, Long>>, List<Pair<Item, Long>>, NotUsed> countInput() {
+    return Flow.<List<Pair<Item, Long>>>create().statefulMap(Tally::new,
+        (tally, chunk) -> {
+          tally.count += chunk.size();
           if (tally.due(reportNanos)) {
             listener.input(tally.count, false);
           }
-          return Pair.create(tally, numbered);
+          return Pair.create(tally, chunk);
         },
         tally -> {
           listener.input(tally.count, true);
@@ -252,20 +318,22 @@ final class JobStream {
         });
   }
 
-  private Flow<Outcome, Outcome, NotUsed> countStage(int stage) {
-    return Flow.<Outcome>create().statefulMap(Tally::new,
-        (tally, outcome) -> {
-          if (outcome instanceof Outcome.Failed failed) {
-            if (failed.stage() == stage) {
-              listener.failed(failed);
+  private Flow<List<Outcome>, List<Outcome>, NotUsed> countStage(int stage) {
+    return Flow.<List<Outcome>>create().statefulMap(Tally::new,
+        (tally, chunk) -> {
+          for (Outcome outcome : chunk) {
+            if (outcome instanceof Outcome.Failed failed) {
+              if (failed.stage() == stage) {
+                listener.failed(failed);
+              }
+            } else if (!(outcome instanceof Outcome.Dropped dropped) || dropped.stage() == stage) {
+              tally.count++;
             }
-          } else if (!(outcome instanceof Outcome.Dropped dropped) || dropped.stage() == stage) {
-            tally.count++;
           }
           if (tally.due(reportNanos)) {
             listener.stage(stage, tally.count);
           }
-          return Pair.create(tally, outcome);
+          return Pair.create(tally, chunk);
         },
         tally -> {
           listener.stage(stage, tally.count);
@@ -273,10 +341,10 @@ final class JobStream {
         });
   }
 
-  private Sink<Outcome, CompletionStage<Done>> sink() {
-    // The writer runs on Pekko's blocking-I/O dispatcher (mapWithResource's default), one chunk of lines at a time.
-    return Flow.<Outcome>create()
-        .groupedWithin(OUTPUT_LINES_PER_WRITE, Duration.ofMillis(50))
+  private Sink<List<Outcome>, CompletionStage<Done>> sink() {
+    // The writer runs on Pekko's blocking-I/O dispatcher (mapWithResource's default), a few chunks at a time.
+    return Flow.<List<Outcome>>create()
+        .groupedWeightedWithin(OUTPUT_LINES_PER_WRITE, chunk -> (long) chunk.size(), Duration.ofMillis(50))
         .mapWithResource(OutputWriter::new,
             (writer, chunk) -> {
               writer.write(chunk);
@@ -318,12 +386,14 @@ final class JobStream {
       channel.position(position);
     }
 
-    void write(List<Outcome> chunk) throws IOException {
+    void write(List<List<Outcome>> chunks) throws IOException {
       if (channel != null) {
         var lines = ByteString.createBuilder();
-        for (Outcome outcome : chunk) {
-          if (outcome instanceof Outcome.Ok ok) {
-            lines.append(OutputLine.of(ok.item()));
+        for (List<Outcome> chunk : chunks) {
+          for (Outcome outcome : chunk) {
+            if (outcome instanceof Outcome.Ok ok) {
+              lines.append(OutputLine.of(ok.item()));
+            }
           }
         }
         ByteBuffer buffer = lines.result().toByteBuffer();
@@ -331,8 +401,10 @@ final class JobStream {
           position += channel.write(buffer);
         }
       }
-      for (Outcome outcome : chunk) {
-        tracker.record(outcome);
+      for (List<Outcome> chunk : chunks) {
+        for (Outcome outcome : chunk) {
+          tracker.record(outcome);
+        }
       }
       long now = System.nanoTime();
       if (now - lastReport >= reportNanos) {
@@ -355,15 +427,15 @@ final class JobStream {
     }
   }
 
-  private static List<Outcome> newBatch(Outcome first) {
-    List<Outcome> batch = new ArrayList<>();
-    batch.add(first);
-    return batch;
+  private static List<Outcome> newChunk(Outcome first) {
+    List<Outcome> chunk = new ArrayList<>();
+    chunk.add(first);
+    return chunk;
   }
 
-  private static List<Outcome> addToBatch(List<Outcome> batch, Outcome next) {
-    batch.add(next);
-    return batch;
+  private static List<Outcome> addToChunk(List<Outcome> chunk, Outcome next) {
+    chunk.add(next);
+    return chunk;
   }
 
   private static String stripCarriageReturn(String line) {

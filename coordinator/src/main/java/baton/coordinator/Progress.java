@@ -2,8 +2,8 @@ package baton.coordinator;
 
 import baton.protocol.CborSerializable;
 import java.util.Arrays;
-import java.util.HashSet;
-import java.util.Set;
+import java.util.BitSet;
+import java.util.stream.LongStream;
 
 /**
  * A job's durable progress at one moment: which input items are done (every sequence number below {@code high}
@@ -26,10 +26,12 @@ record Progress(long high, long[] pending, long outputBytes, long succeeded, lon
   /** Counts the outcomes that reached the end of a job's stream, starting from a {@link Progress}. */
   static final class Tracker {
     private final int stages;
-    private final Set<Long> pending = new HashSet<>();
     private final long[] stageDone;
     private final long[] stageFailed;
+    // Every sequence number below `low` is done; bit i of `done` says whether low + i is; none from `high` on is.
+    private long low;
     private long high;
+    private BitSet done = new BitSet();
     private long succeeded;
     private long failed;
     private long filtered;
@@ -37,8 +39,11 @@ record Progress(long high, long[] pending, long outputBytes, long succeeded, lon
     Tracker(Progress from, int stages) {
       this.stages = stages;
       this.high = from.high;
-      for (long seq : from.pending) {
-        pending.add(seq);
+      this.low = from.pending.length > 0 ? from.pending[0] : from.high;
+      for (long seq = low; seq < high; seq++) {
+        if (Arrays.binarySearch(from.pending, seq) < 0) {
+          done.set(Math.toIntExact(seq - low));
+        }
       }
       this.stageDone = Arrays.copyOf(from.stageDone, stages + 1);
       this.stageFailed = Arrays.copyOf(from.stageFailed, stages + 1);
@@ -49,13 +54,12 @@ record Progress(long high, long[] pending, long outputBytes, long succeeded, lon
 
     void record(Outcome outcome) {
       long seq = outcome.seq();
-      if (seq >= high) {
-        for (long skipped = high; skipped < seq; skipped++) {
-          pending.add(skipped);
-        }
-        high = seq + 1;
-      } else {
-        pending.remove(seq);
+      high = Math.max(high, seq + 1);
+      done.set(Math.toIntExact(seq - low));
+      if (seq == low) {
+        int doneFromLow = done.nextClearBit(0);
+        low += doneFromLow;
+        done = done.get(doneFromLow, Math.max(doneFromLow, done.length()));
       }
       if (outcome instanceof Outcome.Ok) {
         succeeded++;
@@ -86,7 +90,7 @@ record Progress(long high, long[] pending, long outputBytes, long succeeded, lon
     }
 
     Progress progress(long outputBytes) {
-      long[] open = pending.stream().mapToLong(Long::longValue).sorted().toArray();
+      long[] open = LongStream.range(low, high).filter(seq -> !done.get((int) (seq - low))).toArray();
       return new Progress(high, open, outputBytes, succeeded, failed, filtered, stageDone.clone(),
           stageFailed.clone());
     }

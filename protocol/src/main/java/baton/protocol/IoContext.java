@@ -12,7 +12,7 @@ public interface IoContext {
   /** Runs a blocking call on Baton's bounded blocking-I/O dispatcher, never on the stream's own threads. */
   <T> CompletionStage<T> blocking(Supplier<T> call);
 
-  /** Completes after the given time, using the actor system's scheduler; no thread waits. */
+  /** Completes after the given time, within about a millisecond; no thread waits. */
   CompletionStage<Void> delay(Duration duration);
 
   /** A shared non-blocking HTTP client. */

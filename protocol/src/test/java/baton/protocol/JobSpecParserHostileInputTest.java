@@ -123,6 +123,20 @@ final class JobSpecParserHostileInputTest {
   }
 
   @Test
+  void longConcatenationsAndMerges_endInSpecOrSpecException() {
+    for (String piece : new String[] {"x ", "[1] ", "{ a = 1 } ", "\"s\" "}) {
+      String spec = job("x = " + piece.repeat(30_000));
+      try {
+        parser.parse(spec, "spec.conf", dir);
+      } catch (SpecException expected) {
+        assertTrue(expected.getMessage().startsWith("spec.conf"), expected.getMessage());
+      }
+    }
+    String merges = job("x { a = 1 }\n".repeat(30_000));
+    assertThrows(SpecException.class, () -> parser.parse(merges, "spec.conf", dir));
+  }
+
+  @Test
   void sourceName_thatIsNoValidPath_stillNamesTheJob() {
     JobSpec spec = parser.parse(job(""), "we\u0000ird/na:me.conf", dir);
     assertEquals("na:me", spec.name());

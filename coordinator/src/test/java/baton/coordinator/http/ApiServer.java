@@ -25,14 +25,14 @@ import org.apache.pekko.http.javadsl.ServerBinding;
  * The HTTP API in this JVM: a coordinator, a dispatcher (no nodes) and the routes, bound to a free port on
  * 127.0.0.1. Settings override reference.conf, e.g. the token or the io roots.
  */
-final class ApiServer implements AutoCloseable {
+public final class ApiServer implements AutoCloseable {
 
   private final ActorTestKit testKit;
   private final ServerBinding binding;
   private final HttpClient http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5)).build();
-  final URI base;
+  public final URI base;
 
-  ApiServer(Map<String, Object> settings, Path logDir) {
+  public ApiServer(Map<String, Object> settings, Path logDir) {
     Config config = ConfigFactory.parseMap(settings).withFallback(ConfigFactory.load()).resolve();
     testKit = ActorTestKit.create("api-test", config);
     try {

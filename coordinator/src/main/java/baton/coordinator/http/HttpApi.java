@@ -252,7 +252,7 @@ public final class HttpApi extends AllDirectives {
     // A body over the limit fails the entity stream; Pekko's answer would name its own settings, not Baton's.
     RejectionHandler bodies = RejectionHandler.newBuilder()
         .handle(MalformedRequestContentRejection.class, rejection -> rejection.getCause()
-            instanceof EntityStreamSizeException ? tooLargeAndClose()
+            instanceof EntityStreamSizeException ? error(StatusCodes.PAYLOAD_TOO_LARGE, tooLarge())
             : error(StatusCodes.BAD_REQUEST, "cannot read the request body: " + rejection.message()))
         .build();
     // Pekko's own rejection answers, with their text moved into Baton's JSON error shape.
@@ -267,16 +267,6 @@ public final class HttpApi extends AllDirectives {
     }));
   }
 
-  /**
-   * The rest of the body is never read, so the connection cannot carry another request; saying so keeps clients
-   * from sending one on it and getting no answer.
-   */
-  private Route tooLargeAndClose() {
-    return complete(HttpResponse.create().withStatus(StatusCodes.PAYLOAD_TOO_LARGE)
-        .addHeader(org.apache.pekko.http.javadsl.model.headers.Connection.create("close"))
-        .withEntity(HttpEntities.create(ContentTypes.APPLICATION_JSON, Json.write(Map.of("error", tooLarge())))));
-  }
-
   private String tooLarge() {
     return "the request is larger than the " + maxSpecBytes + " bytes a spec may have (baton.http.max-spec-bytes)";
   }
@@ -288,7 +278,7 @@ public final class HttpApi extends AllDirectives {
           Throwable cause = e instanceof java.util.concurrent.CompletionException && e.getCause() != null
               ? e.getCause() : e;
           if (cause instanceof EntityStreamSizeException) {
-            return tooLargeAndClose();
+            return error(StatusCodes.PAYLOAD_TOO_LARGE, tooLarge());
           }
           if (cause instanceof java.util.concurrent.TimeoutException) {
             return error(StatusCodes.SERVICE_UNAVAILABLE, "the coordinator did not answer in time");

@@ -33,6 +33,7 @@ import org.apache.pekko.cluster.typed.Cluster;
 import org.apache.pekko.http.javadsl.model.ContentTypes;
 import org.apache.pekko.http.javadsl.model.HttpEntities;
 import org.apache.pekko.http.javadsl.model.HttpResponse;
+import org.apache.pekko.http.javadsl.model.RequestEntity;
 import org.apache.pekko.http.javadsl.model.StatusCode;
 import org.apache.pekko.http.javadsl.model.StatusCodes;
 import org.apache.pekko.http.javadsl.model.headers.RawHeader;
@@ -43,6 +44,7 @@ import org.apache.pekko.http.javadsl.server.RejectionHandler;
 import org.apache.pekko.http.javadsl.server.Route;
 import org.apache.pekko.http.javadsl.unmarshalling.Unmarshaller;
 import org.apache.pekko.http.scaladsl.model.EntityStreamSizeException;
+import org.apache.pekko.util.ByteString;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -65,6 +67,7 @@ public final class HttpApi extends AllDirectives {
   private final long maxSpecBytes;
   private final Executor blocking;
   private final Optional<byte[]> tokenDigest;
+  private final long drainLimit;
 
   /** The API over the given actors; the token, if any, comes from the system's {@code baton.http.token}. */
   public HttpApi(ActorSystem<?> system, ActorRef<Coordinator.Command> coordinator,
@@ -77,6 +80,7 @@ public final class HttpApi extends AllDirectives {
     this.blocking = system.dispatchers().lookup(DispatcherSelector.fromConfig("baton.blocking-io-dispatcher"));
     String token = system.settings().config().getString("baton.http.token");
     this.tokenDigest = token.isEmpty() ? Optional.empty() : Optional.of(sha256(token));
+    this.drainLimit = Math.max(maxSpecBytes, system.settings().config().getBytes("baton.http.drain-limit"));
   }
 
   public Route routes() {
@@ -130,8 +134,14 @@ public final class HttpApi extends AllDirectives {
   }
 
   private Route submit() {
-    return parameterOptional("name", name -> parameterOptional("dir", dir ->
-        withSizeLimit(maxSpecBytes, () -> entity(Unmarshaller.entityToString(), spec -> {
+    return parameterOptional("name", name -> parameterOptional("dir", dir -> extractRequestEntity(entity ->
+        onSuccess(drain(entity), body -> {
+          if (body.total() > maxSpecBytes) {
+            // The whole body has been read, so the connection stays usable and the client reads this answer.
+            return error(StatusCodes.PAYLOAD_TOO_LARGE, tooLarge());
+          }
+          String spec = body.kept().decodeString(entity.getContentType().getCharsetOption()
+              .map(charset -> charset.nioCharset()).orElse(StandardCharsets.UTF_8));
           Path baseDir;
           try {
             baseDir = dir.map(Path::of).orElse(Path.of("")).toAbsolutePath().normalize();
@@ -151,6 +161,30 @@ public final class HttpApi extends AllDirectives {
             return error(StatusCodes.BAD_REQUEST, ((Coordinator.Rejected) answer).error());
           });
         }))));
+  }
+
+  /**
+   * A request body read to its end: its first bytes (at most one more than a spec may have) and how many bytes it
+   * had in all.
+   */
+  private record Drained(ByteString kept, long total) {
+
+    Drained add(ByteString chunk, long keep) {
+      ByteString more = kept.size() >= keep ? kept : kept.concat(chunk.take((int) (keep - kept.size())));
+      return new Drained(more, total + chunk.size());
+    }
+  }
+
+  /**
+   * Reads the whole body, keeping only what a spec may have and counting the rest. Answering an oversize body
+   * before the client has sent it all makes Pekko close the connection under the client's feet, which then loses
+   * the answer; so bodies up to {@code baton.http.drain-limit} are read and dropped, and only beyond that the
+   * stream fails with {@link EntityStreamSizeException} (a 413 on a connection that is then closed).
+   */
+  private CompletionStage<Drained> drain(RequestEntity entity) {
+    long keep = maxSpecBytes + 1;
+    return entity.withSizeLimit(drainLimit).getDataBytes()
+        .runFold(new Drained(ByteString.emptyByteString(), 0), (body, chunk) -> body.add(chunk, keep), system);
   }
 
   private Route status(String id) {
@@ -274,12 +308,14 @@ public final class HttpApi extends AllDirectives {
   private ExceptionHandler exceptions() {
     return ExceptionHandler.newBuilder()
         .matchAny(e -> {
-          LOG.error("HTTP request failed", e);
           Throwable cause = e instanceof java.util.concurrent.CompletionException && e.getCause() != null
               ? e.getCause() : e;
           if (cause instanceof EntityStreamSizeException) {
+            // A body beyond baton.http.drain-limit: not drained, so Pekko closes the connection after this answer.
+            LOG.debug("request body over the drain limit: {}", cause.getMessage());
             return error(StatusCodes.PAYLOAD_TOO_LARGE, tooLarge());
           }
+          LOG.error("HTTP request failed", e);
           if (cause instanceof java.util.concurrent.TimeoutException) {
             return error(StatusCodes.SERVICE_UNAVAILABLE, "the coordinator did not answer in time");
           }

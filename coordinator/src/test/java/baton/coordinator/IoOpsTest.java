@@ -8,6 +8,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import baton.protocol.IoContext;
 import baton.protocol.IoOp;
+import baton.protocol.IoRoots;
 import baton.protocol.OpRegistry;
 import baton.protocol.SpecException;
 import com.sun.net.httpserver.HttpServer;
@@ -219,7 +220,8 @@ final class IoOpsTest {
 
   private IoOp op(String name, String params, Path baseDir) {
     Config stage = ConfigFactory.parseString(params);
-    return (IoOp) registry.create(registry.find(name).orElseThrow(), stage, baseDir, stage.origin());
+    return (IoOp) registry.create(registry.find(name).orElseThrow(), stage, baseDir,
+        IoRoots.from(ConfigFactory.load()), stage.origin());
   }
 
   private byte[] run(IoOp op, String key, byte[] payload) throws Exception {

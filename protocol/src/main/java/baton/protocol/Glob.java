@@ -15,8 +15,13 @@ final class Glob {
   private Glob() {
   }
 
-  /** The regular files that match, sorted by path. */
-  static List<Path> expand(Path baseDir, String glob) throws IOException {
+  /**
+   * The regular files that match, sorted by path.
+   *
+   * @throws IoRoots.OutsideRoots when the folder the walk would start from lies outside the roots, so that a glob
+   *     such as {@code /**} never walks the whole disk
+   */
+  static List<Path> expand(Path baseDir, String glob, IoRoots roots) throws IOException {
     Path pattern = baseDir.resolve(glob).normalize();
     // Walk from the deepest folder that has no glob characters, so "data/*.bin" does not walk the whole disk.
     Path root = pattern.getRoot();
@@ -35,6 +40,7 @@ final class Glob {
     if (!Files.isDirectory(start)) {
       return List.of();
     }
+    roots.inside(start);
     PathMatcher matcher = FileSystems.getDefault().getPathMatcher("glob:" + escape(pattern.toString()));
     List<Path> matches = new ArrayList<>();
     try (Stream<Path> walk = Files.walk(start)) {

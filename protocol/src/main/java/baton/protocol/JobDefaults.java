@@ -3,7 +3,10 @@ package baton.protocol;
 import com.typesafe.config.Config;
 import java.time.Duration;
 
-/** What a job spec gets for the keys it leaves out, read once from {@code baton.job}. */
+/**
+ * What a job spec gets for the keys it leaves out, and the limits it must keep to, read once from {@code baton.job}
+ * and {@code baton.io}.
+ */
 public record JobDefaults(
     int retries,
     int maxFailedItems,
@@ -12,7 +15,9 @@ public record JobDefaults(
     int cpuParallelism,
     int cpuBatch,
     int maxParallelism,
-    long maxItems) {
+    long maxItems,
+    int maxNesting,
+    IoRoots roots) {
 
   public static JobDefaults from(Config config) {
     Config job = config.getConfig("baton.job");
@@ -24,6 +29,8 @@ public record JobDefaults(
         job.getInt("cpu-parallelism"),
         job.getInt("cpu-batch"),
         job.getInt("max-parallelism"),
-        job.getLong("max-items"));
+        job.getLong("max-items"),
+        job.getInt("max-nesting"),
+        IoRoots.from(config));
   }
 }

@@ -7,6 +7,7 @@ import com.typesafe.config.ConfigObject;
 import com.typesafe.config.ConfigOrigin;
 import com.typesafe.config.ConfigParseOptions;
 import com.typesafe.config.ConfigRenderOptions;
+import com.typesafe.config.ConfigResolveOptions;
 import com.typesafe.config.ConfigSyntax;
 import com.typesafe.config.ConfigValue;
 import com.typesafe.config.ConfigValueType;
@@ -60,19 +61,31 @@ public final class JobSpecParser {
    * @param baseDir the folder relative paths resolve against
    */
   public JobSpec parse(String text, String sourceName, Path baseDir) {
-    Config config;
-    try {
-      config = ConfigFactory.parseString(text,
-              ConfigParseOptions.defaults().setSyntax(ConfigSyntax.CONF).setOriginDescription(sourceName))
-          .resolve();
-    } catch (ConfigException e) {
-      throw new SpecException(Origins.where(e.origin()) + Origins.withoutOrigin(e));
+    int tooDeep = Nesting.lineTooDeep(text, defaults.maxNesting());
+    if (tooDeep > 0) {
+      throw new SpecException(sourceName + ":" + tooDeep + ": the spec nests objects, lists or dotted keys deeper "
+          + "than baton.job.max-nesting = " + defaults.maxNesting());
     }
     try {
+      Config config = parseHocon(text, sourceName);
       return read(config, sourceName, baseDir.toAbsolutePath().normalize(), text);
     } catch (ConfigException e) {
       throw new SpecException(Origins.where(e.origin()) + Origins.withoutOrigin(e));
+    } catch (StackOverflowError e) {
+      // The nesting check above should make this unreachable; a spec must never take the process down.
+      throw new SpecException(sourceName + ": the spec is nested too deeply to read");
     }
+  }
+
+  private static Config parseHocon(String text, String sourceName) {
+    Config config = ConfigFactory.parseString(text, ConfigParseOptions.defaults().setSyntax(ConfigSyntax.CONF)
+        .setOriginDescription(sourceName).setIncluder(NoIncludes.INSTANCE));
+    // Substitutions could read the coordinator's environment (tokens, passwords) into a job's name, and a few
+    // lines of ${a}${a}${a} nested ten deep make gigabytes; a job spec has no need for either.
+    if (!config.isResolved()) {
+      throw new SpecException(sourceName + ": substitutions such as ${...} (and +=) are not allowed in a job spec");
+    }
+    return config.resolve(ConfigResolveOptions.noSystem());
   }
 
   private JobSpec read(Config config, String sourceName, Path baseDir, String text) {
@@ -85,7 +98,8 @@ public final class JobSpecParser {
     List<JobSpec.Stage> stages = readStages(config, sourceName, baseDir);
     Optional<Path> output = Optional.empty();
     if (config.hasPath("output")) {
-      Path path = baseDir.resolve(config.getString("output")).normalize();
+      ConfigOrigin origin = config.getValue("output").origin();
+      Path path = insideRoots(resolve(baseDir, config.getString("output"), origin), origin, "output");
       if (Files.isDirectory(path)) {
         throw at(config.getValue("output").origin(), "output " + path + " is a folder; name a file");
       }
@@ -118,11 +132,19 @@ public final class JobSpecParser {
     Config input = object.toConfig();
     if (input.hasPath("files")) {
       String glob = input.getString("files");
+      ConfigOrigin origin = input.getValue("files").origin();
       List<Path> files;
       try {
-        files = Glob.expand(baseDir, glob);
+        files = Glob.expand(baseDir, glob, defaults.roots());
       } catch (IOException e) {
-        throw at(input.getValue("files").origin(), "cannot list files for " + glob + ": " + describe(e));
+        throw at(origin, "cannot list files for " + glob + ": " + describe(e));
+      } catch (java.io.UncheckedIOException e) {
+        throw at(origin, "cannot list files for " + glob + ": " + describe(e.getCause()));
+      } catch (IoRoots.OutsideRoots e) {
+        throw at(origin, "input.files: " + e.getMessage());
+      } catch (IllegalArgumentException e) {
+        // An invalid path or glob syntax, named by the exception's message.
+        throw at(origin, "input.files " + glob + " is not a valid glob: " + e.getMessage());
       }
       if (files.isEmpty()) {
         throw at(input.getValue("files").origin(), "input.files " + glob + " matches no file");
@@ -131,10 +153,14 @@ public final class JobSpecParser {
         throw at(input.getValue("files").origin(), "input.files matches " + files.size()
             + " files, more than baton.job.max-items = " + defaults.maxItems());
       }
+      for (Path file : files) {
+        insideRoots(file, origin, "input.files");
+      }
       return new JobSpec.Files(glob, List.copyOf(files));
     }
     if (input.hasPath("lines")) {
-      Path file = baseDir.resolve(input.getString("lines")).normalize();
+      Path file = insideRoots(resolve(baseDir, input.getString("lines"), input.getValue("lines").origin()),
+          input.getValue("lines").origin(), "input.lines");
       if (!Files.isRegularFile(file) || !Files.isReadable(file)) {
         throw at(input.getValue("lines").origin(), "input.lines " + file + " is not a readable file");
       }
@@ -151,8 +177,8 @@ public final class JobSpecParser {
         throw at(rangeValue.origin(), "input.range needs " + key);
       }
     }
-    long from = Numbers.getWhole(range, "from");
-    long to = Numbers.getWhole(range, "to");
+    long from = WholeNumbers.get(range, "from");
+    long to = WholeNumbers.get(range, "to");
     if (to < from) {
       throw at(rangeValue.origin(), "input.range: to (" + to + ") is less than from (" + from + ")");
     }
@@ -203,7 +229,7 @@ public final class JobSpecParser {
         cpu ? defaults.cpuParallelism() : defaults.ioParallelism(), 1, defaults.maxParallelism());
     int batch = intIn(stage, "batch", cpu ? defaults.cpuBatch() : 1, 1, 100_000);
     Config params = stage.withoutPath("op").withoutPath("parallelism").withoutPath("batch");
-    Op op = registry.create(provider, params, baseDir, object.origin());
+    Op op = registry.create(provider, params, baseDir, defaults.roots(), object.origin());
     String rendered = params.root().render(ConfigRenderOptions.concise());
     return new JobSpec.Stage(index, provider.kind(), parallelism, batch, op, new OpRef(name, rendered));
   }
@@ -212,7 +238,7 @@ public final class JobSpecParser {
     if (!config.hasPath(key)) {
       return fallback;
     }
-    long value = Numbers.getWhole(config, key);
+    long value = WholeNumbers.get(config, key);
     if (value < min || value > max) {
       throw at(config.getValue(key).origin(), key + " must be between " + min + " and " + max + ", got " + value);
     }
@@ -228,12 +254,30 @@ public final class JobSpecParser {
     }
   }
 
+  private static Path resolve(Path baseDir, String path, ConfigOrigin origin) {
+    try {
+      return baseDir.resolve(path).normalize();
+    } catch (java.nio.file.InvalidPathException e) {
+      throw at(origin, "not a valid path: " + e.getMessage());
+    }
+  }
+
+  /** The path's real location, or a SpecException when it lies outside baton.io.roots. */
+  private Path insideRoots(Path path, ConfigOrigin origin, String what) {
+    try {
+      return defaults.roots().inside(path);
+    } catch (IoRoots.OutsideRoots e) {
+      throw at(origin, what + ": " + e.getMessage());
+    }
+  }
+
   private static SpecException at(ConfigOrigin origin, String message) {
     return new SpecException(Origins.where(origin) + message);
   }
 
   private static String baseName(String sourceName) {
-    String file = Path.of(sourceName).getFileName().toString();
+    // Not Path.of: the name comes from a client and need not be a valid path on this system.
+    String file = sourceName.substring(Math.max(sourceName.lastIndexOf('/'), sourceName.lastIndexOf('\\')) + 1);
     int dot = file.lastIndexOf('.');
     return dot > 0 ? file.substring(0, dot) : file;
   }

@@ -16,12 +16,14 @@ public final class OpParams {
   private final Config config;
   private final Path baseDir;
   private final ConfigOrigin stageOrigin;
+  private final IoRoots roots;
 
-  OpParams(String op, Config config, Path baseDir, ConfigOrigin stageOrigin) {
+  OpParams(String op, Config config, Path baseDir, ConfigOrigin stageOrigin, IoRoots roots) {
     this.op = op;
     this.config = config;
     this.baseDir = baseDir;
     this.stageOrigin = stageOrigin;
+    this.roots = roots;
   }
 
   /** The op's name, for messages. */
@@ -34,6 +36,14 @@ public final class OpParams {
     return baseDir;
   }
 
+  /**
+   * The folders the op may touch. Paths known only when an item arrives (a key naming a file) must pass
+   * {@link IoRoots#inside} before the op opens them; the op then opens the path that call returns.
+   */
+  public IoRoots roots() {
+    return roots;
+  }
+
   public boolean has(String name) {
     return config.hasPath(name);
   }
@@ -43,7 +53,7 @@ public final class OpParams {
   }
 
   public long getLong(String name, long min, long max) {
-    long value = read(name, () -> Numbers.getWhole(config, name));
+    long value = read(name, () -> WholeNumbers.get(config, name));
     if (value < min || value > max) {
       throw error(name, name + " must be between " + min + " and " + max + ", got " + value);
     }
@@ -75,9 +85,17 @@ public final class OpParams {
     return value;
   }
 
-  /** A path parameter, resolved against the spec's folder. */
+  /**
+   * A path parameter, resolved against the spec's folder, that lies under {@code baton.io.roots}: the real
+   * location, after {@code ..} and symbolic links.
+   */
   public Path getPath(String name) {
-    return baseDir.resolve(getString(name)).normalize();
+    String text = getString(name);
+    try {
+      return roots.inside(baseDir.resolve(text));
+    } catch (IoRoots.OutsideRoots | java.nio.file.InvalidPathException e) {
+      throw error(name, name + ": " + e.getMessage());
+    }
   }
 
   /** A {@link SpecException} about the given parameter, naming its line in the spec. */

@@ -56,12 +56,16 @@ public final class OpRegistry {
     return String.join(", ", new TreeMap<>(providers).keySet());
   }
 
-  /** Makes an op from a stage's parameters as written in a spec. */
-  public Op create(OpProvider provider, Config stage, Path baseDir, ConfigOrigin origin) {
+  /**
+   * Makes an op from a stage's parameters as written in a spec.
+   *
+   * @param roots the folders the op may touch
+   */
+  public Op create(OpProvider provider, Config stage, Path baseDir, IoRoots roots, ConfigOrigin origin) {
     Config withDefaults = defaults.hasPath(quoted(provider.name()))
         ? stage.withFallback(defaults.getConfig(quoted(provider.name())))
         : stage;
-    Op op = provider.create(new OpParams(provider.name(), withDefaults, baseDir, origin));
+    Op op = provider.create(new OpParams(provider.name(), withDefaults, baseDir, origin, roots));
     boolean fits = provider.kind() == OpKind.CPU ? op instanceof CpuOp : op instanceof IoOp;
     if (!fits) {
       throw new SpecException("op " + provider.name() + " is declared " + provider.kind().label()
@@ -70,13 +74,13 @@ public final class OpRegistry {
     return op;
   }
 
-  /** Makes the cpu op a coordinator sent to a worker. */
+  /** Makes the cpu op a coordinator sent to a worker; it may touch no files. */
   public CpuOp createCpu(OpRef ref) {
     OpProvider provider = find(ref.name())
         .orElseThrow(() -> new SpecException("unknown op " + ref.name() + "; known ops: " + knownNames()));
     Config params = ConfigFactory.parseString(ref.params(),
         ConfigParseOptions.defaults().setSyntax(ConfigSyntax.JSON).setOriginDescription(ref.name()));
-    Op op = create(provider, params, Path.of(""), params.origin());
+    Op op = create(provider, params, Path.of(""), IoRoots.none(), params.origin());
     if (!(op instanceof CpuOp cpu)) {
       throw new SpecException("op " + ref.name() + " is not a cpu op");
     }

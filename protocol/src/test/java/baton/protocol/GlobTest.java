@@ -31,49 +31,49 @@ final class GlobTest {
 
   @Test
   void expand_starInOneFolder_matchesThatFolderOnlySorted() throws IOException {
-    assertEquals(List.of(a, b), Glob.expand(dir, "data/*.txt"));
+    assertEquals(List.of(a, b), Glob.expand(dir, "data/*.txt", IoRoots.of(List.of(dir))));
   }
 
   @Test
   void expand_doubleStar_crossesFolders() throws IOException {
-    assertEquals(List.of(a, b, deep), Glob.expand(dir, "data/**.txt"));
+    assertEquals(List.of(a, b, deep), Glob.expand(dir, "data/**.txt", IoRoots.of(List.of(dir))));
   }
 
   @Test
   void expand_questionMarkAndBraces_matchOneCharAndAlternatives() throws IOException {
-    assertEquals(List.of(a, b), Glob.expand(dir, "data/?.txt"));
-    assertEquals(List.of(b), Glob.expand(dir, "data/{b,x}.txt"));
+    assertEquals(List.of(a, b), Glob.expand(dir, "data/?.txt", IoRoots.of(List.of(dir))));
+    assertEquals(List.of(b), Glob.expand(dir, "data/{b,x}.txt", IoRoots.of(List.of(dir))));
   }
 
   @Test
   void expand_plainPathOfAFile_isThatFile() throws IOException {
-    assertEquals(List.of(a), Glob.expand(dir, "data/a.txt"));
+    assertEquals(List.of(a), Glob.expand(dir, "data/a.txt", IoRoots.of(List.of(dir))));
   }
 
   @Test
   void expand_plainPathOfAFolder_matchesNothing() throws IOException {
-    assertEquals(List.of(), Glob.expand(dir, "data"));
+    assertEquals(List.of(), Glob.expand(dir, "data", IoRoots.of(List.of(dir))));
   }
 
   @Test
   void expand_missingFolder_matchesNothing() throws IOException {
-    assertEquals(List.of(), Glob.expand(dir, "nowhere/*.txt"));
+    assertEquals(List.of(), Glob.expand(dir, "nowhere/*.txt", IoRoots.of(List.of(dir))));
   }
 
   @Test
   void expand_parentSegments_areNormalized() throws IOException {
-    assertEquals(List.of(a, b), Glob.expand(dir.resolve("data/sub"), "../*.txt"));
+    assertEquals(List.of(a, b), Glob.expand(dir.resolve("data/sub"), "../*.txt", IoRoots.of(List.of(dir))));
   }
 
   @Test
   void expand_absoluteGlob_ignoresBaseDir() throws IOException {
-    assertEquals(List.of(a, b), Glob.expand(dir.resolve("data/sub"), dir.resolve("data") + "/*.txt"));
+    assertEquals(List.of(a, b), Glob.expand(dir.resolve("data/sub"), dir.resolve("data") + "/*.txt", IoRoots.of(List.of(dir))));
   }
 
   @Test
   void expand_folderNamesMatchingGlob_areNotReturned() throws IOException {
     Files.createDirectories(dir.resolve("data/folder.txt"));
 
-    assertEquals(List.of(a, b), Glob.expand(dir, "data/*.txt"));
+    assertEquals(List.of(a, b), Glob.expand(dir, "data/*.txt", IoRoots.of(List.of(dir))));
   }
 }

@@ -10,6 +10,7 @@ import com.typesafe.config.ConfigFactory;
 import com.typesafe.config.ConfigParseOptions;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.List;
 import org.junit.jupiter.api.Test;
 
 final class OpParamsTest {
@@ -107,7 +108,7 @@ final class OpParamsTest {
     Config config = ConfigFactory.parseString(text, ConfigParseOptions.defaults().setOriginDescription("spec.conf"));
     Config stage = ConfigFactory.parseString("\n\nstage = {}",
         ConfigParseOptions.defaults().setOriginDescription("stage-origin"));
-    return new OpParams("test", config, BASE, stage.getValue("stage").origin());
+    return new OpParams("test", config, BASE, stage.getValue("stage").origin(), IoRoots.of(List.of(BASE)));
   }
 
   private static int line(String key) {

@@ -40,7 +40,7 @@ final class OpRegistryTest {
 
   @Test
   void knownNames_isSortedAndCommaSeparated() {
-    assertEquals("echo, mislabeled, repeat", registry.knownNames());
+    assertEquals("delay, echo, grep, http-get, mislabeled, read-file, repeat, sha256, word-count, write-file", registry.knownNames());
   }
 
   @Test
@@ -82,7 +82,8 @@ final class OpRegistryTest {
   void createCpu_unknownOp_listsKnownOps() {
     SpecException e = assertThrows(SpecException.class, () -> registry.createCpu(new OpRef("nope", "{}")));
 
-    assertEquals("unknown op nope; known ops: echo, mislabeled, repeat", e.getMessage());
+    assertEquals("unknown op nope; known ops: delay, echo, grep, http-get, mislabeled, read-file, repeat, sha256, "
+        + "word-count, write-file", e.getMessage());
   }
 
   @Test

@@ -7,8 +7,9 @@ import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Spec;
 
 /**
- * What client commands share: the {@code --coordinator} option and the mapping of failures to exit codes
- * (2 bad input or unknown job, 3 coordinator unreachable, 1 anything else the coordinator refused).
+ * What client commands share: the {@code --coordinator} and {@code --token} options and the mapping of failures to
+ * exit codes (2 bad input, missing or wrong token, or unknown job, 3 coordinator unreachable, 1 anything else the
+ * coordinator refused).
  */
 abstract class ClientCommand implements Callable<Integer> {
 
@@ -28,7 +29,9 @@ abstract class ClientCommand implements Callable<Integer> {
     } catch (CoordinatorClient.Unreachable e) {
       return fail(err, UNREACHABLE, e.getMessage());
     } catch (CoordinatorClient.ApiError e) {
-      int code = e.status == 400 || e.status == 404 || e.status == 413 ? ExitCodes.BAD_INPUT : ExitCodes.FAILED;
+      // 401: no token or the wrong one, a usage problem like a bad spec.
+      int code = e.status == 400 || e.status == 401 || e.status == 404 || e.status == 413
+          ? ExitCodes.BAD_INPUT : ExitCodes.FAILED;
       return fail(err, code, e.getMessage());
     } catch (IllegalArgumentException e) {
       return fail(err, ExitCodes.BAD_INPUT, e.getMessage());

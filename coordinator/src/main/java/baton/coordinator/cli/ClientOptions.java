@@ -1,8 +1,9 @@
 package baton.coordinator.cli;
 
+import java.util.Optional;
 import picocli.CommandLine.Option;
 
-/** The option every client command shares: where the coordinator's API is. */
+/** The options every client command shares: where the coordinator's API is, and the token it may want. */
 final class ClientOptions {
 
   static final String DEFAULT_URL = "http://127.0.0.1:8551";
@@ -11,12 +12,21 @@ final class ClientOptions {
       description = "The coordinator's API (default: $BATON_COORDINATOR, else " + DEFAULT_URL + ").")
   String url;
 
+  @Option(names = "--token", paramLabel = "TOKEN",
+      description = "The coordinator's API token (default: $BATON_TOKEN); needed when it listens beyond loopback.")
+  String token;
+
   CoordinatorClient client() {
     String chosen = url;
     if (chosen == null || chosen.isBlank()) {
       String fromEnv = System.getenv("BATON_COORDINATOR");
       chosen = fromEnv == null || fromEnv.isBlank() ? DEFAULT_URL : fromEnv;
     }
-    return new CoordinatorClient(chosen);
+    String bearer = token;
+    if (bearer == null || bearer.isBlank()) {
+      bearer = System.getenv("BATON_TOKEN");
+    }
+    return new CoordinatorClient(chosen,
+        bearer == null || bearer.isBlank() ? Optional.empty() : Optional.of(bearer.strip()));
   }
 }

@@ -38,9 +38,11 @@ final class CoordinatorClient {
   }
 
   private final URI base;
+  private final Optional<String> token;
   private final HttpClient http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5)).build();
 
-  CoordinatorClient(String url) {
+  CoordinatorClient(String url, Optional<String> token) {
+    this.token = token;
     String trimmed = url.endsWith("/") ? url.substring(0, url.length() - 1) : url;
     this.base = URI.create(trimmed);
     if (base.getScheme() == null || base.getHost() == null) {
@@ -90,6 +92,7 @@ final class CoordinatorClient {
   }
 
   private String send(HttpRequest.Builder request) throws Unreachable, ApiError {
+    token.ifPresent(t -> request.header("Authorization", "Bearer " + t));
     HttpResponse<String> response;
     try {
       response = http.send(request.timeout(Duration.ofSeconds(30)).build(),

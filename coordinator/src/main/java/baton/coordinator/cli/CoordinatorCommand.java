@@ -9,6 +9,8 @@ import baton.node.NodeSettings;
 import com.typesafe.config.Config;
 import com.typesafe.config.ConfigValueFactory;
 import java.io.PrintWriter;
+import java.net.InetAddress;
+import java.net.UnknownHostException;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.Optional;
@@ -32,7 +34,8 @@ final class CoordinatorCommand implements Callable<Integer> {
   CommandSpec spec;
 
   @Option(names = "--host", defaultValue = "127.0.0.1",
-      description = "Address to bind the cluster port and the HTTP API to (default: ${DEFAULT-VALUE}).")
+      description = "Address to bind the cluster port and the HTTP API to (default: ${DEFAULT-VALUE}). "
+          + "Beyond loopback the API needs a token: BATON_TOKEN or baton.http.token.")
   String host;
 
   @Option(names = "--port", defaultValue = "2551", description = "Cluster port (default: ${DEFAULT-VALUE}).")
@@ -68,6 +71,10 @@ final class CoordinatorCommand implements Callable<Integer> {
         throw new Launch.UserError("--workers must be 0 or more, got " + workers);
       }
       launch = Launch.load(classpath);
+      if (launch.config().getString("baton.http.token").isEmpty() && !isLoopback(host)) {
+        throw new Launch.UserError("--host " + host + " is not a loopback address, so the API would be open to "
+            + "anyone who can reach it: set a token in BATON_TOKEN (or baton.http.token) and give it to clients");
+      }
     } catch (Launch.UserError e) {
       err.println("baton: " + e.getMessage());
       return ExitCodes.BAD_INPUT;
@@ -108,6 +115,14 @@ final class CoordinatorCommand implements Callable<Integer> {
     }
     system.getWhenTerminated().toCompletableFuture().join();
     return ExitCodes.SUCCEEDED;
+  }
+
+  private static boolean isLoopback(String host) {
+    try {
+      return InetAddress.getByName(host).isLoopbackAddress();
+    } catch (UnknownHostException e) {
+      return false;
+    }
   }
 
   static String rootMessage(Throwable e) {

@@ -10,7 +10,10 @@ import java.io.IOException;
 import java.io.RandomAccessFile;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
+import java.nio.file.InvalidPathException;
 import java.nio.file.Path;
+import java.security.MessageDigest;
+import java.security.NoSuchAlgorithmException;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
@@ -30,19 +33,25 @@ import org.apache.pekko.cluster.typed.Cluster;
 import org.apache.pekko.http.javadsl.model.ContentTypes;
 import org.apache.pekko.http.javadsl.model.HttpEntities;
 import org.apache.pekko.http.javadsl.model.HttpResponse;
+import org.apache.pekko.http.javadsl.model.RequestEntity;
 import org.apache.pekko.http.javadsl.model.StatusCode;
 import org.apache.pekko.http.javadsl.model.StatusCodes;
+import org.apache.pekko.http.javadsl.model.headers.RawHeader;
 import org.apache.pekko.http.javadsl.server.AllDirectives;
 import org.apache.pekko.http.javadsl.server.ExceptionHandler;
+import org.apache.pekko.http.javadsl.server.MalformedRequestContentRejection;
 import org.apache.pekko.http.javadsl.server.RejectionHandler;
 import org.apache.pekko.http.javadsl.server.Route;
 import org.apache.pekko.http.javadsl.unmarshalling.Unmarshaller;
+import org.apache.pekko.http.scaladsl.model.EntityStreamSizeException;
+import org.apache.pekko.util.ByteString;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
  * The routes of the HTTP API. Every answer is JSON; every error is {@code {"error": "..."}} with a fitting status.
- * The routes only ask actors; no state lives here.
+ * The routes only ask actors; no state lives here. When {@code baton.http.token} is set (or {@code BATON_TOKEN}),
+ * every request must carry {@code Authorization: Bearer <token>}; others get 401 before anything else is read.
  */
 public final class HttpApi extends AllDirectives {
 
@@ -57,7 +66,10 @@ public final class HttpApi extends AllDirectives {
   private final Path logDir;
   private final long maxSpecBytes;
   private final Executor blocking;
+  private final Optional<byte[]> tokenDigest;
+  private final long drainLimit;
 
+  /** The API over the given actors; the token, if any, comes from the system's {@code baton.http.token}. */
   public HttpApi(ActorSystem<?> system, ActorRef<Coordinator.Command> coordinator,
       ActorRef<WorkDispatcher.Command> dispatcher, Path logDir, long maxSpecBytes) {
     this.system = system;
@@ -66,10 +78,13 @@ public final class HttpApi extends AllDirectives {
     this.logDir = logDir;
     this.maxSpecBytes = maxSpecBytes;
     this.blocking = system.dispatchers().lookup(DispatcherSelector.fromConfig("baton.blocking-io-dispatcher"));
+    String token = system.settings().config().getString("baton.http.token");
+    this.tokenDigest = token.isEmpty() ? Optional.empty() : Optional.of(sha256(token));
+    this.drainLimit = Math.max(maxSpecBytes, system.settings().config().getBytes("baton.http.drain-limit"));
   }
 
   public Route routes() {
-    return handleExceptions(exceptions(), () -> handleRejections(rejections(), () ->
+    return handleExceptions(exceptions(), () -> handleRejections(rejections(), () -> authorized(() ->
         pathPrefix("api", () -> concat(
             path("health", () -> get(this::health)),
             path("nodes", () -> get(this::nodes)),
@@ -78,7 +93,34 @@ public final class HttpApi extends AllDirectives {
                 pathPrefix(segment(), id -> concat(
                     pathEnd(() -> get(() -> status(id))),
                     path("cancel", () -> post(() -> cancel(id))),
-                    path("log", () -> get(() -> log(id)))))))))));
+                    path("log", () -> get(() -> log(id))))))))))));
+  }
+
+  private Route authorized(java.util.function.Supplier<Route> inner) {
+    if (tokenDigest.isEmpty()) {
+      return inner.get();
+    }
+    return optionalHeaderValueByName("Authorization", header -> {
+      boolean valid = header.filter(value -> value.regionMatches(true, 0, "Bearer ", 0, 7))
+          .map(value -> MessageDigest.isEqual(tokenDigest.get(), sha256(value.substring(7).strip())))
+          .orElse(false);
+      if (valid) {
+        return inner.get();
+      }
+      return respondWithHeader(RawHeader.create("WWW-Authenticate", "Bearer realm=\"baton\""), () ->
+          error(StatusCodes.UNAUTHORIZED, header.isEmpty()
+              ? "this coordinator wants a token: send Authorization: Bearer <token> (the CLI sends $BATON_TOKEN)"
+              : "wrong token"));
+    });
+  }
+
+  /** Digests first, so that the comparison takes as long whatever the lengths. */
+  private static byte[] sha256(String text) {
+    try {
+      return MessageDigest.getInstance("SHA-256").digest(text.getBytes(StandardCharsets.UTF_8));
+    } catch (NoSuchAlgorithmException e) {
+      throw new IllegalStateException("every Java has SHA-256", e);
+    }
   }
 
   private Route health() {
@@ -92,9 +134,20 @@ public final class HttpApi extends AllDirectives {
   }
 
   private Route submit() {
-    return parameterOptional("name", name -> parameterOptional("dir", dir ->
-        withSizeLimit(maxSpecBytes, () -> entity(Unmarshaller.entityToString(), spec -> {
-          Path baseDir = dir.map(Path::of).orElse(Path.of("")).toAbsolutePath().normalize();
+    return parameterOptional("name", name -> parameterOptional("dir", dir -> extractRequestEntity(entity ->
+        onSuccess(drain(entity), body -> {
+          if (body.total() > maxSpecBytes) {
+            // The whole body has been read, so the connection stays usable and the client reads this answer.
+            return error(StatusCodes.PAYLOAD_TOO_LARGE, tooLarge());
+          }
+          String spec = body.kept().decodeString(entity.getContentType().getCharsetOption()
+              .map(charset -> charset.nioCharset()).orElse(StandardCharsets.UTF_8));
+          Path baseDir;
+          try {
+            baseDir = dir.map(Path::of).orElse(Path.of("")).toAbsolutePath().normalize();
+          } catch (InvalidPathException e) {
+            return error(StatusCodes.BAD_REQUEST, "dir is not a valid path: " + e.getMessage());
+          }
           String sourceName = name.filter(n -> !n.isBlank()).orElse("spec.conf");
           CompletionStage<Coordinator.SubmitReply> reply =
               ask(replyTo -> new Coordinator.Submit(spec, sourceName, baseDir, replyTo));
@@ -110,12 +163,42 @@ public final class HttpApi extends AllDirectives {
         }))));
   }
 
+  /**
+   * A request body read to its end: its first bytes (at most one more than a spec may have) and how many bytes it
+   * had in all.
+   */
+  private record Drained(ByteString kept, long total) {
+
+    Drained add(ByteString chunk, long keep) {
+      ByteString more = kept.size() >= keep ? kept : kept.concat(chunk.take((int) (keep - kept.size())));
+      return new Drained(more, total + chunk.size());
+    }
+  }
+
+  /**
+   * Reads the whole body, keeping only what a spec may have and counting the rest. Answering an oversize body
+   * before the client has sent it all makes Pekko close the connection under the client's feet, which then loses
+   * the answer; so bodies up to {@code baton.http.drain-limit} are read and dropped, and only beyond that the
+   * stream fails with {@link EntityStreamSizeException} (a 413 on a connection that is then closed).
+   */
+  private CompletionStage<Drained> drain(RequestEntity entity) {
+    long keep = maxSpecBytes + 1;
+    return entity.withSizeLimit(drainLimit).getDataBytes()
+        .runFold(new Drained(ByteString.emptyByteString(), 0), (body, chunk) -> body.add(chunk, keep), system);
+  }
+
   private Route status(String id) {
+    if (!JOB_ID.matcher(id).matches()) {
+      return error(StatusCodes.NOT_FOUND, "no job " + id);
+    }
     CompletionStage<Optional<JobStatus>> found = ask(replyTo -> new Coordinator.GetJob(id, replyTo));
     return onSuccess(found, status -> jobOrNotFound(id, status));
   }
 
   private Route cancel(String id) {
+    if (!JOB_ID.matcher(id).matches()) {
+      return error(StatusCodes.NOT_FOUND, "no job " + id);
+    }
     CompletionStage<Optional<JobStatus>> found = ask(replyTo -> new Coordinator.CancelJob(id, replyTo));
     return onSuccess(found, status -> jobOrNotFound(id, status));
   }
@@ -200,8 +283,14 @@ public final class HttpApi extends AllDirectives {
   }
 
   private RejectionHandler rejections() {
+    // A body over the limit fails the entity stream; Pekko's answer would name its own settings, not Baton's.
+    RejectionHandler bodies = RejectionHandler.newBuilder()
+        .handle(MalformedRequestContentRejection.class, rejection -> rejection.getCause()
+            instanceof EntityStreamSizeException ? error(StatusCodes.PAYLOAD_TOO_LARGE, tooLarge())
+            : error(StatusCodes.BAD_REQUEST, "cannot read the request body: " + rejection.message()))
+        .build();
     // Pekko's own rejection answers, with their text moved into Baton's JSON error shape.
-    return RejectionHandler.defaultHandler().mapRejectionResponse(response -> {
+    return bodies.withFallback(RejectionHandler.defaultHandler().mapRejectionResponse(response -> {
       if (response.entity().getContentType().equals(ContentTypes.APPLICATION_JSON)) {
         return response;
       }
@@ -209,15 +298,24 @@ public final class HttpApi extends AllDirectives {
           ? strict.getData().utf8String() : response.status().reason();
       return response.withEntity(HttpEntities.create(ContentTypes.APPLICATION_JSON,
           Json.write(Map.of("error", text.isBlank() ? response.status().reason() : text))));
-    });
+    }));
+  }
+
+  private String tooLarge() {
+    return "the request is larger than the " + maxSpecBytes + " bytes a spec may have (baton.http.max-spec-bytes)";
   }
 
   private ExceptionHandler exceptions() {
     return ExceptionHandler.newBuilder()
         .matchAny(e -> {
-          LOG.error("HTTP request failed", e);
           Throwable cause = e instanceof java.util.concurrent.CompletionException && e.getCause() != null
               ? e.getCause() : e;
+          if (cause instanceof EntityStreamSizeException) {
+            // A body beyond baton.http.drain-limit: not drained, so Pekko closes the connection after this answer.
+            LOG.debug("request body over the drain limit: {}", cause.getMessage());
+            return error(StatusCodes.PAYLOAD_TOO_LARGE, tooLarge());
+          }
+          LOG.error("HTTP request failed", e);
           if (cause instanceof java.util.concurrent.TimeoutException) {
             return error(StatusCodes.SERVICE_UNAVAILABLE, "the coordinator did not answer in time");
           }

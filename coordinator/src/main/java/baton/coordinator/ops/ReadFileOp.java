@@ -1,6 +1,7 @@
 package baton.coordinator.ops;
 
 import baton.protocol.IoOp;
+import baton.protocol.IoRoots;
 import baton.protocol.Op;
 import baton.protocol.OpKind;
 import baton.protocol.OpParams;
@@ -13,8 +14,9 @@ import java.util.Set;
 
 /**
  * {@code read-file { max-bytes }}: the payload becomes the bytes of the file the key names (relative keys resolve
- * against the spec's folder). The read runs on the blocking-I/O dispatcher; a file larger than {@code max-bytes}
- * fails its item rather than the memory of the process.
+ * against the spec's folder) if it lies under {@code baton.io.roots}; any other key fails its item. The read runs
+ * on the blocking-I/O dispatcher; a file larger than {@code max-bytes} fails its item rather than the memory of the
+ * process.
  */
 public final class ReadFileOp implements OpProvider {
 
@@ -37,7 +39,10 @@ public final class ReadFileOp implements OpProvider {
   public Op create(OpParams params) {
     long maxBytes = params.getBytes("max-bytes", 1, Integer.MAX_VALUE - 16);
     Path baseDir = params.baseDir();
-    return (IoOp) (key, payload, context) -> context.blocking(() -> read(baseDir.resolve(key), maxBytes));
+    IoRoots roots = params.roots();
+    // The key may come from a lines or range input, so it is checked here, item by item, not at submit.
+    return (IoOp) (key, payload, context) ->
+        context.blocking(() -> read(roots.inside(baseDir.resolve(key)), maxBytes));
   }
 
   private static byte[] read(Path file, long maxBytes) {

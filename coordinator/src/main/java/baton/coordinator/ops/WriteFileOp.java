@@ -1,6 +1,7 @@
 package baton.coordinator.ops;
 
 import baton.protocol.IoOp;
+import baton.protocol.IoRoots;
 import baton.protocol.Op;
 import baton.protocol.OpKind;
 import baton.protocol.OpParams;
@@ -13,7 +14,7 @@ import java.util.Set;
 
 /**
  * {@code write-file { dir }}: writes the payload to {@code dir/<file name of the key>} and passes the payload on
- * unchanged. The folder is made when the first item arrives.
+ * unchanged. The folder must lie under {@code baton.io.roots}. The folder is made when the first item arrives.
  */
 public final class WriteFileOp implements OpProvider {
 
@@ -38,7 +39,8 @@ public final class WriteFileOp implements OpProvider {
     if (Files.exists(dir) && !Files.isDirectory(dir)) {
       throw params.error("dir", "dir " + dir + " is a file, not a folder");
     }
-    return (IoOp) (key, payload, context) -> context.blocking(() -> write(dir, key, payload));
+    IoRoots roots = params.roots();
+    return (IoOp) (key, payload, context) -> context.blocking(() -> write(roots, dir, key, payload));
   }
 
   /** The last segment of a key, so that paths and URLs both name a file; never empty, "." or "..". */
@@ -51,8 +53,9 @@ public final class WriteFileOp implements OpProvider {
     return name;
   }
 
-  private static byte[] write(Path dir, String key, byte[] payload) {
-    Path file = dir.resolve(fileName(key));
+  private static byte[] write(IoRoots roots, Path dir, String key, byte[] payload) {
+    // The folder was checked at submit; a link planted in it since must not lead the write elsewhere.
+    Path file = roots.inside(dir.resolve(fileName(key)));
     try {
       Files.createDirectories(dir);
       Files.write(file, payload);

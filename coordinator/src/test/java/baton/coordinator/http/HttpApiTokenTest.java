@@ -1,0 +1,72 @@
+package baton.coordinator.http;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.file.Path;
+import java.util.Map;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/** With baton.http.token set, only requests with the right bearer token get through. */
+final class HttpApiTokenTest {
+
+  private static final String TOKEN = "s3cret-token";
+
+  @TempDir
+  static Path dir;
+
+  private static ApiServer api;
+
+  @BeforeAll
+  static void start() {
+    api = new ApiServer(Map.of("baton.http.token", TOKEN), dir);
+  }
+
+  @AfterAll
+  static void stop() {
+    api.close();
+  }
+
+  private static void assertUnauthorized(HttpResponse<String> response) {
+    assertEquals(401, response.statusCode(), response.body());
+    assertTrue(response.headers().firstValue("Content-Type").orElse("").startsWith("application/json"));
+    assertTrue(response.body().contains("\"error\""), response.body());
+    assertTrue(response.headers().firstValue("WWW-Authenticate").orElse("").startsWith("Bearer"));
+  }
+
+  @Test
+  void request_withoutToken_gets401() throws Exception {
+    assertUnauthorized(api.get("/api/health"));
+    assertUnauthorized(api.get("/api/jobs"));
+    assertUnauthorized(api.get("/api/jobs/some-job-000000"));
+  }
+
+  @Test
+  void submit_withoutToken_gets401BeforeTheBodyIsRead() throws Exception {
+    assertUnauthorized(api.send(api.request("/api/jobs")
+        .POST(HttpRequest.BodyPublishers.ofString("x = " + "[".repeat(10_000)))));
+  }
+
+  @Test
+  void request_withWrongTokenOrScheme_gets401() throws Exception {
+    for (String header : new String[] {"Bearer wrong", "Bearer " + TOKEN + "x", "Bearer", "Basic " + TOKEN,
+        TOKEN, "Bearer " + TOKEN.substring(1)}) {
+      assertUnauthorized(api.send(api.request("/api/health").header("Authorization", header).GET()));
+    }
+  }
+
+  @Test
+  void request_withToken_gets200() throws Exception {
+    HttpResponse<String> health =
+        api.send(api.request("/api/health").header("Authorization", "Bearer " + TOKEN).GET());
+    assertEquals(200, health.statusCode(), health.body());
+    HttpResponse<String> lowerCase =
+        api.send(api.request("/api/jobs").header("Authorization", "bearer " + TOKEN).GET());
+    assertEquals(200, lowerCase.statusCode(), lowerCase.body());
+  }
+}

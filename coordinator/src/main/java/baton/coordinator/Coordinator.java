@@ -27,10 +27,12 @@ import org.apache.pekko.actor.typed.javadsl.ActorContext;
 import org.apache.pekko.actor.typed.javadsl.Behaviors;
 import org.apache.pekko.persistence.typed.PersistenceId;
 import org.apache.pekko.persistence.typed.RecoveryCompleted;
+import org.apache.pekko.persistence.typed.SnapshotAdapter;
 import org.apache.pekko.persistence.typed.javadsl.CommandHandler;
 import org.apache.pekko.persistence.typed.javadsl.Effect;
 import org.apache.pekko.persistence.typed.javadsl.EventHandler;
 import org.apache.pekko.persistence.typed.javadsl.EventSourcedBehavior;
+import org.apache.pekko.persistence.typed.javadsl.RetentionCriteria;
 import org.apache.pekko.persistence.typed.javadsl.SignalHandler;
 
 /**
@@ -144,6 +146,12 @@ public final class Coordinator extends EventSourcedBehavior<Coordinator.Command,
     }
   }
 
+  /** {@link Jobs} as a snapshot in the journal, so that recovery reads one snapshot, not every job ever. */
+  record JobsSnapshot(List<JobAccepted> open, List<JobStatus> finished) implements CborSerializable {
+  }
+
+  private static final int SNAPSHOT_EVERY = 200;
+
   private final ActorContext<Command> context;
   private final CoordinatorSettings settings;
   private final JobSpecParser parser;
@@ -181,6 +189,30 @@ public final class Coordinator extends EventSourcedBehavior<Coordinator.Command,
   @Override
   public Jobs emptyState() {
     return new Jobs(settings.finishedJobsKept());
+  }
+
+  @Override
+  public RetentionCriteria retentionCriteria() {
+    return RetentionCriteria.snapshotEvery(SNAPSHOT_EVERY, 2).withDeleteEventsOnSnapshot();
+  }
+
+  @Override
+  public SnapshotAdapter<Jobs> snapshotAdapter() {
+    return new SnapshotAdapter<>() {
+      @Override
+      public Object toJournal(Jobs jobs) {
+        return new JobsSnapshot(List.copyOf(jobs.open.values()), List.copyOf(jobs.finished.values()));
+      }
+
+      @Override
+      public Jobs fromJournal(Object stored) {
+        JobsSnapshot snapshot = (JobsSnapshot) stored;
+        Jobs jobs = emptyState();
+        snapshot.open().forEach(accepted -> jobs.open.put(accepted.id(), accepted));
+        snapshot.finished().forEach(status -> jobs.finished.put(status.id(), status));
+        return jobs;
+      }
+    };
   }
 
   @Override

@@ -17,9 +17,11 @@ import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.Set;
 import java.util.UUID;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
+import java.util.stream.Collectors;
 import org.apache.pekko.actor.testkit.typed.annotations.JUnit5TestKit;
 import org.apache.pekko.actor.testkit.typed.javadsl.ActorTestKit;
 import org.apache.pekko.actor.testkit.typed.javadsl.JUnit5TestKitBuilder;
@@ -104,6 +106,38 @@ final class DurabilityTest {
     second.tell(new Coordinator.ListJobs(list.ref()));
 
     assertEquals(List.of(ended), list.receiveMessage(WAIT));
+  }
+
+  @Test
+  void coordinator_startedAgainAfterASnapshot_listsEveryJobOldestFirst() {
+    String journalName = "coordinator-" + UUID.randomUUID();
+    ActorRef<WorkDispatcher.Command> dispatcher = testKit.spawn(WorkDispatcher.create());
+    ActorRef<Coordinator.Command> first = spawnCoordinator(journalName, dispatcher);
+    List<String> ids = new java.util.ArrayList<>();
+    // Two events a job: 130 jobs pass the snapshot taken every 200 events, and leave some events after it.
+    for (int i = 0; i < 130; i++) {
+      TestProbe<Coordinator.SubmitReply> reply = testKit.createTestProbe();
+      first.tell(new Coordinator.Submit("name = tiny\ninput.range { from = 1, to = 1 }\n"
+          + "stages = [ { op = delay, millis = 0 } ]\n", "tiny.conf", dir, reply.ref()));
+      ids.add(assertInstanceOf(Coordinator.Accepted.class, reply.receiveMessage(WAIT)).status().id());
+    }
+    List<JobStatus> before = testKit.createTestProbe().awaitAssert(WAIT, () -> {
+      TestProbe<List<JobStatus>> listed = testKit.createTestProbe();
+      first.tell(new Coordinator.ListJobs(listed.ref()));
+      List<JobStatus> jobs = listed.receiveMessage(WAIT);
+      assertTrue(jobs.size() == ids.size() && jobs.stream().allMatch(job -> job.state().isFinal()), jobs.toString());
+      return jobs;
+    });
+
+    testKit.stop(first, WAIT);
+    ActorRef<Coordinator.Command> second = spawnCoordinator(journalName, dispatcher);
+    TestProbe<List<JobStatus>> list = testKit.createTestProbe();
+    second.tell(new Coordinator.ListJobs(list.ref()));
+
+    List<JobStatus> after = list.receiveMessage(WAIT);
+    assertEquals(before, after);
+    assertEquals(Set.copyOf(ids), after.stream().map(JobStatus::id).collect(Collectors.toSet()));
+    assertTrue(after.stream().allMatch(job -> job.state() == JobState.SUCCEEDED), after.toString());
   }
 
   private static boolean resumedWithSomeDone(String message, String id, int items) {

@@ -1,5 +1,6 @@
 package baton.bench;
 
+import baton.coordinator.cli.JvmDefaults;
 import java.io.IOException;
 import java.io.PrintWriter;
 import java.lang.management.ManagementFactory;
@@ -49,6 +50,7 @@ public final class Main implements Callable<Integer> {
   List<String> contenderNames;
 
   public static void main(String[] args) {
+    JvmDefaults.apply();
     System.exit(new CommandLine(new Main()).execute(args));
   }
 

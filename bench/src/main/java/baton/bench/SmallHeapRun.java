@@ -1,6 +1,7 @@
 package baton.bench;
 
 import baton.coordinator.Embedded;
+import baton.coordinator.cli.JvmDefaults;
 import baton.protocol.JobStatus;
 import java.nio.file.Path;
 import java.util.List;
@@ -39,6 +40,7 @@ final class SmallHeapRun {
   }
 
   public static void main(String[] args) throws Exception {
+    JvmDefaults.apply();
     Workload workload = Workload.named(args[0], false).withItems(Long.parseLong(args[1]));
     Path output = Path.of(args[2]);
     try (HeapSampler heap = new HeapSampler(); Embedded baton = EmbeddedContender.start(Path.of(args[3]))) {

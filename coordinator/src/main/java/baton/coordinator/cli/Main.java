@@ -9,6 +9,7 @@ public final class Main {
   }
 
   public static void main(String[] args) {
+    JvmDefaults.apply();
     System.exit(BatonCommand.commandLine().execute(args));
   }
 }

@@ -1,0 +1,135 @@
+package baton.bench;
+
+import java.io.PrintWriter;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.Optional;
+import java.util.OptionalDouble;
+
+/**
+ * Runs every workload on every contender: a warm-up, then the rounds; keeps the median rate and the peak heap, and
+ * relates each rate to the lock-based pool's and to the workload's physical limit.
+ */
+final class Bench {
+
+  /** How a bench runs. */
+  record Settings(int rounds, int bigRounds, double threadBudgetSeconds, int warmUpDivisor, int cores) {
+    static Settings of(boolean quick, int cores) {
+      return quick ? new Settings(1, 1, 1.0, 10, cores) : new Settings(3, 2, 2.5, 5, cores);
+    }
+  }
+
+  static final String LOCK_POOL = "lock pool";
+  static final String ONE_THREAD = "1 thread";
+  static final String EMBEDDED = "baton";
+  static final String NODES = "baton 2 nodes";
+
+  private final Settings settings;
+  private final PrintWriter log;
+  // One thread's rate at each number of sha256 rounds, measured on the cpu-only workloads of this run.
+  private final Map<Integer, Double> oneThreadRate = new HashMap<>();
+  private final List<String> failures = new ArrayList<>();
+
+  Bench(Settings settings, PrintWriter log) {
+    this.settings = settings;
+    this.log = log;
+  }
+
+  List<String> failures() {
+    return failures;
+  }
+
+  List<Report.Row> run(List<Workload> workloads, List<Contender> contenders) {
+    List<Report.Row> rows = new ArrayList<>();
+    for (Workload workload : workloads) {
+      Map<String, Measured> measured = new LinkedHashMap<>();
+      for (Contender contender : contenders) {
+        try {
+          measured.put(contender.name(), measure(contender, workload));
+        } catch (Exception | OutOfMemoryError e) {
+          String message = workload.name() + " on " + contender.name() + " failed: " + e.getMessage();
+          failures.add(message);
+          log.println("  " + message);
+          log.flush();
+        }
+      }
+      Measured one = measured.get(ONE_THREAD);
+      if (one != null && workload.cpuOnly() && workload.steps().size() == 1) {
+        oneThreadRate.put(((Workload.Sha256) workload.steps().get(0)).rounds(), one.rate());
+      }
+      Optional<Double> limit = limit(workload);
+      Measured pool = measured.get(LOCK_POOL);
+      measured.forEach((name, m) -> rows.add(new Report.Row(workload.name(), name, m.items(), m.rounds(), m.rate(),
+          pool == null ? OptionalDouble.empty() : OptionalDouble.of(m.rate() / pool.rate()),
+          limit.map(l -> OptionalDouble.of(m.rate() / l)).orElse(OptionalDouble.empty()), m.peakHeapBytes(),
+          m.note())));
+    }
+    return rows;
+  }
+
+  /**
+   * The most items per second the machine allows: stages overlap, so it is the slowest stage's: a waiting stage
+   * passes parallelism / delay, a hashing stage the cores times one thread's rate.
+   */
+  Optional<Double> limit(Workload workload) {
+    double limit = Double.MAX_VALUE;
+    for (Workload.Step step : workload.steps()) {
+      if (step instanceof Workload.Delay delay) {
+        limit = Math.min(limit, delay.parallelism() * 1000.0 / delay.millis());
+      } else {
+        Double one = oneThreadRate.get(((Workload.Sha256) step).rounds());
+        if (one == null) {
+          return Optional.empty();
+        }
+        limit = Math.min(limit, settings.cores() * one);
+      }
+    }
+    return Optional.of(limit);
+  }
+
+  /** Seconds the workload's stages would take one after the other at their limits, for {@code mixed}. */
+  Optional<Double> sumOfStagesSeconds(Workload workload) {
+    double seconds = 0;
+    for (Workload.Step step : workload.steps()) {
+      Optional<Double> rate = limit(new Workload(workload.name(), workload.items(), List.of(step), false));
+      if (rate.isEmpty()) {
+        return Optional.empty();
+      }
+      seconds += workload.items() / rate.get();
+    }
+    return Optional.of(seconds);
+  }
+
+  private record Measured(long items, int rounds, double rate, long peakHeapBytes, String note) {
+  }
+
+  private Measured measure(Contender contender, Workload workload) throws Exception {
+    Workload sized = workload.withItems(contender.items(workload, settings.threadBudgetSeconds()));
+    int rounds = workload.smallHeap() ? settings.bigRounds() : settings.rounds();
+    // A small-heap run on Baton embedded warms up in its own child JVM.
+    if (!(workload.smallHeap() && contender.name().equals(EMBEDDED))) {
+      contender.run(sized.withItems(Math.max(1, sized.items() / settings.warmUpDivisor())));
+    }
+    List<Double> rates = new ArrayList<>();
+    long peak = -1;
+    String note = "";
+    for (int round = 1; round <= rounds; round++) {
+      Contender.Run run = contender.run(sized);
+      rates.add(run.itemsPerSecond());
+      peak = Math.max(peak, run.peakHeapBytes());
+      note = run.note();
+      log.printf(Locale.ROOT, "  %-10s %-16s round %d: %,d items in %.2f s = %s items/s%n", workload.name(),
+          contender.name(), round, run.items(), run.nanos() / 1e9, Report.rate(run.itemsPerSecond()));
+      log.flush();
+    }
+    if (sized.items() < workload.items()) {
+      note = (note.isEmpty() ? "" : note + "; ") + "ran " + sized.items() + " of " + workload.items()
+          + " items (a thread per waiting item)";
+    }
+    return new Measured(sized.items(), rounds, Report.median(rates), peak, note);
+  }
+}

@@ -1,0 +1,237 @@
+package baton.bench;
+
+import baton.coordinator.cli.JvmDefaults;
+import java.io.IOException;
+import java.io.PrintWriter;
+import java.lang.management.ManagementFactory;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.List;
+import java.util.Locale;
+import java.util.Optional;
+import java.util.OptionalDouble;
+import java.util.concurrent.Callable;
+import picocli.CommandLine;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Spec;
+
+/** {@code baton bench}: runs the workloads on every contender and writes the table, a CSV and a chart. */
+@Command(name = "bench", mixinStandardHelpOptions = true,
+    description = {"Runs each workload (cpu-heavy, cpu-light, io-latency, mixed, big) on Baton embedded, Baton "
+        + "with two node processes, a lock-based thread pool, one thread and virtual threads (JDK 21+), a warm-up "
+        + "then several rounds each, and prints items/s (median), the ratio to the lock-based pool and to the "
+        + "physical limit, and the peak heap. Writes results.csv, results.txt and bench.png into --out.",
+        "Exit codes: 0 every run completed, 1 some run failed, 2 bad usage."})
+public final class Main implements Callable<Integer> {
+
+  @Spec
+  CommandSpec spec;
+
+  @Option(names = "--quick", description = "A tenth to a fifth of the items and one round: under two minutes.")
+  boolean quick;
+
+  @Option(names = "--out", paramLabel = "DIR", defaultValue = "bench-out",
+      description = "Where results.csv, results.txt, bench.png and the runs' logs go (default: ${DEFAULT-VALUE}).")
+  Path out;
+
+  @Option(names = "--workloads", paramLabel = "NAME", split = ",",
+      description = "Only these workloads (default: all).")
+  List<String> only;
+
+  @Option(names = "--contenders", paramLabel = "NAME", split = ",",
+      description = "Only these contenders: baton, nodes, lock-pool, thread, virtual (default: all). "
+          + "The one-thread contender gives the physical limit of the cpu workloads.")
+  List<String> contenderNames;
+
+  public static void main(String[] args) {
+    JvmDefaults.apply();
+    System.exit(new CommandLine(new Main()).execute(args));
+  }
+
+  @Override
+  public Integer call() throws Exception {
+    PrintWriter stdout = spec.commandLine().getOut();
+    PrintWriter err = spec.commandLine().getErr();
+    List<Workload> workloads = new ArrayList<>(Workload.standard(quick));
+    if (only != null) {
+      for (String name : only) {
+        if (workloads.stream().noneMatch(w -> w.name().equals(name))) {
+          err.println("baton: no workload " + name + "; there are "
+              + workloads.stream().map(Workload::name).toList());
+          return 2;
+        }
+      }
+      workloads.removeIf(w -> !only.contains(w.name()));
+    }
+    List<String> chosen = contenderNames == null
+        ? List.of("thread", "lock-pool", "virtual", "baton", "nodes") : contenderNames;
+    for (String name : chosen) {
+      if (!List.of("thread", "lock-pool", "virtual", "baton", "nodes").contains(name)) {
+        err.println("baton: no contender " + name + "; there are thread, lock-pool, virtual, baton, nodes");
+        return 2;
+      }
+    }
+    Files.createDirectories(out);
+    Path dir = out.toAbsolutePath().normalize();
+    int cores = Runtime.getRuntime().availableProcessors();
+    String machine = machine(cores);
+    err.println("baton bench" + (quick ? " --quick" : "") + ": " + machine);
+    err.println("  load at start: " + load());
+    err.flush();
+    Bench bench = new Bench(Bench.Settings.of(quick, cores), err);
+    List<Report.Row> rows;
+    try (HeapSampler heap = new HeapSampler(); Contenders contenders = new Contenders()) {
+      // One thread first: its rate on the cpu workloads is the physical limit the others are held to.
+      for (String name : List.of("thread", "lock-pool", "virtual", "baton", "nodes")) {
+        if (!chosen.contains(name)) {
+          continue;
+        }
+        switch (name) {
+          case "thread" -> contenders.add(new ThreadContenders.OneThread(heap));
+          case "lock-pool" -> contenders.add(new ThreadContenders.LockPool(cores, heap));
+          case "virtual" -> {
+            if (ThreadContenders.VirtualThreads.available()) {
+              contenders.add(new ThreadContenders.VirtualThreads(heap));
+            } else {
+              err.println("  virtual threads: skipped, this JDK (" + Runtime.version().feature()
+                  + ") has none; run the bench on JDK 21 or later (JAVA_HOME) to include them");
+            }
+          }
+          case "baton" -> contenders.add(new EmbeddedContender(dir, heap));
+          default -> contenders.add(new ClusterContender(batonJar(), dir, Math.max(1, cores / 2)));
+        }
+      }
+      rows = bench.run(workloads, contenders.list);
+    }
+    String loadAtEnd = load();
+    String summary = "baton bench" + (quick ? " --quick" : "") + ", " + Instant.now() + "\n" + machine + "\n"
+        + "load average (1, 5, 15 min) at the end: " + loadAtEnd + "\n\n" + Report.table(rows) + "\n"
+        + targets(bench, rows, workloads);
+    stdout.print(summary);
+    stdout.flush();
+    Files.writeString(dir.resolve("results.txt"), summary, StandardCharsets.UTF_8);
+    Files.writeString(dir.resolve("results.csv"), Report.csv(rows), StandardCharsets.UTF_8);
+    Chart.write(rows, "Baton bench on " + cores + " cores" + (quick ? " (--quick)" : "") + ": items/s vs the limit",
+        dir.resolve("bench.png"));
+    err.println("baton: wrote " + dir.resolve("results.csv") + ", results.txt and bench.png");
+    if (!bench.failures().isEmpty()) {
+      err.println("baton: " + bench.failures().size() + " run(s) failed:");
+      bench.failures().forEach(failure -> err.println("  " + failure));
+      err.flush();
+      return 1;
+    }
+    err.flush();
+    return 0;
+  }
+
+  /** The contenders, closed in reverse order, so the node processes are stopped whatever happened. */
+  private static final class Contenders implements AutoCloseable {
+    final List<Contender> list = new ArrayList<>();
+
+    void add(Contender contender) {
+      list.add(contender);
+    }
+
+    @Override
+    public void close() throws Exception {
+      Exception first = null;
+      for (int i = list.size() - 1; i >= 0; i--) {
+        try {
+          list.get(i).close();
+        } catch (Exception e) {
+          first = first == null ? e : first;
+        }
+      }
+      if (first != null) {
+        throw first;
+      }
+    }
+  }
+
+  private static Path batonJar() {
+    String jar = System.getProperty("baton.jar");
+    if (jar != null) {
+      return Path.of(jar);
+    }
+    return Path.of(System.getProperty("baton.home", "."), "coordinator", "target", "baton.jar");
+  }
+
+  static String machine(int cores) {
+    return cores + " cores, " + System.getProperty("os.name") + " " + System.getProperty("os.arch") + ", Java "
+        + System.getProperty("java.vm.version") + " (" + System.getProperty("java.vm.name") + "), bench heap "
+        + Runtime.getRuntime().maxMemory() / (1 << 20) + " MB";
+  }
+
+  static String load() {
+    try {
+      String[] fields = Files.readString(Path.of("/proc/loadavg")).trim().split("\\s+");
+      return String.join(" ", Arrays.copyOf(fields, 3));
+    } catch (IOException | RuntimeException e) {
+      return String.format(Locale.ROOT, "%.2f", ManagementFactory.getOperatingSystemMXBean().getSystemLoadAverage());
+    }
+  }
+
+  /** The targets, each with the numbers it is judged on. */
+  static String targets(Bench bench, List<Report.Row> rows, List<Workload> workloads) {
+    StringBuilder text = new StringBuilder("Targets:\n");
+    for (Workload workload : workloads) {
+      Optional<Report.Row> baton = row(rows, workload.name(), Bench.EMBEDDED);
+      Optional<Report.Row> nodes = row(rows, workload.name(), Bench.NODES);
+      switch (workload.name()) {
+        case "cpu-heavy" -> {
+          text.append(line("cpu-heavy: baton >= 0.90 of the limit", baton.map(Report.Row::vsLimit), 0.90));
+          text.append(line("cpu-heavy: baton not behind the lock pool (>= 1.00)",
+              baton.map(Report.Row::vsLockPool), 1.0));
+        }
+        case "cpu-light" -> {
+          text.append(line("cpu-light: baton ahead of the lock pool (> 1.00)", baton.map(Report.Row::vsLockPool),
+              1.0));
+          text.append(String.format(Locale.ROOT, "  %-58s %s%n", "cpu-light: baton 2 nodes >= 50,000 items/s",
+              nodes.map(r -> Report.rate(r.itemsPerSecond()) + (r.itemsPerSecond() >= 50_000 ? "  met" : "  MISSED"))
+                  .orElse("not run")));
+        }
+        case "io-latency" -> text.append(line("io-latency: baton within 1.2x of ideal (>= 0.83 of the limit)",
+            baton.map(Report.Row::vsLimit), 1 / 1.2));
+        case "mixed" -> {
+          text.append(line("mixed: baton close to its slowest stage (share of the limit)",
+              baton.map(Report.Row::vsLimit), 0.8));
+          Optional<Double> sum = bench.sumOfStagesSeconds(workload);
+          Optional<Double> slowest = bench.limit(workload).map(l -> workload.items() / l);
+          if (baton.isPresent() && sum.isPresent() && slowest.isPresent()) {
+            text.append(String.format(Locale.ROOT, "  %-58s %.2f s (slowest stage %.2f s, sum of stages %.2f s)%n",
+                "mixed: baton's time", baton.get().items() / baton.get().itemsPerSecond(), slowest.get(),
+                sum.get()));
+          }
+        }
+        case "big" -> {
+          for (Optional<Report.Row> row : List.of(baton, nodes)) {
+            row.ifPresent(r -> text.append(String.format(Locale.ROOT, "  %-58s %s items/s, peak %s MB; %s%n",
+                "big: " + r.contender() + " completed in " + Workload.BIG_HEAP_MB + " MB",
+                Report.rate(r.itemsPerSecond()), r.peakHeapBytes() < 0 ? "-" : r.peakHeapBytes() >> 20, r.note())));
+          }
+        }
+        default -> {
+        }
+      }
+    }
+    return text.toString();
+  }
+
+  private static Optional<Report.Row> row(List<Report.Row> rows, String workload, String contender) {
+    return rows.stream().filter(r -> r.workload().equals(workload) && r.contender().equals(contender)).findFirst();
+  }
+
+  private static String line(String target, Optional<OptionalDouble> value, double threshold) {
+    String result = value.filter(OptionalDouble::isPresent)
+        .map(v -> String.format(Locale.ROOT, "%.2f  %s", v.getAsDouble(),
+            v.getAsDouble() >= threshold ? "met" : "MISSED"))
+        .orElse("not measured");
+    return String.format(Locale.ROOT, "  %-58s %s%n", target, result);
+  }
+}

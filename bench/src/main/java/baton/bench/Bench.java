@@ -16,10 +16,13 @@ import java.util.OptionalDouble;
  */
 final class Bench {
 
-  /** How a bench runs. */
-  record Settings(int rounds, int bigRounds, double threadBudgetSeconds, int warmUpDivisor, int cores) {
+  /**
+   * How a bench runs: the warm-up runs {@code 1 / warmUpDivisor} of the items ({@code bigWarmUpDivisor} for the
+   * small-heap workload), long enough for the JIT in every process, the node processes included.
+   */
+  record Settings(int rounds, double threadBudgetSeconds, int warmUpDivisor, int bigWarmUpDivisor, int cores) {
     static Settings of(boolean quick, int cores) {
-      return quick ? new Settings(1, 1, 1.0, 10, cores) : new Settings(3, 2, 2.5, 5, cores);
+      return quick ? new Settings(1, 1.0, 10, 10, cores) : new Settings(3, 2.5, 1, 5, cores);
     }
   }
 
@@ -109,10 +112,11 @@ final class Bench {
 
   private Measured measure(Contender contender, Workload workload) throws Exception {
     Workload sized = workload.withItems(contender.items(workload, settings.threadBudgetSeconds()));
-    int rounds = workload.smallHeap() ? settings.bigRounds() : settings.rounds();
+    int rounds = settings.rounds();
+    int divisor = workload.smallHeap() ? settings.bigWarmUpDivisor() : settings.warmUpDivisor();
     // A small-heap run on Baton embedded warms up in its own child JVM.
     if (!(workload.smallHeap() && contender.name().equals(EMBEDDED))) {
-      contender.run(sized.withItems(Math.max(1, sized.items() / settings.warmUpDivisor())));
+      contender.run(sized.withItems(Math.max(1, sized.items() / divisor)));
     }
     List<Double> rates = new ArrayList<>();
     long peak = -1;

@@ -133,6 +133,13 @@ final class ClusterContender implements Contender {
     List<String> command = new ArrayList<>();
     command.add(Path.of(System.getProperty("java.home"), "bin", "java").toString());
     command.add("-Xmx" + Workload.BIG_HEAP_MB + "m");
+    // The installation's settings, as bin/baton passes them.
+    for (String property : List.of("config.file", "logback.configurationFile")) {
+      String value = System.getProperty(property);
+      if (value != null) {
+        command.add("-D" + property + "=" + value);
+      }
+    }
     command.addAll(jvmOptions);
     command.addAll(List.of("-jar", jar.toString()));
     command.addAll(List.of(args));

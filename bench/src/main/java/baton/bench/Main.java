@@ -204,9 +204,12 @@ public final class Main implements Callable<Integer> {
           Optional<Double> sum = bench.sumOfStagesSeconds(workload);
           Optional<Double> slowest = bench.limit(workload).map(l -> workload.items() / l);
           if (baton.isPresent() && sum.isPresent() && slowest.isPresent()) {
-            text.append(String.format(Locale.ROOT, "  %-58s %.2f s (slowest stage %.2f s, sum of stages %.2f s)%n",
+            // Overlapping stages take the slowest stage's time plus one item's trip through the others (the
+            // pipeline filling and draining); one after the other, they take the sum.
+            text.append(String.format(Locale.ROOT, "  %-58s %.2f s: slowest stage %.2f s + one item's waits %.2f s; "
+                    + "sum of stages %.2f s%n",
                 "mixed: baton's time", baton.get().items() / baton.get().itemsPerSecond(), slowest.get(),
-                sum.get()));
+                workload.delayMillis() / 1000.0, sum.get()));
           }
         }
         case "big" -> {

@@ -17,14 +17,18 @@ import java.util.OptionalDouble;
 final class Bench {
 
   /**
-   * How a bench runs: the warm-up runs {@code 1 / warmUpDivisor} of the items ({@code bigWarmUpDivisor} for the
-   * small-heap workload), long enough for the JIT in every process, the node processes included.
+   * How a bench runs. Warm-up runs have {@code 1 / warmUpDivisor} of the items ({@code bigWarmUpDivisor} for the
+   * small-heap workload) and go on, up to {@code maxWarmUps}, until two in a row agree within
+   * {@link #STEADY}: Baton's code path (streams, actors, remoting, in every process) takes the JIT a few runs.
    */
-  record Settings(int rounds, double threadBudgetSeconds, int warmUpDivisor, int bigWarmUpDivisor, int cores) {
+  record Settings(int rounds, double threadBudgetSeconds, int warmUpDivisor, int bigWarmUpDivisor, int maxWarmUps,
+      int cores) {
     static Settings of(boolean quick, int cores) {
-      return quick ? new Settings(1, 1.0, 10, 10, cores) : new Settings(3, 2.5, 1, 5, cores);
+      return quick ? new Settings(1, 1.0, 10, 10, 1, cores) : new Settings(3, 2.5, 1, 5, 6, cores);
     }
   }
+
+  private static final double STEADY = 0.05;
 
   static final String LOCK_POOL = "lock pool";
   static final String ONE_THREAD = "1 thread";
@@ -114,9 +118,21 @@ final class Bench {
     Workload sized = workload.withItems(contender.items(workload, settings.threadBudgetSeconds()));
     int rounds = settings.rounds();
     int divisor = workload.smallHeap() ? settings.bigWarmUpDivisor() : settings.warmUpDivisor();
-    // A small-heap run on Baton embedded warms up in its own child JVM.
+    // A small-heap run on Baton embedded warms up in its own child JVM; the other small-heap runs warm up once.
     if (!(workload.smallHeap() && contender.name().equals(EMBEDDED))) {
-      contender.run(sized.withItems(Math.max(1, sized.items() / divisor)));
+      Workload warmUp = sized.withItems(Math.max(1, sized.items() / divisor));
+      int most = workload.smallHeap() ? 1 : settings.maxWarmUps();
+      double last = 0;
+      int run = 1;
+      for (; run <= most; run++) {
+        double rate = contender.run(warmUp).itemsPerSecond();
+        if (Math.abs(rate - last) <= STEADY * rate) {
+          break;
+        }
+        last = rate;
+      }
+      log.printf(Locale.ROOT, "  %-10s %-16s warmed up in %d run(s) of %,d items%n", workload.name(), contender.name(),
+          Math.min(run, most), warmUp.items());
     }
     List<Double> rates = new ArrayList<>();
     long peak = -1;

@@ -1,5 +1,6 @@
 package baton.bench;
 
+import baton.coordinator.BatonConfig;
 import baton.coordinator.Coordinator;
 import baton.coordinator.Embedded;
 import baton.coordinator.logging.LogSetup;
@@ -8,7 +9,6 @@ import baton.protocol.JobState;
 import baton.protocol.JobStatus;
 import baton.protocol.OpRegistry;
 import com.typesafe.config.Config;
-import com.typesafe.config.ConfigFactory;
 import java.io.BufferedReader;
 import java.io.IOException;
 import java.io.InputStreamReader;
@@ -60,7 +60,7 @@ final class EmbeddedContender implements Contender {
 
   static Embedded start(Path logDir) {
     LogSetup.configure(logDir);
-    Config config = ConfigFactory.load();
+    Config config = BatonConfig.load(EmbeddedContender.class.getClassLoader());
     OpRegistry registry = OpRegistry.load(EmbeddedContender.class.getClassLoader(), config);
     return Embedded.start(config, registry, NodeSettings.from(config));
   }

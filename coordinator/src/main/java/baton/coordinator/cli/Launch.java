@@ -1,9 +1,9 @@
 package baton.coordinator.cli;
 
+import baton.coordinator.BatonConfig;
 import baton.protocol.OpRegistry;
 import baton.protocol.SpecException;
 import com.typesafe.config.Config;
-import com.typesafe.config.ConfigFactory;
 import java.io.IOException;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
@@ -22,7 +22,7 @@ record Launch(Config config, OpRegistry registry) {
   static Launch load(String classpath) throws UserError {
     try {
       ClassLoader loader = UserOps.classLoader(UserOps.defaultLibDir(), classpath);
-      Config config = ConfigFactory.load(loader);
+      Config config = BatonConfig.load(loader);
       return new Launch(config, OpRegistry.load(loader, config));
     } catch (IllegalArgumentException | SpecException e) {
       throw new UserError(e.getMessage());

@@ -1,5 +1,6 @@
 package baton.coordinator.cli;
 
+import baton.coordinator.BatonConfig;
 import baton.coordinator.Coordinator;
 import baton.coordinator.Embedded;
 import baton.coordinator.Json;
@@ -10,7 +11,6 @@ import baton.protocol.JobStatus;
 import baton.protocol.OpRegistry;
 import baton.protocol.SpecException;
 import com.typesafe.config.Config;
-import com.typesafe.config.ConfigFactory;
 import java.io.IOException;
 import java.io.PrintWriter;
 import java.nio.charset.StandardCharsets;
@@ -83,7 +83,7 @@ final class RunCommand implements Callable<Integer> {
     Config config;
     try {
       loader = UserOps.classLoader(UserOps.defaultLibDir(), classpath);
-      config = ConfigFactory.load(loader);
+      config = BatonConfig.load(loader);
       registry = OpRegistry.load(loader, config);
     } catch (IllegalArgumentException | SpecException e) {
       return fail(err, ExitCodes.BAD_INPUT, e.getMessage());

@@ -8,10 +8,10 @@ import org.slf4j.LoggerFactory;
 import picocli.CommandLine;
 
 /** Runs {@code baton} commands in this JVM as {@code main} would, with stdout and stderr captured. */
-final class Cli {
+public final class Cli {
 
   /** What a command printed and the exit code it returned. */
-  record Run(int code, String out, String err) {
+  public record Run(int code, String out, String err) {
     @Override
     public String toString() {
       return "exit " + code + "\n--- stdout\n" + out + "--- stderr\n" + err;
@@ -21,7 +21,7 @@ final class Cli {
   private Cli() {
   }
 
-  static Run run(String... args) {
+  public static Run run(String... args) {
     StringWriter out = new StringWriter();
     StringWriter err = new StringWriter();
     CommandLine commandLine = BatonCommand.commandLine();

@@ -1,9 +1,7 @@
 package baton.coordinator.it;
 
-import baton.coordinator.cli.BatonCommand;
+import baton.coordinator.cli.Cli;
 import java.io.IOException;
-import java.io.PrintWriter;
-import java.io.StringWriter;
 import java.net.InetAddress;
 import java.net.ServerSocket;
 import java.net.URI;
@@ -21,7 +19,6 @@ import java.util.HexFormat;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
 import java.util.function.Predicate;
-import picocli.CommandLine;
 
 /**
  * Starts Baton processes from the shaded jar on free loopback ports and stops every one of them, by pid, when
@@ -125,19 +122,9 @@ final class BatonProcesses implements AutoCloseable {
     }
   }
 
-  /** What a CLI command run in this JVM printed, and its exit code. */
-  record Run(int code, String out, String err) {
-  }
-
   /** Runs a CLI command in this JVM, as a user would in a shell, and captures what it prints. */
-  static Run cli(String... args) {
-    StringWriter out = new StringWriter();
-    StringWriter err = new StringWriter();
-    CommandLine commandLine = BatonCommand.commandLine();
-    commandLine.setOut(new PrintWriter(out));
-    commandLine.setErr(new PrintWriter(err));
-    int code = commandLine.execute(args);
-    return new Run(code, out.toString(), err.toString());
+  static Cli.Run cli(String... args) {
+    return Cli.run(args);
   }
 
   /** What {@code sha256 { rounds }} makes of a payload, computed with the JDK: each round hashes the last's hex. */

@@ -5,7 +5,7 @@ import static baton.coordinator.it.BatonProcesses.sha256Rounds;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import baton.coordinator.it.BatonProcesses.Run;
+import baton.coordinator.cli.Cli.Run;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import java.nio.charset.StandardCharsets;

@@ -19,10 +19,9 @@ import org.apache.pekko.actor.typed.javadsl.Receive;
 
 /**
  * Runs batches of items through cpu ops, one batch at a time, on the CPU dispatcher. An item whose op throws fails
- * alone; the rest of its batch goes on. When an op throws an {@link Error} (a stack overflow, a missing class), the
- * item fails too, the batch is still answered in full, and then the worker crashes on purpose so that its supervisor
- * restarts it with no op left over from before. Only errors that leave the JVM in doubt (out of memory) are not
- * caught: Pekko stops the JVM on those.
+ * alone, also for an {@link Error} such as a stack overflow or a class missing from a user op's jar; the rest of its
+ * batch goes on and the batch is always answered in full. Only errors that leave the JVM in doubt (out of memory)
+ * are not caught: Pekko stops the JVM on those. A worker that crashes anyway is restarted by {@link WorkerPool}.
  */
 public final class Worker extends AbstractBehavior<WorkBatch> {
 

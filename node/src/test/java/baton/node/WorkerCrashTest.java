@@ -23,7 +23,7 @@ import org.apache.pekko.actor.typed.ActorRef;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.ExtendWith;
 
-/** Workers whose ops throw: items fail alone, batches are always answered, crashed workers come back. */
+/** Workers whose ops throw or overflow the stack: items fail alone, batches are always answered, no worker is lost. */
 @ExtendWith({TestKitJUnit5Extension.class, LogCapturingExtension.class})
 final class WorkerCrashTest {
 
@@ -68,7 +68,7 @@ final class WorkerCrashTest {
   }
 
   @Test
-  void pool_everyWorkerCrashed_restartedAndPoolKeepsItsSize() {
+  void pool_afterOpsThatOverflowTheStackOnEveryWorker_allWorkersStillRunAtOnce() {
     int workers = 2;
     ActorRef<WorkBatch> pool = testKit.spawn(WorkerPool.create(registry, settings(workers)));
     TestProbe<WorkResult> probe = testKit.createTestProbe();

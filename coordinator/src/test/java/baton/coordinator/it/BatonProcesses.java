@@ -1,5 +1,8 @@
 package baton.coordinator.it;
 
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNull;
+
 import baton.coordinator.cli.Cli;
 import java.io.IOException;
 import java.net.InetAddress;
@@ -15,8 +18,10 @@ import java.security.MessageDigest;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.HexFormat;
 import java.util.List;
+import java.util.Map;
 import java.util.concurrent.TimeUnit;
 import java.util.function.Predicate;
 
@@ -139,5 +144,24 @@ final class BatonProcesses implements AutoCloseable {
 
   static String sha256Rounds(String key, int rounds) throws Exception {
     return sha256Rounds(key.getBytes(StandardCharsets.UTF_8), rounds);
+  }
+
+  /** A job's output file as key to value, failing when a key is written twice. */
+  static Map<String, String> readOutput(Path file) throws IOException {
+    Map<String, String> output = new HashMap<>();
+    for (String line : Files.readAllLines(file)) {
+      String[] parts = line.split("\t", 2);
+      assertNull(output.put(parts[0], parts[1]), "item " + parts[0] + " written twice");
+    }
+    return output;
+  }
+
+  /** Checks that the output of a range 1..items through sha256 has each item once, with the JDK's digest. */
+  static void assertSha256Output(Path file, int items, int rounds) throws Exception {
+    Map<String, String> output = readOutput(file);
+    assertEquals(items, output.size());
+    for (int n = 1; n <= items; n++) {
+      assertEquals(sha256Rounds(Integer.toString(n), rounds), output.get(Integer.toString(n)), "item " + n);
+    }
   }
 }

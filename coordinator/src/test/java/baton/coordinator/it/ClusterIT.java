@@ -1,6 +1,8 @@
 package baton.coordinator.it;
 
+import static baton.coordinator.it.BatonProcesses.assertSha256Output;
 import static baton.coordinator.it.BatonProcesses.cli;
+import static baton.coordinator.it.BatonProcesses.readOutput;
 import static baton.coordinator.it.BatonProcesses.sha256Rounds;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -8,11 +10,9 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import baton.coordinator.cli.Cli.Run;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
-import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Random;
@@ -66,12 +66,7 @@ final class ClusterIT {
 
     assertEquals(0, submit.code(), submit.err());
     String id = submit.out().strip();
-    Map<String, String> output = readTsv(dir.resolve("out/cpu.tsv"));
-    assertEquals(4000, output.size());
-    for (int n = 1; n <= 4000; n++) {
-      assertEquals(sha256Rounds(Integer.toString(n).getBytes(StandardCharsets.UTF_8), rounds),
-          output.get(Integer.toString(n)), "item " + n);
-    }
+    assertSha256Output(dir.resolve("out/cpu.tsv"), 4000, rounds);
     Run status = cli("status", id, "--json", "--coordinator", coordinatorUrl);
     JsonNode job = JSON.readTree(status.out());
     assertEquals("SUCCEEDED", job.get("state").asText());
@@ -104,7 +99,7 @@ final class ClusterIT {
     Run submit = cli("submit", spec.toString(), "--wait", "--coordinator", coordinatorUrl);
 
     assertEquals(0, submit.code(), submit.err());
-    Map<String, String> output = readTsv(dir.resolve("out/big.tsv"));
+    Map<String, String> output = readOutput(dir.resolve("out/big.tsv"));
     assertEquals(Map.of(
         data.resolve("near-limit.bin").toString(), sha256Rounds(nearLimit, 1),
         data.resolve("small.bin").toString(), sha256Rounds(small, 1)), output);
@@ -145,14 +140,5 @@ final class ClusterIT {
     } catch (Exception e) {
       return -1;
     }
-  }
-
-  private static Map<String, String> readTsv(Path file) throws Exception {
-    Map<String, String> lines = new HashMap<>();
-    for (String line : Files.readAllLines(file)) {
-      String[] parts = line.split("\t", 2);
-      lines.put(parts[0], parts[1]);
-    }
-    return lines;
   }
 }

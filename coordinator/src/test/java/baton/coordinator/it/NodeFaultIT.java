@@ -1,7 +1,7 @@
 package baton.coordinator.it;
 
 import static baton.coordinator.it.BatonProcesses.cli;
-import static baton.coordinator.it.BatonProcesses.sha256Rounds;
+import static baton.coordinator.it.BatonProcesses.assertSha256Output;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -11,9 +11,7 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
-import java.util.HashMap;
 import java.util.List;
-import java.util.Map;
 import java.util.concurrent.TimeUnit;
 import java.util.function.Predicate;
 import org.junit.jupiter.api.Test;
@@ -59,16 +57,7 @@ final class NodeFaultIT {
           finishedMillis);
 
       assertEquals("SUCCEEDED", done.get("state").asText(), done.toString());
-      List<String> lines = Files.readAllLines(dir.resolve("out/cpu.tsv"));
-      Map<String, String> output = new HashMap<>();
-      for (String line : lines) {
-        String[] parts = line.split("\t", 2);
-        assertEquals(null, output.put(parts[0], parts[1]), "item " + parts[0] + " written twice");
-      }
-      assertEquals(items, lines.size());
-      for (int n = 1; n <= items; n++) {
-        assertEquals(sha256Rounds(Integer.toString(n), rounds), output.get(Integer.toString(n)), "item " + n);
-      }
+      assertSha256Output(dir.resolve("out/cpu.tsv"), items, rounds);
       long byVictim = nodeItems(done, victim);
       long bySurvivor = nodeItems(done, survivor);
       assertEquals(items, byVictim + bySurvivor, done.get("nodes").toString());
@@ -114,16 +103,7 @@ final class NodeFaultIT {
           && !job.path("finishedAt").isMissingNode(), Duration.ofSeconds(120));
       assertEquals("SUCCEEDED", done.get("state").asText(), done.toString());
       assertEquals(items, done.get("items").get("succeeded").asLong(), done.toString());
-      List<String> lines = Files.readAllLines(dir.resolve("out/resume.tsv"));
-      Map<String, String> output = new HashMap<>();
-      for (String line : lines) {
-        String[] parts = line.split("\t", 2);
-        assertEquals(null, output.put(parts[0], parts[1]), "item " + parts[0] + " written twice");
-      }
-      assertEquals(items, lines.size());
-      for (int n = 1; n <= items; n++) {
-        assertEquals(sha256Rounds(Integer.toString(n), rounds), output.get(Integer.toString(n)), "item " + n);
-      }
+      assertSha256Output(dir.resolve("out/resume.tsv"), items, rounds);
       String jobLog = Files.readString(dir.resolve("logs-coordinator-2/jobs/" + id + ".log"));
       java.util.regex.Matcher resumed = java.util.regex.Pattern
           .compile("resuming job " + id + " after a restart: (\\d+) items already done").matcher(jobLog);

@@ -51,7 +51,8 @@ import org.slf4j.LoggerFactory;
 /**
  * The routes of the HTTP API. Every answer is JSON; every error is {@code {"error": "..."}} with a fitting status.
  * The routes only ask actors; no state lives here. When {@code baton.http.token} is set (or {@code BATON_TOKEN}),
- * every request must carry {@code Authorization: Bearer <token>}; others get 401 before anything else is read.
+ * every request must carry {@code Authorization: Bearer <token>}; others get 401 before anything of theirs is
+ * looked at (their body is only read to its end and dropped, so that the 401 arrives).
  */
 public final class HttpApi extends AllDirectives {
 
@@ -107,10 +108,13 @@ public final class HttpApi extends AllDirectives {
       if (valid) {
         return inner.get();
       }
-      return respondWithHeader(RawHeader.create("WWW-Authenticate", "Bearer realm=\"baton\""), () ->
-          error(StatusCodes.UNAUTHORIZED, header.isEmpty()
-              ? "this coordinator wants a token: send Authorization: Bearer <token> (the CLI sends $BATON_TOKEN)"
-              : "wrong token"));
+      // Drained first, like an oversize spec: a 401 sent while the client still sends its body is lost with the
+      // connection. The answer is the 401 even when the body is beyond the drain limit.
+      return extractRequestEntity(entity -> onComplete(drain(entity, 0), drained ->
+          respondWithHeader(RawHeader.create("WWW-Authenticate", "Bearer realm=\"baton\""), () ->
+              error(StatusCodes.UNAUTHORIZED, header.isEmpty()
+                  ? "this coordinator wants a token: send Authorization: Bearer <token> (the CLI sends $BATON_TOKEN)"
+                  : "wrong token"))));
     });
   }
 
@@ -135,7 +139,7 @@ public final class HttpApi extends AllDirectives {
 
   private Route submit() {
     return parameterOptional("name", name -> parameterOptional("dir", dir -> extractRequestEntity(entity ->
-        onSuccess(drain(entity), body -> {
+        onSuccess(drain(entity, maxSpecBytes + 1), body -> {
           if (body.total() > maxSpecBytes) {
             // The whole body has been read, so the connection stays usable and the client reads this answer.
             return error(StatusCodes.PAYLOAD_TOO_LARGE, tooLarge());
@@ -176,13 +180,12 @@ public final class HttpApi extends AllDirectives {
   }
 
   /**
-   * Reads the whole body, keeping only what a spec may have and counting the rest. Answering an oversize body
-   * before the client has sent it all makes Pekko close the connection under the client's feet, which then loses
+   * Reads the whole body, keeping its first {@code keep} bytes and counting the rest. Answering (a 413, a 401)
+   * before the client has sent its body makes Pekko close the connection under the client's feet, which then loses
    * the answer; so bodies up to {@code baton.http.drain-limit} are read and dropped, and only beyond that the
-   * stream fails with {@link EntityStreamSizeException} (a 413 on a connection that is then closed).
+   * stream fails with {@link EntityStreamSizeException} (the answer goes out on a connection that is then closed).
    */
-  private CompletionStage<Drained> drain(RequestEntity entity) {
-    long keep = maxSpecBytes + 1;
+  private CompletionStage<Drained> drain(RequestEntity entity, long keep) {
     return entity.withSizeLimit(drainLimit).getDataBytes()
         .runFold(new Drained(ByteString.emptyByteString(), 0), (body, chunk) -> body.add(chunk, keep), system);
   }

@@ -3,6 +3,10 @@ package baton.coordinator.http;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import baton.coordinator.Json;
+import java.io.IOException;
+import java.io.OutputStream;
+import java.net.Socket;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.nio.file.Path;
@@ -50,6 +54,45 @@ final class HttpApiTokenTest {
   void submit_withoutToken_gets401BeforeTheBodyIsRead() throws Exception {
     assertUnauthorized(api.send(api.request("/api/jobs")
         .POST(HttpRequest.BodyPublishers.ofString("x = " + "[".repeat(10_000)))));
+  }
+
+  @Test
+  void largeSubmit_withoutOrWithWrongToken_gets401AndTheConnectionServesTheNextRequest() throws Exception {
+    // 12 MiB: over Pekko's max-content-length (8m), under baton.http.drain-limit (16MiB). Answered before the
+    // body was read, the 401 went out on a connection Pekko then closed while the client was still sending.
+    byte[] body = RawHttp.filled(12 * 1024 * 1024);
+    for (String authorization : new String[] {"", "Authorization: Bearer wrong\r\n"}) {
+      try (Socket socket = RawHttp.connect(api.base)) {
+        OutputStream out = socket.getOutputStream();
+        out.write(RawHttp.head(api.base, "POST /api/jobs",
+            authorization + "Content-Length: " + body.length + "\r\n"));
+        out.write(body);
+        out.flush();
+        RawHttp.Response response = RawHttp.read(socket.getInputStream());
+        assertEquals(401, response.status(), response.body());
+        assertTrue(response.headers().getOrDefault("www-authenticate", "").startsWith("Bearer"),
+            response.headers().toString());
+        assertTrue(Json.mapper().readTree(response.body()).hasNonNull("error"), response.body());
+        RawHttp.assertHealthOnTheSameConnection(api.base, socket, "Authorization: Bearer " + TOKEN + "\r\n");
+      }
+    }
+  }
+
+  @Test
+  void submitBeyondTheDrainLimit_withoutToken_gets401OrAClosedConnection_andTheApiKeepsServing() throws Exception {
+    // Documented (README, Limits): beyond the drain limit the answer goes out without reading on, and the connection
+    // is closed; what is answered is still the 401, never a 413 that would tell a stranger about the spec limit.
+    byte[] body = RawHttp.filled(20 * 1024 * 1024);
+    try {
+      HttpResponse<String> response =
+          api.send(api.request("/api/jobs").POST(HttpRequest.BodyPublishers.ofByteArray(body)));
+      assertUnauthorized(response);
+    } catch (IOException closed) {
+      // The connection was closed while the client was still sending: allowed beyond the drain limit.
+    }
+    HttpResponse<String> health =
+        api.send(api.request("/api/health").header("Authorization", "Bearer " + TOKEN).GET());
+    assertEquals(200, health.statusCode(), health.body());
   }
 
   @Test

@@ -16,10 +16,13 @@ public final class BatonConfig {
 
   public static Config load(ClassLoader loader) {
     ConfigFactory.invalidateCaches();
-    return ConfigFactory.defaultOverrides(loader)
+    Config config = ConfigFactory.defaultOverrides(loader)
         .withFallback(ConfigFactory.defaultApplication(loader))
         .withFallback(ConfigFactory.parseResources(loader, "baton/pekko.conf"))
         .withFallback(ConfigFactory.defaultReference(loader))
         .resolve();
+    // A bad entry is a bad configuration at start-up, not a failure of the first job's first http-get.
+    HttpAllowList.from(config);
+    return config;
   }
 }

@@ -1,6 +1,11 @@
 package baton.coordinator;
 
 import baton.protocol.IoContext;
+import com.typesafe.config.Config;
+import java.io.UncheckedIOException;
+import java.net.InetAddress;
+import java.net.URI;
+import java.net.UnknownHostException;
 import java.net.http.HttpClient;
 import java.time.Duration;
 import java.util.concurrent.CompletableFuture;
@@ -11,21 +16,28 @@ import java.util.function.Supplier;
 import org.apache.pekko.actor.typed.ActorSystem;
 import org.apache.pekko.actor.typed.DispatcherSelector;
 
-/** The {@link IoContext} io ops get: the blocking-I/O dispatcher, the JDK's delay scheduler and one HTTP client. */
+/**
+ * The {@link IoContext} io ops get: the blocking-I/O dispatcher, the JDK's delay scheduler, one HTTP client and the
+ * check of {@code baton.io.http.allow}.
+ */
 final class IoRuntime implements IoContext {
 
   static final String BLOCKING_DISPATCHER = "baton.blocking-io-dispatcher";
 
   private final Executor blocking;
   private final HttpClient http;
+  private final HttpAllowList allow;
 
   IoRuntime(ActorSystem<?> system) {
+    Config config = system.settings().config();
     this.blocking = system.dispatchers().lookup(DispatcherSelector.fromConfig(BLOCKING_DISPATCHER));
+    // Redirects are not followed here: each hop's address must pass checkHttp first (http-get follows them itself).
     this.http = HttpClient.newBuilder()
-        .followRedirects(HttpClient.Redirect.NORMAL)
-        .connectTimeout(Duration.ofSeconds(10))
+        .followRedirects(HttpClient.Redirect.NEVER)
+        .connectTimeout(config.getDuration("baton.io.http.connect-timeout"))
         .executor(blocking)
         .build();
+    this.allow = HttpAllowList.from(config);
   }
 
   @Override
@@ -47,6 +59,42 @@ final class IoRuntime implements IoContext {
   @Override
   public HttpClient http() {
     return http;
+  }
+
+  @Override
+  public CompletionStage<Void> checkHttp(URI url) {
+    String host = url.getHost();
+    if (host == null || host.isEmpty()) {
+      return CompletableFuture.failedFuture(new IllegalArgumentException("no host in " + url));
+    }
+    String bare = host.startsWith("[") && host.endsWith("]") ? host.substring(1, host.length() - 1) : host;
+    int port = url.getPort() >= 0 ? url.getPort() : "https".equalsIgnoreCase(url.getScheme()) ? 443 : 80;
+    if (HttpAllowList.isLiteral(bare)) {
+      try {
+        check(bare, port);
+        return CompletableFuture.completedFuture(null);
+      } catch (RuntimeException e) {
+        return CompletableFuture.failedFuture(e);
+      }
+    }
+    // A name is looked up, which blocks. The HTTP client looks it up again when it connects; the JVM's address cache
+    // (networkaddress.cache.ttl, 30 s) gives it the answer checked here.
+    return CompletableFuture.runAsync(() -> check(bare, port), blocking);
+  }
+
+  /** Every address the host resolves to must be allowed: the client may connect to any of them. */
+  private void check(String host, int port) {
+    InetAddress[] addresses;
+    try {
+      addresses = InetAddress.getAllByName(host);
+    } catch (UnknownHostException e) {
+      throw new UncheckedIOException("unknown host " + host, e);
+    }
+    for (InetAddress address : addresses) {
+      allow.refusal(host, address, port).ifPresent(reason -> {
+        throw new SecurityException(reason);
+      });
+    }
   }
 
   @Override

@@ -18,7 +18,7 @@ import java.io.OutputStream;
 import java.io.UncheckedIOException;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
-import java.net.http.HttpTimeoutException;
+import java.net.ServerSocket;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -30,6 +30,7 @@ import java.util.concurrent.ExecutionException;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
 import org.apache.pekko.actor.testkit.typed.annotations.JUnit5TestKit;
 import org.apache.pekko.actor.testkit.typed.javadsl.ActorTestKit;
 import org.apache.pekko.actor.testkit.typed.javadsl.JUnit5TestKitBuilder;
@@ -53,14 +54,19 @@ final class IoOpsTest {
 
   private static final Duration WAIT = Duration.ofSeconds(20);
 
+  // The local test server listens on 127.0.0.1, which http-get refuses unless baton.io.http.allow lists it.
   @JUnit5TestKit
-  ActorTestKit testKit = new JUnit5TestKitBuilder().build();
+  ActorTestKit testKit = new JUnit5TestKitBuilder()
+      .withCustomConfig(ConfigFactory.parseString("baton.io.http.allow = [\"127.0.0.0/8\"]")
+          .withFallback(ConfigFactory.load()))
+      .build();
 
   private IoContext io;
   private OpRegistry registry;
   private HttpServer server;
   private ExecutorService serverThreads;
   private final CountDownLatch stallRelease = new CountDownLatch(1);
+  private final AtomicInteger requests = new AtomicInteger();
 
   @BeforeAll
   void start() throws Exception {
@@ -69,7 +75,17 @@ final class IoOpsTest {
     serverThreads = Executors.newCachedThreadPool();
     server = HttpServer.create(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0), 0);
     server.setExecutor(serverThreads);
-    server.createContext("/hello", exchange -> respond(exchange, 200, "hello, baton"));
+    server.createContext("/", exchange -> {
+      requests.incrementAndGet();
+      respond(exchange, 404, "no such page");
+    });
+    server.createContext("/hello", exchange -> {
+      requests.incrementAndGet();
+      respond(exchange, 200, "hello, baton");
+    });
+    server.createContext("/redirect", exchange -> redirect(exchange, "/hello"));
+    server.createContext("/loop", exchange -> redirect(exchange, "/loop"));
+    server.createContext("/to-literal", exchange -> redirect(exchange, url("/hello")));
     server.createContext("/missing", exchange -> respond(exchange, 404, "not here"));
     server.createContext("/broken", exchange -> respond(exchange, 500, "oops"));
     server.createContext("/stall", exchange -> {
@@ -177,10 +193,76 @@ final class IoOpsTest {
   }
 
   @Test
-  void httpGet_serverSlowerThanTimeout_failsWithTimeout(@TempDir Path dir) {
+  void httpGet_serverSlowerThanTimeout_failsWithTimeoutNamingTheAddress(@TempDir Path dir) {
     Throwable failure = failure(op("http-get", "timeout = 200ms", dir), url("/stall"), new byte[0]);
 
-    assertTrue(failure instanceof HttpTimeoutException, failure.toString());
+    assertEquals("no answer from " + address() + " within 200 ms (timeout)", failure.getMessage());
+  }
+
+  @Test
+  void httpGet_closedPort_failsWithConnectionRefusedNamingTheAddress(@TempDir Path dir) throws Exception {
+    int closed;
+    try (ServerSocket socket = new ServerSocket(0, 1, InetAddress.getLoopbackAddress())) {
+      closed = socket.getLocalPort();
+    }
+
+    Throwable failure = failure(op("http-get", "", dir), "http://127.0.0.1:" + closed + "/x", new byte[0]);
+
+    String reason = String.valueOf(failure.getMessage());
+    assertTrue(reason.contains("connection refused"), reason);
+    assertTrue(reason.contains("127.0.0.1:" + closed), reason);
+  }
+
+  @Test
+  void httpGet_redirect_followedToTheBody(@TempDir Path dir) throws Exception {
+    byte[] body = run(op("http-get", "", dir), url("/redirect"), new byte[0]);
+
+    assertEquals("hello, baton", new String(body, StandardCharsets.UTF_8));
+  }
+
+  @Test
+  void httpGet_moreRedirectsThanMaxRedirects_fails(@TempDir Path dir) {
+    Throwable failure = failure(op("http-get", "max-redirects = 3", dir), url("/loop"), new byte[0]);
+
+    assertEquals("more than max-redirects = 3 redirects from " + url("/loop"), failure.getMessage());
+  }
+
+  @Test
+  void httpGet_loopbackWithoutAllowList_refusedBeforeAnyRequest(@TempDir Path dir) {
+    int before = requests.get();
+
+    Throwable failure = withAllowList("[]", io -> failure(op("http-get", "", dir), url("/hello"), new byte[0], io));
+
+    assertEquals("refused " + address() + ": loopback addresses need baton.io.http.allow (see README Limits)",
+        failure.getMessage());
+    assertEquals(before, requests.get(), "the refused request reached the server");
+  }
+
+  @Test
+  void httpGet_hostPatternInAllowList_allowsTheNameButNotTheAddressItHides(@TempDir Path dir) throws Exception {
+    int port = server.getAddress().getPort();
+    withAllowList("[\"localhost\"]", io -> {
+      byte[] body = run(op("http-get", "", dir), "http://localhost:" + port + "/hello", new byte[0], io);
+      assertEquals("hello, baton", new String(body, StandardCharsets.UTF_8));
+
+      Throwable literal = failure(op("http-get", "", dir), url("/hello"), new byte[0], io);
+      assertTrue(literal.getMessage().startsWith("refused " + address() + ": loopback"), literal.getMessage());
+      assertTrue(literal.getMessage().contains("baton.io.http.allow"), literal.getMessage());
+      return null;
+    });
+  }
+
+  @Test
+  void httpGet_redirectToAnAddressTheAllowListRefuses_refusedBeforeTheSecondRequest(@TempDir Path dir) {
+    int port = server.getAddress().getPort();
+    int before = requests.get();
+
+    Throwable failure = withAllowList("[\"localhost\"]",
+        io -> failure(op("http-get", "", dir), "http://localhost:" + port + "/to-literal", new byte[0], io));
+
+    assertTrue(failure.getMessage().startsWith("refused " + address() + ": loopback"), failure.getMessage());
+    assertTrue(failure.getMessage().contains("baton.io.http.allow"), failure.getMessage());
+    assertEquals(before, requests.get(), "the redirect was followed to the refused address");
   }
 
   @Test
@@ -225,17 +307,52 @@ final class IoOpsTest {
   }
 
   private byte[] run(IoOp op, String key, byte[] payload) throws Exception {
+    return run(op, key, payload, io);
+  }
+
+  private static byte[] run(IoOp op, String key, byte[] payload, IoContext io) throws Exception {
     return op.apply(key, payload, io).toCompletableFuture().get(WAIT.toMillis(), TimeUnit.MILLISECONDS);
   }
 
   private Throwable failure(IoOp op, String key, byte[] payload) {
+    return failure(op, key, payload, io);
+  }
+
+  private static Throwable failure(IoOp op, String key, byte[] payload, IoContext io) {
     ExecutionException error = assertThrows(ExecutionException.class,
         () -> op.apply(key, payload, io).toCompletableFuture().get(WAIT.toMillis(), TimeUnit.MILLISECONDS));
     return error.getCause();
   }
 
+  private interface WithIo<T> {
+    T apply(IoContext io) throws Exception;
+  }
+
+  /** Runs {@code body} with the io runtime of an actor system whose baton.io.http.allow is {@code allow}. */
+  private <T> T withAllowList(String allow, WithIo<T> body) {
+    ActorTestKit other = ActorTestKit.create("io-allow", ConfigFactory.parseString("baton.io.http.allow = " + allow)
+        .withFallback(testKit.system().settings().config()));
+    try {
+      return body.apply(new IoRuntime(other.system()));
+    } catch (Exception e) {
+      throw new AssertionError(e);
+    } finally {
+      other.shutdownTestKit();
+    }
+  }
+
   private String url(String path) {
-    return "http://127.0.0.1:" + server.getAddress().getPort() + path;
+    return "http://" + address() + path;
+  }
+
+  private String address() {
+    return "127.0.0.1:" + server.getAddress().getPort();
+  }
+
+  private static void redirect(com.sun.net.httpserver.HttpExchange exchange, String location)
+      throws java.io.IOException {
+    exchange.getResponseHeaders().set("Location", location);
+    respond(exchange, 302, "see " + location);
   }
 
   private static void respond(com.sun.net.httpserver.HttpExchange exchange, int status, String body)

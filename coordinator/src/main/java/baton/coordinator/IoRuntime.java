@@ -77,8 +77,8 @@ final class IoRuntime implements IoContext {
         return CompletableFuture.failedFuture(e);
       }
     }
-    // A name is looked up, which blocks. The HTTP client looks it up again when it connects; the JVM's address cache
-    // (networkaddress.cache.ttl, 30 s) gives it the answer checked here.
+    // A name is looked up, which blocks. The HTTP client looks it up again when it connects; within the JVM's address
+    // cache (networkaddress.cache.ttl, 30 s) it gets the answer checked here (README Limits names the gap left).
     return CompletableFuture.runAsync(() -> check(bare, port), blocking);
   }
 

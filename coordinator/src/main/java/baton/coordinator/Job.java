@@ -82,6 +82,9 @@ final class Job extends EventSourcedBehavior<Job.Command, Job.Event, Job.Record>
   private record StreamFinished(Throwable failure) implements Command {
   }
 
+  private record InputCounted(long total, JobState state, String error) implements Command {
+  }
+
   private enum LogProgress implements Command { INSTANCE }
 
   /** What the journal keeps of a job. */
@@ -195,6 +198,7 @@ final class Job extends EventSourcedBehavior<Job.Command, Job.Event, Job.Record>
         .onCommand(NodeWorked.class, this::onNodeWorked)
         .onCommand(CheckpointReached.class, (record, reached) -> Effect().persist(new Progressed(reached.progress())))
         .onCommand(StreamFinished.class, this::onStreamFinished)
+        .onCommand(InputCounted.class, this::onInputCounted)
         .onCommand(LogProgress.class, (record, tick) -> onLogProgress())
         .onCommand(Stop.class, (record, stop) -> Effect().none());
     return builder.build();
@@ -372,8 +376,20 @@ final class Job extends EventSourcedBehavior<Job.Command, Job.Event, Job.Record>
   }
 
   private Effect<Event, Record> endWith(Record record, JobState state, String error) {
+    if (!inputComplete && spec.input() instanceof JobSpec.Lines lines) {
+      // The job stopped before it read all its lines: the ones not read are not run, and count in the total.
+      inputComplete = true;
+      context.pipeToSelf(JobStream.countLines(lines.file(), runtime),
+          (count, failure) -> new InputCounted(failure == null ? count : total, state, error));
+      return Effect().none();
+    }
     JobStatus status = status(record, state, error, Instant.now());
     return Effect().persist(new Ended(status)).thenRun(ended -> context.getSelf().tell(Announce.INSTANCE));
+  }
+
+  private Effect<Event, Record> onInputCounted(Record record, InputCounted counted) {
+    total = Math.max(total, counted.total());
+    return endWith(record, counted.state(), counted.error());
   }
 
   private Effect<Event, Record> onAnnounce(JobStatus status) {

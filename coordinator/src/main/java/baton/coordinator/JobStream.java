@@ -164,10 +164,17 @@ final class JobStream {
     if (input instanceof JobSpec.Files files) {
       return Source.from(files.files()).map(file -> new Item(file.toString(), new byte[0]));
     }
-    Path file = ((JobSpec.Lines) input).file();
+    return lines(((JobSpec.Lines) input).file(), runtime.settings().maxLineBytes());
+  }
+
+  /** The number of items a lines input has, read as a job reads it. */
+  static CompletionStage<Long> countLines(Path file, Runtime runtime) {
+    return lines(file, runtime.settings().maxLineBytes()).runFold(0L, (count, item) -> count + 1, runtime.system());
+  }
+
+  private static Source<Item, NotUsed> lines(Path file, int maxLineBytes) {
     return FileIO.fromPath(file)
-        .via(Framing.delimiter(ByteString.fromString("\n"), runtime.settings().maxLineBytes(),
-            FramingTruncation.ALLOW))
+        .via(Framing.delimiter(ByteString.fromString("\n"), maxLineBytes, FramingTruncation.ALLOW))
         .map(bytes -> stripCarriageReturn(bytes.utf8String()))
         .filter(line -> !line.isBlank())
         .map(Item::ofText)

@@ -19,6 +19,8 @@ import baton.protocol.WorkResult.ItemResult;
 import com.typesafe.config.ConfigFactory;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.HashSet;
@@ -28,6 +30,7 @@ import java.util.Optional;
 import java.util.Set;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.stream.IntStream;
 import org.apache.pekko.actor.testkit.typed.javadsl.ActorTestKit;
 import org.apache.pekko.actor.testkit.typed.javadsl.JUnit5TestKitBuilder;
 import org.apache.pekko.actor.testkit.typed.javadsl.LogCapturingExtension;
@@ -43,6 +46,7 @@ import org.apache.pekko.actor.typed.javadsl.Behaviors;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.TestInstance;
 import org.junit.jupiter.api.extension.ExtendWith;
+import org.junit.jupiter.api.io.TempDir;
 
 /**
  * One job actor and its stream, over io ops the test controls: a gate whose calls complete only when the test
@@ -55,6 +59,9 @@ final class JobTest {
 
   private static final Duration WAIT = Duration.ofSeconds(20);
   private static final Duration QUIET = Duration.ofMillis(300);
+
+  @TempDir
+  Path dir;
 
   @JUnit5TestKit
   ActorTestKit testKit = new JUnit5TestKitBuilder()
@@ -308,6 +315,31 @@ final class JobTest {
   }
 
   @Test
+  void job_linesInputCancelledBeforeItIsAllRead_totalIsEveryLineAndTheRestNotRun() throws IOException {
+    int n = 20_000;
+    Path lines = Files.write(dir.resolve("lines.txt"), IntStream.rangeClosed(1, n).mapToObj(Integer::toString)
+        .toList());
+    TestProbe<Started> calls = testKit.createTestProbe();
+    TestProbe<JobStatus> finished = testKit.createTestProbe();
+    ActorRef<Job.Command> job = testKit.spawn(job("lines-cancelled", new JobSpec.Lines(lines),
+        ioStage(gate(calls), 2), 0, 0, Duration.ofMinutes(1), settings(Duration.ofMillis(10)),
+        testKit.<WorkDispatcher.Command>createTestProbe().ref(), finished));
+    calls.receiveSeveralMessages(2, WAIT).get(0).release();
+    calls.expectMessageClass(Started.class, WAIT);
+    calls.awaitAssert(WAIT, () -> {
+      assertEquals(1, status(job).items().succeeded());
+      return null;
+    });
+
+    job.tell(new Job.Cancel("cancelled by the test"));
+
+    JobStatus cancelled = finished.expectMessageClass(JobStatus.class, WAIT);
+    assertEquals(JobState.CANCELLED, cancelled.state());
+    assertEquals(new JobStatus.Items(n, 1, 0, 0, n - 1), cancelled.items());
+    ItemCounts.assertAddUp(cancelled);
+  }
+
+  @Test
   void job_stoppedByMaxFailedItems_theItemsItDidNotRunAreCounted() {
     int n = 6;
     TestProbe<Started> calls = testKit.createTestProbe();
@@ -387,8 +419,15 @@ final class JobTest {
   private Behavior<Job.Command> job(String name, int items, JobSpec.Stage stage, int maxFailed, int retries,
       Duration itemTimeout, CoordinatorSettings settings, ActorRef<WorkDispatcher.Command> dispatcher,
       TestProbe<JobStatus> finished) {
-    JobSpec spec = new JobSpec(name, new JobSpec.Range(1, items), List.of(stage), Optional.empty(), maxFailed,
-        retries, itemTimeout, "(built by the test)");
+    return job(name, new JobSpec.Range(1, items), stage, maxFailed, retries, itemTimeout, settings, dispatcher,
+        finished);
+  }
+
+  private Behavior<Job.Command> job(String name, JobSpec.Input input, JobSpec.Stage stage, int maxFailed,
+      int retries, Duration itemTimeout, CoordinatorSettings settings, ActorRef<WorkDispatcher.Command> dispatcher,
+      TestProbe<JobStatus> finished) {
+    JobSpec spec = new JobSpec(name, input, List.of(stage), Optional.empty(), maxFailed, retries, itemTimeout,
+        "(built by the test)");
     JobStream.Runtime runtime = new JobStream.Runtime(testKit.system(), new IoRuntime(testKit.system()),
         dispatcher, settings);
     return Job.create(name, spec, runtime, Instant.now(), finished.ref());

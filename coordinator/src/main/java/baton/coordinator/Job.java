@@ -56,7 +56,8 @@ final class Job extends EventSourcedBehavior<Job.Command, Job.Event, Job.Record>
   // Package-private so that a test can act at the moment the job takes it.
   enum Start implements Command { INSTANCE }
 
-  // Side effects after a write that log go through these messages, so the log line has the job id in its MDC.
+  // Side effects after a write go through these messages: each runs as a command of its own, after the commands
+  // stashed during the write (a Cancel that came meanwhile, say) and in a state that shows them.
   private enum RunStream implements Command { INSTANCE }
 
   private enum Announce implements Command { INSTANCE }
@@ -434,7 +435,7 @@ final class Job extends EventSourcedBehavior<Job.Command, Job.Event, Job.Record>
     long finished = succeeded + failedItems + filtered;
     long items = total;
     long notRun = 0;
-    if (finishedAt != null) {
+    if (state.isFinal()) {
       // The items a stopped job never finished are not run; an input cut short counts at least what it read.
       items = Math.max(total, finished);
       notRun = items - finished;

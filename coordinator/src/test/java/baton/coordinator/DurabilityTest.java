@@ -75,6 +75,7 @@ final class DurabilityTest {
 
     assertEquals(JobState.SUCCEEDED, done.state(), done.toString());
     assertEquals(items, done.items().succeeded(), done.toString());
+    ItemCounts.assertAddUp(done);
     assertNull(done.error());
     assertTrue(midway.items().succeeded() < items, "the job ended before the stop: " + midway);
     Map<String, String> output = new HashMap<>();

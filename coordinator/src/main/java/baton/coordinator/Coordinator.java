@@ -258,15 +258,10 @@ public final class Coordinator extends EventSourcedBehavior<Coordinator.Command,
       context.getLog().info("resuming {} unfinished jobs from the journal", jobs.open.size());
     }
     for (JobAccepted accepted : jobs.open.values()) {
-      CompletableFuture<JobSpec> checked = runtime.io().blocking(() -> {
-        JobSpec spec = parser.parse(accepted.spec(), accepted.sourceName(), Path.of(accepted.baseDir()));
-        if (accepted.files() != null && spec.input() instanceof JobSpec.Files files) {
-          spec = new JobSpec(spec.name(), new JobSpec.Files(files.glob(), accepted.files().stream().map(Path::of)
-              .toList()), spec.stages(), spec.output(), spec.maxFailedItems(), spec.retries(), spec.itemTimeout(),
-              spec.source());
-        }
-        return spec;
-      }).toCompletableFuture();
+      // A files input runs on the files it matched at submit: its glob is not expanded again.
+      List<Path> matched = accepted.files() == null ? null : accepted.files().stream().map(Path::of).toList();
+      CompletableFuture<JobSpec> checked = runtime.io().blocking(() -> parser.parse(accepted.spec(),
+          accepted.sourceName(), Path.of(accepted.baseDir()), matched)).toCompletableFuture();
       context.pipeToSelf(checked, (spec, error) -> new Resumable(accepted, spec, error));
     }
   }
@@ -300,7 +295,7 @@ public final class Coordinator extends EventSourcedBehavior<Coordinator.Command,
     return Effect().persist(accepted).thenRun(state -> {
       startJob(accepted, spec);
       replyTo.tell(new Accepted(new JobStatus(id, spec.name(), JobState.ACCEPTED, 0,
-          new JobStatus.Items(spec.input().size().orElse(-1), 0, 0, 0), List.of(), null,
+          new JobStatus.Items(spec.input().size().orElse(-1), 0, 0, 0, 0), List.of(), null,
           spec.output().map(Object::toString).orElse(null), accepted.submittedAt(), null, null, List.of())));
     });
   }
@@ -314,7 +309,7 @@ public final class Coordinator extends EventSourcedBehavior<Coordinator.Command,
     String error = "cannot resume after a restart: " + rejection(accepted.sourceName(), resumable.error());
     context.getLog().error("job {} {}", accepted.id(), error);
     return Effect().persist(new JobEnded(new JobStatus(accepted.id(), accepted.name(), JobState.FAILED, 0,
-        new JobStatus.Items(-1, 0, 0, 0), List.of(), error, null, accepted.submittedAt(), null,
+        new JobStatus.Items(-1, 0, 0, 0, 0), List.of(), error, null, accepted.submittedAt(), null,
         Instant.now().toString(), List.of())));
   }
 
@@ -405,7 +400,7 @@ public final class Coordinator extends EventSourcedBehavior<Coordinator.Command,
     context.getLog().error("job {} stopped unexpectedly", stopped.id());
     JobAccepted accepted = jobs.open.get(stopped.id());
     return Effect().persist(new JobEnded(new JobStatus(stopped.id(), accepted.name(), JobState.FAILED, 0,
-        new JobStatus.Items(-1, 0, 0, 0), List.of(), "the job's actor stopped unexpectedly; see baton.log",
+        new JobStatus.Items(-1, 0, 0, 0, 0), List.of(), "the job's actor stopped unexpectedly; see baton.log",
         null, accepted.submittedAt(), null, Instant.now().toString(), List.of())));
   }
 

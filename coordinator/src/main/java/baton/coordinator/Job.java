@@ -53,9 +53,11 @@ final class Job extends EventSourcedBehavior<Job.Command, Job.Event, Job.Record>
   /** Sent by the coordinator once it has the final status, so no status request is lost to a stopped actor. */
   enum Stop implements Command { INSTANCE }
 
-  private enum Start implements Command { INSTANCE }
+  // Package-private so that a test can act at the moment the job takes it.
+  enum Start implements Command { INSTANCE }
 
-  // Side effects after a write that log go through these messages, so the log line has the job id in its MDC.
+  // Side effects after a write go through these messages: each runs as a command of its own, after the commands
+  // stashed during the write (a Cancel that came meanwhile, say) and in a state that shows them.
   private enum RunStream implements Command { INSTANCE }
 
   private enum Announce implements Command { INSTANCE }
@@ -79,6 +81,9 @@ final class Job extends EventSourcedBehavior<Job.Command, Job.Event, Job.Record>
   }
 
   private record StreamFinished(Throwable failure) implements Command {
+  }
+
+  private record InputCounted(long total, JobState state, String error) implements Command {
   }
 
   private enum LogProgress implements Command { INSTANCE }
@@ -133,11 +138,15 @@ final class Job extends EventSourcedBehavior<Job.Command, Job.Event, Job.Record>
   private long filtered;
   private long failed;
 
+  @SuppressWarnings("unchecked")
   static Behavior<Command> create(String id, JobSpec spec, JobStream.Runtime runtime, Instant submittedAt,
       ActorRef<JobStatus> onFinish) {
-    return Behaviors.withMdc(Command.class, Map.of("jobId", id),
-        Behaviors.setup(context -> Behaviors.withTimers(timers ->
-            new Job(context, timers, id, spec, runtime, submittedAt, onFinish))));
+    Behavior<Command> job = Behaviors.setup(context -> Behaviors.withTimers(timers ->
+        new Job(context, timers, id, spec, runtime, submittedAt, onFinish)));
+    // The job id goes into the MDC for every message, not only for commands: the journal's reply to a write is what
+    // runs the commands stashed during the write (items that failed meanwhile, say), and their lines need it too.
+    return (Behavior<Command>) (Behavior<?>) Behaviors.withMdc(Object.class, Map.of("jobId", id),
+        (Behavior<Object>) (Behavior<?>) job);
   }
 
   private Job(ActorContext<Command> context, TimerScheduler<Command> timers, String id, JobSpec spec,
@@ -180,7 +189,7 @@ final class Job extends EventSourcedBehavior<Job.Command, Job.Event, Job.Record>
         .onAnyCommand((record, ignored) -> Effect().none());
     builder.forAnyState()
         .onCommand(Start.class, (record, start) -> onStart(record))
-        .onCommand(RunStream.class, (record, run) -> Effect().none().thenRun(this::runStream))
+        .onCommand(RunStream.class, this::onRunStream)
         .onCommand(GetStatus.class, this::onGetStatus)
         .onCommand(Cancel.class, this::onCancel)
         .onCommand(InputCount.class, this::onInputCount)
@@ -190,6 +199,7 @@ final class Job extends EventSourcedBehavior<Job.Command, Job.Event, Job.Record>
         .onCommand(NodeWorked.class, this::onNodeWorked)
         .onCommand(CheckpointReached.class, (record, reached) -> Effect().persist(new Progressed(reached.progress())))
         .onCommand(StreamFinished.class, this::onStreamFinished)
+        .onCommand(InputCounted.class, this::onInputCounted)
         .onCommand(LogProgress.class, (record, tick) -> onLogProgress())
         .onCommand(Stop.class, (record, stop) -> Effect().none());
     return builder.build();
@@ -236,6 +246,14 @@ final class Job extends EventSourcedBehavior<Job.Command, Job.Event, Job.Record>
     }
     context.getLog().info("resuming job {} after a restart: {} items already done", id,
         base.succeeded() + base.failed() + base.filtered());
+    return Effect().none().thenRun(this::runStream);
+  }
+
+  private Effect<Event, Record> onRunStream(Record record, RunStream run) {
+    if (record.stopping() != null) {
+      // A cancel came between writing Started and this: the stream never starts, so no op is ever called.
+      return endWith(record, record.stopping(), record.stopReason());
+    }
     return Effect().none().thenRun(this::runStream);
   }
 
@@ -304,12 +322,10 @@ final class Job extends EventSourcedBehavior<Job.Command, Job.Event, Job.Record>
   }
 
   private Effect<Event, Record> onInputCount(Record record, InputCount count) {
-    if (!inputComplete || count.complete()) {
+    // An input's size, once known, stays; until then the count only grows, also when a stop cuts the input short.
+    if (!inputComplete) {
       total = Math.max(total, count.emitted());
-    }
-    if (count.complete()) {
-      inputComplete = true;
-      total = count.emitted();
+      inputComplete = count.complete();
     }
     return Effect().none();
   }
@@ -327,9 +343,13 @@ final class Job extends EventSourcedBehavior<Job.Command, Job.Event, Job.Record>
         spec.stages().get(failure.stage() - 1).name(), failure.reason());
     long failedInAll = base.failed() + failed;
     if (failedInAll > spec.maxFailedItems() && record.stopping() == null) {
-      String error = failedInAll + " items failed, more than max-failed-items = " + spec.maxFailedItems();
-      context.getLog().error("stopping job {}: {}", id, error);
-      return stop(JobState.FAILED, error);
+      // Items in flight may still fail before the stop takes effect, so the error says when it stopped, not how
+      // many failed in the end: the counts say that.
+      String failedItems = failedInAll + (failedInAll == 1 ? " item" : " items");
+      context.getLog().error("stopping job {}: {} failed, more than max-failed-items = {}", id, failedItems,
+          spec.maxFailedItems());
+      return stop(JobState.FAILED, "stopped after " + failedItems + " failed (max-failed-items = "
+          + spec.maxFailedItems() + ")");
     }
     return Effect().none();
   }
@@ -357,14 +377,27 @@ final class Job extends EventSourcedBehavior<Job.Command, Job.Event, Job.Record>
   }
 
   private Effect<Event, Record> endWith(Record record, JobState state, String error) {
+    if (!inputComplete && spec.input() instanceof JobSpec.Lines lines) {
+      // The job stopped before it read all its lines: the ones not read are not run, and count in the total.
+      inputComplete = true;
+      context.pipeToSelf(JobStream.countLines(lines.file(), runtime),
+          (count, failure) -> new InputCounted(failure == null ? count : total, state, error));
+      return Effect().none();
+    }
     JobStatus status = status(record, state, error, Instant.now());
     return Effect().persist(new Ended(status)).thenRun(ended -> context.getSelf().tell(Announce.INSTANCE));
   }
 
+  private Effect<Event, Record> onInputCounted(Record record, InputCounted counted) {
+    total = Math.max(total, counted.total());
+    return endWith(record, counted.state(), counted.error());
+  }
+
   private Effect<Event, Record> onAnnounce(JobStatus status) {
-    String line = "job {} {} in {} ms: {} items, {} succeeded, {} failed, {} filtered{}";
+    String line = "job {} {} in {} ms: {} items, {} succeeded, {} failed, {} filtered, {} not run{}";
     Object[] args = {id, status.state(), status.durationMillis(), status.items().total(), status.items().succeeded(),
-        status.items().failed(), status.items().filtered(), status.error() == null ? "" : "; " + status.error()};
+        status.items().failed(), status.items().filtered(), status.items().notRun(),
+        status.error() == null ? "" : "; " + status.error()};
     if (status.state() == JobState.SUCCEEDED) {
       context.getLog().info(line, args);
     } else {
@@ -398,8 +431,17 @@ final class Job extends EventSourcedBehavior<Job.Command, Job.Event, Job.Record>
     Instant startedAt = record.startedAt() == null ? null : Instant.parse(record.startedAt());
     Instant end = finishedAt == null ? Instant.now() : finishedAt;
     long millis = startedAt == null ? 0 : Duration.between(startedAt, end).toMillis();
+    long failedItems = done.failed() + failed;
+    long finished = succeeded + failedItems + filtered;
+    long items = total;
+    long notRun = 0;
+    if (state.isFinal()) {
+      // The items a stopped job never finished are not run; an input cut short counts at least what it read.
+      items = Math.max(total, finished);
+      notRun = items - finished;
+    }
     return new JobStatus(id, spec.name(), state, millis,
-        new JobStatus.Items(total, succeeded, done.failed() + failed, filtered), List.copyOf(stages), error,
+        new JobStatus.Items(items, succeeded, failedItems, filtered, notRun), List.copyOf(stages), error,
         spec.output().map(Object::toString).orElse(null), submittedAt.toString(),
         startedAt == null ? null : startedAt.toString(), finishedAt == null ? null : finishedAt.toString(),
         nodeItems.entrySet().stream().map(e -> new JobStatus.NodeItems(e.getKey(), e.getValue())).toList());

@@ -70,6 +70,8 @@ final class JobStream {
 
   private static final int OUTPUT_LINES_PER_WRITE = 256;
   private static final int MIN_BATCHES = 64;
+  // Follows the last chunk of an input read to its end; an input cut short by a stop never emits it.
+  private static final List<Pair<Item, Long>> END_OF_INPUT = new ArrayList<>(0);
 
   private final String jobId;
   private final JobSpec spec;
@@ -77,6 +79,8 @@ final class JobStream {
   private final Listener listener;
   private final long reportNanos;
   private final Progress resumeFrom;
+  // Completes when the stream has ended, however it ended: from then on no op call starts.
+  private final CompletableFuture<Done> ended = new CompletableFuture<>();
 
   /**
    * @param resumeFrom what an earlier run of this job already did ({@link Progress#none} for a new job): those
@@ -98,6 +102,7 @@ final class JobStream {
    */
   Pair<UniqueKillSwitch, CompletionStage<Done>> run(Materializer materializer) {
     Source<List<Outcome>, NotUsed> flow = numberedChunks()
+        .concat(Source.single(END_OF_INPUT))
         .via(countInput())
         .map(this::notDoneYet)
         .filter(chunk -> !chunk.isEmpty());
@@ -107,7 +112,10 @@ final class JobStream {
     }
     // The switch sits before the sink, not after the input: once the input is read, a switch there has completed
     // and an abort would wait for every item in flight. Here it fails the sink at once and cancels the stages.
-    return flow.viaMat(KillSwitches.single(), Keep.right()).toMat(sink(), Keep.both()).run(materializer);
+    Pair<UniqueKillSwitch, CompletionStage<Done>> running =
+        flow.viaMat(KillSwitches.single(), Keep.right()).toMat(sink(), Keep.both()).run(materializer);
+    running.second().whenComplete((done, failure) -> ended.complete(Done.getInstance()));
+    return running;
   }
 
   /**
@@ -156,10 +164,17 @@ final class JobStream {
     if (input instanceof JobSpec.Files files) {
       return Source.from(files.files()).map(file -> new Item(file.toString(), new byte[0]));
     }
-    Path file = ((JobSpec.Lines) input).file();
+    return lines(((JobSpec.Lines) input).file(), runtime.settings().maxLineBytes());
+  }
+
+  /** The number of items a lines input has, read as a job reads it. */
+  static CompletionStage<Long> countLines(Path file, Runtime runtime) {
+    return lines(file, runtime.settings().maxLineBytes()).runFold(0L, (count, item) -> count + 1, runtime.system());
+  }
+
+  private static Source<Item, NotUsed> lines(Path file, int maxLineBytes) {
     return FileIO.fromPath(file)
-        .via(Framing.delimiter(ByteString.fromString("\n"), runtime.settings().maxLineBytes(),
-            FramingTruncation.ALLOW))
+        .via(Framing.delimiter(ByteString.fromString("\n"), maxLineBytes, FramingTruncation.ALLOW))
         .map(bytes -> stripCarriageReturn(bytes.utf8String()))
         .filter(line -> !line.isBlank())
         .map(Item::ofText)
@@ -182,6 +197,11 @@ final class JobStream {
   private CompletionStage<Outcome> runIo(JobSpec.Stage stage, Outcome.Ok ok, int attempt) {
     baton.protocol.IoOp op = (baton.protocol.IoOp) stage.op();
     Item item = ok.item();
+    if (ended.isDone()) {
+      // A retry whose backoff outlasted the stream (the job was cancelled, say): nothing will read its outcome.
+      return CompletableFuture.completedFuture(
+          new Outcome.Failed(ok.seq(), item.key(), stage.index(), "not run: the job's stream has ended"));
+    }
     CompletableFuture<byte[]> call;
     try {
       call = op.apply(item.key(), item.payload(), runtime.io()).toCompletableFuture().copy();
@@ -269,9 +289,6 @@ final class JobStream {
         replyTo -> new WorkDispatcher.Dispatch(jobId, stage.index(), stage.ref(), items, replyTo),
         timeout, runtime.system().scheduler());
     return asked.handle((result, error) -> {
-      if (error == null) {
-        listener.worked(result.node(), items.size());
-      }
       List<Outcome> retry = new ArrayList<>();
       for (int i = 0; i < oks.size(); i++) {
         Outcome.Ok ok = oks.get(i);
@@ -288,6 +305,10 @@ final class JobStream {
             }
           }
         }
+      }
+      if (error == null && oks.size() > retry.size()) {
+        // An item counts for the node that finished it, once; a try that will be retried does not.
+        listener.worked(result.node(), oks.size() - retry.size());
       }
       if (retry.isEmpty()) {
         return CompletableFuture.completedFuture(done);
@@ -306,14 +327,19 @@ final class JobStream {
   private Flow<List<Pair<Item, Long>>, List<Pair<Item, Long>>, NotUsed> countInput() {
     return Flow.<List<Pair<Item, Long>>>create().statefulMap(Tally::new,
         (tally, chunk) -> {
-          tally.count += chunk.size();
-          if (tally.due(reportNanos)) {
-            listener.input(tally.count, false);
+          if (chunk == END_OF_INPUT) {
+            listener.input(tally.count, true);
+          } else {
+            tally.count += chunk.size();
+            if (tally.due(reportNanos)) {
+              listener.input(tally.count, false);
+            }
           }
           return Pair.create(tally, chunk);
         },
         tally -> {
-          listener.input(tally.count, true);
+          // Also runs when a stop cancels the input: then the count is what was read, not the input's size.
+          listener.input(tally.count, false);
           return Optional.empty();
         });
   }

@@ -70,7 +70,8 @@ final class CoordinatorTest {
     assertEquals(JobState.RUNNING, get(accepted.id()).orElseThrow().state());
     JobStatus done = awaitFinal(accepted.id());
     assertEquals(JobState.SUCCEEDED, done.state());
-    assertEquals(new JobStatus.Items(30, 30, 0, 0), done.items());
+    assertEquals(new JobStatus.Items(30, 30, 0, 0, 0), done.items());
+    ItemCounts.assertAddUp(done);
     assertEquals(List.of(new JobStatus.StageStatus("delay", OpKind.IO, 30, 0)), done.stages());
     assertNull(done.error());
   }
@@ -82,8 +83,9 @@ final class CoordinatorTest {
 
     JobStatus done = awaitFinal(assertInstanceOf(Coordinator.Accepted.class, reply).status().id());
     assertEquals(JobState.FAILED, done.state());
-    assertEquals("2 items failed, more than max-failed-items = 1", done.error());
+    assertEquals("stopped after 2 items failed (max-failed-items = 1)", done.error());
     assertEquals(0, done.items().succeeded());
+    ItemCounts.assertAddUp(done);
   }
 
   @Test
@@ -141,7 +143,8 @@ final class CoordinatorTest {
     assertEquals("cancelled by request", answer.error());
     JobStatus kept = awaitFinal(id);
     assertEquals(JobState.CANCELLED, kept.state());
-    assertEquals(new JobStatus.Items(5, 0, 0, 0), kept.items());
+    assertEquals(new JobStatus.Items(5, 0, 0, 0, 5), kept.items());
+    ItemCounts.assertAddUp(kept);
   }
 
   @Test

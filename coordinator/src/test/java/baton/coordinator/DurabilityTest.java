@@ -75,6 +75,7 @@ final class DurabilityTest {
 
     assertEquals(JobState.SUCCEEDED, done.state(), done.toString());
     assertEquals(items, done.items().succeeded(), done.toString());
+    ItemCounts.assertAddUp(done);
     assertNull(done.error());
     assertTrue(midway.items().succeeded() < items, "the job ended before the stop: " + midway);
     Map<String, String> output = new HashMap<>();
@@ -138,6 +139,49 @@ final class DurabilityTest {
     assertEquals(before, after);
     assertEquals(Set.copyOf(ids), after.stream().map(JobStatus::id).collect(Collectors.toSet()));
     assertTrue(after.stream().allMatch(job -> job.state() == JobState.SUCCEEDED), after.toString());
+  }
+
+  @Test
+  void coordinator_startedAgainAfterTheMatchedFilesAreGone_jobResumesAndEachGoneFileIsAFailedItem() throws Exception {
+    String journalName = "coordinator-" + UUID.randomUUID();
+    ActorRef<WorkDispatcher.Command> dispatcher = testKit.spawn(WorkDispatcher.create());
+    ActorRef<Coordinator.Command> first = spawnCoordinator(journalName, dispatcher);
+    int items = 6;
+    Path data = Files.createDirectories(dir.resolve("gone"));
+    for (int n = 1; n <= items; n++) {
+      Files.writeString(data.resolve("file-" + n + ".txt"), "content " + n);
+    }
+    // One item at a time, slowly, so the coordinator stops with some items done and most not.
+    String spec = "name = vanishing\ninput.files = \"gone/*.txt\"\n"
+        + "stages = [ { op = read-file, parallelism = 1 }, { op = delay, millis = 300, parallelism = 1 } ]\n"
+        + "retries = 0\nmax-failed-items = " + items + "\noutput = \"out/vanishing.tsv\"\n";
+    TestProbe<Coordinator.SubmitReply> reply = testKit.createTestProbe();
+    first.tell(new Coordinator.Submit(spec, "vanishing.conf", dir, reply.ref()));
+    String id = assertInstanceOf(Coordinator.Accepted.class, reply.receiveMessage(WAIT)).status().id();
+    await(first, id, status -> status.items().succeeded() >= 1);
+    testKit.stop(first, WAIT);
+
+    // Every file the glob matched is gone: it matches nothing now.
+    for (int n = 1; n <= items; n++) {
+      Files.delete(data.resolve("file-" + n + ".txt"));
+    }
+    long[] alreadyDone = {-1};
+    ActorRef<Coordinator.Command> second = LoggingTestKit.custom(event -> {
+      Matcher resumed = Pattern.compile("resuming job " + id + " after a restart: (\\d+) items already done")
+          .matcher(event.message());
+      if (resumed.matches()) {
+        alreadyDone[0] = Long.parseLong(resumed.group(1));
+      }
+      return resumed.matches();
+    }).expect(testKit.system(), () -> spawnCoordinator(journalName, dispatcher));
+    JobStatus done = await(second, id, status -> status.state().isFinal());
+
+    assertEquals(JobState.SUCCEEDED, done.state(), done.toString());
+    assertTrue(alreadyDone[0] >= 0 && alreadyDone[0] < items, "resumed with " + alreadyDone[0] + " done");
+    assertEquals(new JobStatus.Items(items, alreadyDone[0], items - alreadyDone[0], 0, 0), done.items());
+    assertEquals(items - alreadyDone[0], done.stages().get(0).failed(), "read-file fails each file that is gone");
+    ItemCounts.assertAddUp(done);
+    assertEquals(alreadyDone[0], Files.readAllLines(dir.resolve("out/vanishing.tsv")).size());
   }
 
   private static boolean resumedWithSomeDone(String message, String id, int items) {

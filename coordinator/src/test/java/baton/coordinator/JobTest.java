@@ -6,6 +6,7 @@ import static org.junit.jupiter.api.Assertions.assertNotNull;
 import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import baton.protocol.CpuOp;
 import baton.protocol.IoOp;
 import baton.protocol.JobDefaults;
 import baton.protocol.JobSpec;
@@ -13,17 +14,23 @@ import baton.protocol.JobState;
 import baton.protocol.JobStatus;
 import baton.protocol.OpKind;
 import baton.protocol.OpRef;
+import baton.protocol.WorkResult;
+import baton.protocol.WorkResult.ItemResult;
 import com.typesafe.config.ConfigFactory;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.HashSet;
 import java.util.List;
+import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.stream.IntStream;
 import org.apache.pekko.actor.testkit.typed.javadsl.ActorTestKit;
 import org.apache.pekko.actor.testkit.typed.javadsl.JUnit5TestKitBuilder;
 import org.apache.pekko.actor.testkit.typed.javadsl.LogCapturingExtension;
@@ -32,9 +39,14 @@ import org.apache.pekko.actor.testkit.typed.javadsl.TestKitJUnit5Extension;
 import org.apache.pekko.actor.testkit.typed.javadsl.TestProbe;
 import org.apache.pekko.actor.testkit.typed.annotations.JUnit5TestKit;
 import org.apache.pekko.actor.typed.ActorRef;
+import org.apache.pekko.actor.typed.Behavior;
+import org.apache.pekko.actor.typed.BehaviorInterceptor;
+import org.apache.pekko.actor.typed.TypedActorContext;
+import org.apache.pekko.actor.typed.javadsl.Behaviors;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.TestInstance;
 import org.junit.jupiter.api.extension.ExtendWith;
+import org.junit.jupiter.api.io.TempDir;
 
 /**
  * One job actor and its stream, over io ops the test controls: a gate whose calls complete only when the test
@@ -47,6 +59,9 @@ final class JobTest {
 
   private static final Duration WAIT = Duration.ofSeconds(20);
   private static final Duration QUIET = Duration.ofMillis(300);
+
+  @TempDir
+  Path dir;
 
   @JUnit5TestKit
   ActorTestKit testKit = new JUnit5TestKitBuilder()
@@ -80,7 +95,8 @@ final class JobTest {
 
     JobStatus done = finished.expectMessageClass(JobStatus.class, WAIT);
     assertEquals(JobState.SUCCEEDED, done.state());
-    assertEquals(new JobStatus.Items(n, n, 0, 0), done.items());
+    assertEquals(new JobStatus.Items(n, n, 0, 0, 0), done.items());
+    ItemCounts.assertAddUp(done);
     assertEquals(List.of(new JobStatus.StageStatus("gate", OpKind.IO, n, 0)), done.stages());
     assertNull(done.error());
     assertNotNull(done.startedAt());
@@ -113,7 +129,8 @@ final class JobTest {
     JobStatus done = finished.expectMessageClass(JobStatus.class, WAIT);
     assertEquals(JobState.SUCCEEDED, done.state());
     assertEquals(n, seen.size());
-    assertEquals(new JobStatus.Items(n, n, 0, 0), done.items());
+    assertEquals(new JobStatus.Items(n, n, 0, 0, 0), done.items());
+    ItemCounts.assertAddUp(done);
   }
 
   @Test
@@ -125,9 +142,10 @@ final class JobTest {
 
     JobStatus done = finished.expectMessageClass(JobStatus.class, WAIT);
     assertEquals(JobState.FAILED, done.state());
-    assertEquals("2 items failed, more than max-failed-items = 1", done.error());
+    assertEquals("stopped after 2 items failed (max-failed-items = 1)", done.error());
     assertTrue(done.items().failed() >= 2, done.toString());
     assertEquals(0, done.items().succeeded());
+    ItemCounts.assertAddUp(done);
     assertEquals(done.items().failed(), done.stages().get(0).failed());
   }
 
@@ -143,8 +161,9 @@ final class JobTest {
 
     JobStatus done = finished.expectMessageClass(JobStatus.class, WAIT);
     assertEquals(JobState.FAILED, done.state());
-    assertEquals("1 items failed, more than max-failed-items = 0", done.error());
-    assertEquals(new JobStatus.Items(n, 0, 1, 0), done.items());
+    assertEquals("stopped after 1 item failed (max-failed-items = 0)", done.error());
+    assertEquals(new JobStatus.Items(n, 0, 1, 0, n - 1), done.items());
+    ItemCounts.assertAddUp(done);
   }
 
   @Test
@@ -158,7 +177,8 @@ final class JobTest {
 
     JobStatus done = finished.expectMessageClass(JobStatus.class, WAIT);
     assertEquals(JobState.SUCCEEDED, done.state());
-    assertEquals(new JobStatus.Items(10, 5, 5, 0), done.items());
+    assertEquals(new JobStatus.Items(10, 5, 5, 0, 0), done.items());
+    ItemCounts.assertAddUp(done);
     assertEquals(List.of(new JobStatus.StageStatus("gate", OpKind.IO, 5, 5)), done.stages());
     assertNull(done.error());
   }
@@ -175,7 +195,8 @@ final class JobTest {
 
     JobStatus done = finished.expectMessageClass(JobStatus.class, WAIT);
     assertEquals(JobState.SUCCEEDED, done.state());
-    assertEquals(new JobStatus.Items(6, 6, 0, 0), done.items());
+    assertEquals(new JobStatus.Items(6, 6, 0, 0, 0), done.items());
+    ItemCounts.assertAddUp(done);
     assertEquals(6, failedOnce.size());
   }
 
@@ -191,7 +212,8 @@ final class JobTest {
         });
 
     assertEquals(JobState.FAILED, done.state());
-    assertEquals(new JobStatus.Items(1, 0, 1, 0), done.items());
+    assertEquals(new JobStatus.Items(1, 0, 1, 0, 0), done.items());
+    ItemCounts.assertAddUp(done);
   }
 
   @Test
@@ -212,7 +234,8 @@ final class JobTest {
     JobStatus cancelled = finished.expectMessageClass(JobStatus.class, WAIT);
     assertEquals(JobState.CANCELLED, cancelled.state());
     assertEquals("cancelled by the test", cancelled.error());
-    assertEquals(new JobStatus.Items(n, 3, 0, 0), cancelled.items());
+    assertEquals(new JobStatus.Items(n, 3, 0, 0, n - 3), cancelled.items());
+    ItemCounts.assertAddUp(cancelled);
     assertEquals(List.of(new JobStatus.StageStatus("gate", OpKind.IO, 3, 0)), cancelled.stages());
     inFlight.subList(3, n).forEach(Started::release);
     finished.expectNoMessage(QUIET);
@@ -229,7 +252,145 @@ final class JobTest {
     job.tell(new Job.Cancel("too late"));
 
     assertEquals(JobState.SUCCEEDED, done.state());
+    ItemCounts.assertAddUp(done);
     assertEquals(done, status(job));
+  }
+
+  @Test
+  void job_cancelWhileItsStartIsWritten_noOpCalledAndCancelledWithEveryItemNotRun() {
+    int n = 5;
+    TestProbe<Started> calls = testKit.createTestProbe();
+    TestProbe<JobStatus> finished = testKit.createTestProbe();
+
+    testKit.spawn(Behaviors.intercept(CancelOnStart::new, job("cancel-at-start", n, ioStage(gate(calls), n), 0, 0,
+        Duration.ofMinutes(1), settings(Duration.ofMillis(10)),
+        testKit.<WorkDispatcher.Command>createTestProbe().ref(), finished)));
+
+    calls.expectNoMessage(QUIET);
+    JobStatus cancelled = finished.expectMessageClass(JobStatus.class, WAIT);
+    assertEquals(JobState.CANCELLED, cancelled.state());
+    assertEquals("cancelled as it starts", cancelled.error());
+    assertEquals(new JobStatus.Items(n, 0, 0, 0, n), cancelled.items());
+    ItemCounts.assertAddUp(cancelled);
+    calls.expectNoMessage(QUIET);
+  }
+
+  @Test
+  void job_cancelWhileAnItemWaitsForItsRetry_theRetryNeverCallsTheOp() {
+    TestProbe<Started> calls = testKit.createTestProbe();
+    TestProbe<JobStatus> finished = testKit.createTestProbe();
+    Duration backoff = Duration.ofMillis(1500);
+    ActorRef<Job.Command> job = testKit.spawn(job("cancel-in-backoff", 1, ioStage(gate(calls), 1), 0, 1,
+        Duration.ofMinutes(1), settings(backoff), testKit.<WorkDispatcher.Command>createTestProbe().ref(),
+        finished));
+    calls.expectMessageClass(Started.class, WAIT).result().completeExceptionally(new IOException("try again"));
+
+    job.tell(new Job.Cancel("cancelled during the backoff"));
+
+    JobStatus cancelled = finished.expectMessageClass(JobStatus.class, WAIT);
+    assertEquals(JobState.CANCELLED, cancelled.state());
+    assertEquals(new JobStatus.Items(1, 0, 0, 0, 1), cancelled.items());
+    calls.expectNoMessage(backoff.plusMillis(500));
+  }
+
+  @Test
+  void job_cancelBeforeTheInputIsAllRead_totalKeptAndTheRestNotRun() {
+    int n = 1000;
+    TestProbe<Started> calls = testKit.createTestProbe();
+    TestProbe<JobStatus> finished = testKit.createTestProbe();
+    ActorRef<Job.Command> job = spawn("cancel-early", n, gate(calls), 2, 0, 0, finished);
+    calls.receiveSeveralMessages(2, WAIT).get(0).release();
+    calls.expectMessageClass(Started.class, WAIT);
+    calls.awaitAssert(WAIT, () -> {
+      assertEquals(1, status(job).items().succeeded());
+      return null;
+    });
+
+    job.tell(new Job.Cancel("cancelled by the test"));
+
+    JobStatus cancelled = finished.expectMessageClass(JobStatus.class, WAIT);
+    assertEquals(JobState.CANCELLED, cancelled.state());
+    assertEquals(new JobStatus.Items(n, 1, 0, 0, n - 1), cancelled.items());
+    ItemCounts.assertAddUp(cancelled);
+  }
+
+  @Test
+  void job_linesInputCancelledBeforeItIsAllRead_totalIsEveryLineAndTheRestNotRun() throws IOException {
+    int n = 20_000;
+    Path lines = Files.write(dir.resolve("lines.txt"), IntStream.rangeClosed(1, n).mapToObj(Integer::toString)
+        .toList());
+    TestProbe<Started> calls = testKit.createTestProbe();
+    TestProbe<JobStatus> finished = testKit.createTestProbe();
+    ActorRef<Job.Command> job = testKit.spawn(job("lines-cancelled", new JobSpec.Lines(lines),
+        ioStage(gate(calls), 2), 0, 0, Duration.ofMinutes(1), settings(Duration.ofMillis(10)),
+        testKit.<WorkDispatcher.Command>createTestProbe().ref(), finished));
+    calls.receiveSeveralMessages(2, WAIT).get(0).release();
+    calls.expectMessageClass(Started.class, WAIT);
+    calls.awaitAssert(WAIT, () -> {
+      assertEquals(1, status(job).items().succeeded());
+      return null;
+    });
+
+    job.tell(new Job.Cancel("cancelled by the test"));
+
+    JobStatus cancelled = finished.expectMessageClass(JobStatus.class, WAIT);
+    assertEquals(JobState.CANCELLED, cancelled.state());
+    assertEquals(new JobStatus.Items(n, 1, 0, 0, n - 1), cancelled.items());
+    ItemCounts.assertAddUp(cancelled);
+  }
+
+  @Test
+  void job_stoppedByMaxFailedItems_theItemsItDidNotRunAreCounted() {
+    int n = 6;
+    TestProbe<Started> calls = testKit.createTestProbe();
+    TestProbe<JobStatus> finished = testKit.createTestProbe();
+    spawn("stopped-early", n, gate(calls), 2, 1, 0, finished);
+
+    calls.receiveSeveralMessages(2, WAIT).forEach(started -> started.result()
+        .completeExceptionally(new IOException("cannot fetch " + started.key())));
+
+    JobStatus done = finished.expectMessageClass(JobStatus.class, WAIT);
+    assertEquals(JobState.FAILED, done.state());
+    assertEquals("stopped after 2 items failed (max-failed-items = 1)", done.error());
+    assertEquals(new JobStatus.Items(n, 0, 2, 0, n - 2), done.items());
+    ItemCounts.assertAddUp(done);
+  }
+
+  @Test
+  void job_itemsFailingWhileTheStopIsWritten_eachLoggedWithTheJobIdKeyAndReason() {
+    int n = 3;
+    TestProbe<Started> calls = testKit.createTestProbe();
+    TestProbe<JobStatus> finished = testKit.createTestProbe();
+
+    JobStatus done = LoggingTestKit.warn("item failed: key").withMdc(Map.of("jobId", "three-fail"))
+        .withOccurrences(n).expect(testKit.system(), () -> {
+          spawn("three-fail", n, gate(calls), n, 0, 0, finished);
+          calls.receiveSeveralMessages(n, WAIT).forEach(started -> started.result()
+              .completeExceptionally(new IOException("no such file: " + started.key())));
+          return finished.expectMessageClass(JobStatus.class, WAIT);
+        });
+
+    assertEquals(JobState.FAILED, done.state());
+    assertEquals(new JobStatus.Items(n, 0, n, 0, 0), done.items());
+    assertEquals("stopped after 1 item failed (max-failed-items = 0)", done.error());
+    ItemCounts.assertAddUp(done);
+  }
+
+  @Test
+  void job_cpuItemsRetriedOnce_stageAndNodeCountEachItemOnce() {
+    int n = 6;
+    TestProbe<JobStatus> finished = testKit.createTestProbe();
+    JobSpec.Stage cpu = new JobSpec.Stage(1, OpKind.CPU, 2, 2, (CpuOp) (key, payload) -> payload,
+        new OpRef("echo", "{}"));
+
+    testKit.spawn(job("retried-cpu", n, cpu, 0, 1, Duration.ofMinutes(1), settings(Duration.ofMillis(10)),
+        testKit.spawn(failingFirstTries()), finished));
+
+    JobStatus done = finished.expectMessageClass(JobStatus.class, WAIT);
+    assertEquals(JobState.SUCCEEDED, done.state(), done.toString());
+    assertEquals(new JobStatus.Items(n, n, 0, 0, 0), done.items());
+    assertEquals(List.of(new JobStatus.StageStatus("echo", OpKind.CPU, n, 0)), done.stages());
+    assertEquals(List.of(new JobStatus.NodeItems("node-a", n)), done.nodes());
   }
 
   private static IoOp gate(TestProbe<Started> calls) {
@@ -247,17 +408,67 @@ final class JobTest {
 
   private ActorRef<Job.Command> spawn(String name, int items, IoOp op, int parallelism, int maxFailed, int retries,
       Duration itemTimeout, TestProbe<JobStatus> finished) {
-    JobSpec spec = new JobSpec(name, new JobSpec.Range(1, items),
-        List.of(new JobSpec.Stage(1, OpKind.IO, parallelism, 1, op, new OpRef("gate", "{}"))),
-        Optional.empty(), maxFailed, retries, itemTimeout, "(built by the test)");
-    // Counts reach the actor after every item, so a status shows exactly what the stream has done.
-    CoordinatorSettings settings = new CoordinatorSettings(JobDefaults.from(testKit.system().settings().config()),
-        Duration.ofMillis(10), Duration.ofMillis(50), Duration.ofHours(1), Duration.ZERO, Duration.ofMillis(50), 1 << 20,
-        10, 1 << 20);
-    TestProbe<WorkDispatcher.Command> noCpuWork = testKit.createTestProbe();
+    return testKit.spawn(job(name, items, ioStage(op, parallelism), maxFailed, retries, itemTimeout,
+        settings(Duration.ofMillis(10)), testKit.<WorkDispatcher.Command>createTestProbe().ref(), finished));
+  }
+
+  private static JobSpec.Stage ioStage(IoOp op, int parallelism) {
+    return new JobSpec.Stage(1, OpKind.IO, parallelism, 1, op, new OpRef("gate", "{}"));
+  }
+
+  private Behavior<Job.Command> job(String name, int items, JobSpec.Stage stage, int maxFailed, int retries,
+      Duration itemTimeout, CoordinatorSettings settings, ActorRef<WorkDispatcher.Command> dispatcher,
+      TestProbe<JobStatus> finished) {
+    return job(name, new JobSpec.Range(1, items), stage, maxFailed, retries, itemTimeout, settings, dispatcher,
+        finished);
+  }
+
+  private Behavior<Job.Command> job(String name, JobSpec.Input input, JobSpec.Stage stage, int maxFailed,
+      int retries, Duration itemTimeout, CoordinatorSettings settings, ActorRef<WorkDispatcher.Command> dispatcher,
+      TestProbe<JobStatus> finished) {
+    JobSpec spec = new JobSpec(name, input, List.of(stage), Optional.empty(), maxFailed, retries, itemTimeout,
+        "(built by the test)");
     JobStream.Runtime runtime = new JobStream.Runtime(testKit.system(), new IoRuntime(testKit.system()),
-        noCpuWork.ref(), settings);
-    return testKit.spawn(Job.create(name, spec, runtime, Instant.now(), finished.ref()));
+        dispatcher, settings);
+    return Job.create(name, spec, runtime, Instant.now(), finished.ref());
+  }
+
+  /** Counts reach the actor after every item, so a status shows exactly what the stream has done. */
+  private CoordinatorSettings settings(Duration retryBackoff) {
+    return new CoordinatorSettings(JobDefaults.from(testKit.system().settings().config()), retryBackoff,
+        retryBackoff.multipliedBy(5), Duration.ofHours(1), Duration.ZERO, Duration.ofMillis(50), 1 << 20, 10,
+        1 << 20);
+  }
+
+  /** Cancels the job as it takes its own Start, so the cancel waits in the mailbox while Started is written. */
+  private static final class CancelOnStart extends BehaviorInterceptor<Job.Command, Job.Command> {
+    CancelOnStart() {
+      super(Job.Command.class);
+    }
+
+    @Override
+    public Behavior<Job.Command> aroundReceive(TypedActorContext<Job.Command> context, Job.Command message,
+        ReceiveTarget<Job.Command> target) {
+      if (message == Job.Start.INSTANCE) {
+        context.asJava().getSelf().tell(new Job.Cancel("cancelled as it starts"));
+      }
+      return target.apply(context, message);
+    }
+  }
+
+  /** A dispatcher whose one node fails each item's first try and passes it on at the second. */
+  private static Behavior<WorkDispatcher.Command> failingFirstTries() {
+    Set<String> tried = new HashSet<>();
+    return Behaviors.receive(WorkDispatcher.Command.class)
+        .onMessage(WorkDispatcher.Dispatch.class, dispatch -> {
+          dispatch.replyTo().tell(new WorkResult(1, dispatch.items().stream()
+              .map(item -> tried.add(item.key()) ? ItemResult.failed(item.key(), "first try")
+                  : ItemResult.ok(item.key(), item.payload()))
+              .toList(), "node-a"));
+          return Behaviors.same();
+        })
+        .onAnyMessage(message -> Behaviors.same())
+        .build();
   }
 
   private JobStatus status(ActorRef<Job.Command> job) {

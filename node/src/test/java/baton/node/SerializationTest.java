@@ -150,7 +150,7 @@ final class SerializationTest {
 
   @Test
   void jobStatus_withNulls_roundTripsNulls() {
-    JobStatus original = new JobStatus("j", "n", JobState.ACCEPTED, 0, new JobStatus.Items(-1, 0, 0, 0), List.of(),
+    JobStatus original = new JobStatus("j", "n", JobState.ACCEPTED, 0, new JobStatus.Items(-1, 0, 0, 0, 0), List.of(),
         null, null, "2026-01-01T00:00:00Z", null, null, List.of());
 
     assertEquals(original, roundTrip(original));
@@ -187,7 +187,7 @@ final class SerializationTest {
 
   private static JobStatus jobStatus() {
     return new JobStatus("job-7", "checksums", JobState.RUNNING, 1234,
-        new JobStatus.Items(10, 6, 1, 2),
+        new JobStatus.Items(10, 6, 1, 2, 0),
         List.of(new JobStatus.StageStatus("read-file", OpKind.IO, 9, 0),
             new JobStatus.StageStatus("sha256", OpKind.CPU, 8, 1)),
         null, "/tmp/out.tsv", "2026-01-01T00:00:00Z", "2026-01-01T00:00:01Z", null,

@@ -61,6 +61,17 @@ public final class JobSpecParser {
    * @param baseDir the folder relative paths resolve against
    */
   public JobSpec parse(String text, String sourceName, Path baseDir) {
+    return parse(text, sourceName, baseDir, null);
+  }
+
+  /**
+   * Reads the spec of a job accepted earlier, to run it again: a {@code files} input takes {@code matched}, the
+   * files its glob matched at submit, and does not expand the glob again. A file gone since is then an item that
+   * fails when read, not a job that cannot run.
+   *
+   * @param matched the files matched at submit, or null to expand the glob as {@link #parse(String, String, Path)}
+   */
+  public JobSpec parse(String text, String sourceName, Path baseDir, List<Path> matched) {
     int tooDeep = Nesting.lineTooDeep(text, defaults.maxNesting());
     if (tooDeep > 0) {
       throw new SpecException(sourceName + ":" + tooDeep + ": the spec nests objects, lists or dotted keys deeper "
@@ -68,7 +79,7 @@ public final class JobSpecParser {
     }
     try {
       Config config = parseHocon(text, sourceName);
-      return read(config, sourceName, baseDir.toAbsolutePath().normalize(), text);
+      return read(config, sourceName, baseDir.toAbsolutePath().normalize(), text, matched);
     } catch (ConfigException e) {
       throw new SpecException(Origins.where(e.origin()) + Origins.withoutOrigin(e));
     } catch (StackOverflowError e) {
@@ -88,13 +99,13 @@ public final class JobSpecParser {
     return config.resolve(ConfigResolveOptions.noSystem());
   }
 
-  private JobSpec read(Config config, String sourceName, Path baseDir, String text) {
+  private JobSpec read(Config config, String sourceName, Path baseDir, String text, List<Path> matched) {
     rejectUnknownKeys(config.root(), TOP_KEYS, "key");
     String name = config.hasPath("name") ? config.getString("name").strip() : baseName(sourceName);
     if (name.isEmpty()) {
       throw at(config.getValue("name").origin(), "name must not be empty");
     }
-    JobSpec.Input input = readInput(config, sourceName, baseDir);
+    JobSpec.Input input = readInput(config, sourceName, baseDir, matched);
     List<JobSpec.Stage> stages = readStages(config, sourceName, baseDir);
     Optional<Path> output = Optional.empty();
     if (config.hasPath("output")) {
@@ -115,7 +126,7 @@ public final class JobSpecParser {
     return new JobSpec(name, input, stages, output, maxFailed, retries, itemTimeout, text);
   }
 
-  private JobSpec.Input readInput(Config config, String sourceName, Path baseDir) {
+  private JobSpec.Input readInput(Config config, String sourceName, Path baseDir, List<Path> matched) {
     if (!config.hasPath("input")) {
       throw new SpecException(sourceName + ": missing input: give one of input.files, input.lines, input.range");
     }
@@ -132,6 +143,9 @@ public final class JobSpecParser {
     Config input = object.toConfig();
     if (input.hasPath("files")) {
       String glob = input.getString("files");
+      if (matched != null) {
+        return new JobSpec.Files(glob, List.copyOf(matched));
+      }
       ConfigOrigin origin = input.getValue("files").origin();
       List<Path> files;
       try {

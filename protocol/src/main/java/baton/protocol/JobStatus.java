@@ -24,9 +24,12 @@ public record JobStatus(
 
   /**
    * Item counts. {@code total} is -1 until the input's size is known; {@code filtered} counts items an op dropped
-   * on purpose (such as {@code grep}); {@code succeeded + failed + filtered == total} once the job is over.
+   * on purpose (such as {@code grep}); {@code notRun} counts the items a stopped job (cancelled, failed by
+   * {@code max-failed-items} or by its stream) left unfinished, and is 0 until the job ends. Once the job is over,
+   * each item is in exactly one of the four and {@code succeeded + failed + filtered + notRun == total}.
    */
-  public record Items(long total, long succeeded, long failed, long filtered) implements CborSerializable {
+  public record Items(long total, long succeeded, long failed, long filtered, long notRun)
+      implements CborSerializable {
   }
 
   /** How many items the workers of one cluster member finished for the job. */

@@ -338,6 +338,17 @@ final class JobSpecParserTest {
   }
 
   @Test
+  void parse_withTheFilesMatchedAtSubmit_takesThemWithoutExpandingTheGlob() {
+    // Nothing on disk matches the glob now; the files it matched at submit are gone.
+    String text = "stages = [ { op = repeat } ]\ninput.files = \"data/*.txt\"\n";
+    List<Path> matched = List.of(dir.resolve("data/a.txt"), dir.resolve("data/b.txt"));
+
+    JobSpec parsed = parser.parse(text, SPEC, dir, matched);
+
+    assertEquals(new JobSpec.Files("data/*.txt", matched), parsed.input());
+  }
+
+  @Test
   void parse_linesFileMissing_namesResolvedPath() {
     String text = "stages = [ { op = repeat } ]\ninput.lines = missing.txt\n";
 

@@ -56,8 +56,9 @@ final class StatusCommand extends ClientCommand {
         Thread.sleep(POLL.toMillis());
       }
     }
-    err.printf("%s %s in %.2f s: %d succeeded, %d failed%s%n", status.id(), status.state(),
+    err.printf("%s %s in %.2f s: %d succeeded, %d failed%s%s%n", status.id(), status.state(),
         status.durationMillis() / 1000.0, status.items().succeeded(), status.items().failed(),
+        status.items().notRun() == 0 ? "" : ", " + status.items().notRun() + " not run",
         status.error() == null ? "" : " (" + status.error() + ")");
     err.flush();
     return status.state() == JobState.SUCCEEDED ? ExitCodes.SUCCEEDED : ExitCodes.FAILED;

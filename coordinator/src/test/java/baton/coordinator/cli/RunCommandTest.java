@@ -4,6 +4,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import baton.coordinator.ItemCounts;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import java.nio.charset.StandardCharsets;
@@ -11,6 +12,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.security.MessageDigest;
 import java.util.HashMap;
+import java.util.List;
 import java.util.HexFormat;
 import java.util.Map;
 import java.util.Random;
@@ -59,7 +61,9 @@ final class RunCommandTest {
     assertEquals("checksums", summary.get("name").asText());
     assertEquals("SUCCEEDED", summary.get("state").asText());
     assertTrue(summary.get("durationMillis").asLong() >= 0, summary.toString());
-    assertEquals(JSON.readTree("{\"total\":25,\"succeeded\":25,\"failed\":0,\"filtered\":0}"), summary.get("items"));
+    assertEquals(JSON.readTree("{\"total\":25,\"succeeded\":25,\"failed\":0,\"filtered\":0,\"notRun\":0}"),
+        summary.get("items"));
+    ItemCounts.assertAddUp(summary);
     assertEquals(JSON.readTree("[{\"op\":\"read-file\",\"kind\":\"io\",\"done\":25,\"failed\":0},"
         + "{\"op\":\"sha256\",\"kind\":\"cpu\",\"done\":25,\"failed\":0}]"), summary.get("stages"));
     assertTrue(summary.get("error").isNull(), summary.toString());
@@ -83,14 +87,43 @@ final class RunCommandTest {
     assertEquals(1, run.code(), run.toString());
     JsonNode summary = JSON.readTree(run.out());
     assertEquals("FAILED", summary.get("state").asText());
-    assertEquals("1 items failed, more than max-failed-items = 0", summary.get("error").asText());
+    assertEquals("stopped after 1 item failed (max-failed-items = 0)", summary.get("error").asText());
     assertEquals(1, summary.get("items").get("failed").asLong());
+    ItemCounts.assertAddUp(summary);
     String id = summary.get("id").asText();
     String log = Files.readString(dir.resolve("logs/jobs/" + id + ".log"));
     assertTrue(log.contains("accepted job " + id), log);
     assertTrue(log.contains("item failed: key missing.txt in stage 1 (read-file): no such file: "
         + dir.resolve("missing.txt")), log);
     assertTrue(log.contains("job " + id + " FAILED"), log);
+  }
+
+  @Test
+  void run_threeMissingFilesWithMaxFailedItemsZero_eachFailedItemLoggedWithKeyAndReasonAndCountsAddUp()
+      throws Exception {
+    Files.writeString(dir.resolve("list.txt"), "gone-1.txt\ngone-2.txt\ngone-3.txt\n");
+    Path spec = write("all-missing.conf", "input.lines = list.txt\nstages = [ { op = read-file } ]\n"
+        + "retries = 0\nmax-failed-items = 0\n");
+
+    Cli.Run run = Cli.run("run", spec.toString(), "--json", "--quiet", "--log-dir", dir.resolve("logs").toString());
+
+    assertEquals(1, run.code(), run.toString());
+    JsonNode summary = JSON.readTree(run.out());
+    assertEquals("FAILED", summary.get("state").asText());
+    assertEquals("stopped after 1 item failed (max-failed-items = 0)", summary.get("error").asText());
+    assertEquals(3, summary.get("items").get("total").asLong(), summary.toString());
+    ItemCounts.assertAddUp(summary);
+    String log = Files.readString(dir.resolve("logs/jobs/" + summary.get("id").asText() + ".log"));
+    List<String> failedLines = log.lines().filter(line -> line.contains("item failed: key")).toList();
+    // The three reads fail at about the same time; each that fails before the stop takes effect is a failed item
+    // with its line, any other is not run (JobTest pins down the three-at-once case).
+    assertEquals(summary.get("items").get("failed").asLong(), failedLines.size(), log);
+    for (int n = 1; n <= 3; n++) {
+      String key = "gone-" + n + ".txt";
+      assertTrue(failedLines.stream().filter(line -> line.contains("item failed: key " + key + " in stage 1 "
+          + "(read-file): no such file: " + dir.resolve(key))).count() <= 1, log);
+    }
+    assertTrue(failedLines.stream().allMatch(line -> line.contains(": no such file: ")), log);
   }
 
   @Test
@@ -101,7 +134,7 @@ final class RunCommandTest {
 
     assertEquals(0, run.code(), run.toString());
     assertTrue(run.out().contains("SUCCEEDED"), run.out());
-    assertTrue(run.out().contains("items   7 total, 7 succeeded, 0 failed, 0 filtered"), run.out());
+    assertTrue(run.out().contains("items   7 total, 7 succeeded, 0 failed, 0 filtered, 0 not run"), run.out());
     assertTrue(run.out().contains(dir.resolve("logs").resolve("jobs").toString()), run.out());
   }
 

@@ -7,6 +7,7 @@ import static baton.coordinator.it.BatonProcesses.sha256Rounds;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import baton.coordinator.ItemCounts;
 import baton.coordinator.cli.Cli.Run;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
@@ -70,6 +71,7 @@ final class ClusterIT {
     Run status = cli("status", id, "--json", "--coordinator", coordinatorUrl);
     JsonNode job = JSON.readTree(status.out());
     assertEquals("SUCCEEDED", job.get("state").asText());
+    ItemCounts.assertAddUp(job);
     assertEquals(2, job.get("nodes").size(), "both nodes worked: " + job.get("nodes"));
     long sum = 0;
     for (JsonNode node : job.get("nodes")) {
@@ -105,6 +107,7 @@ final class ClusterIT {
         data.resolve("small.bin").toString(), sha256Rounds(small, 1)), output);
     JsonNode job = JSON.readTree(cli("status", submit.out().strip(), "--json", "--coordinator", coordinatorUrl).out());
     assertEquals(1, job.get("items").get("failed").asLong());
+    ItemCounts.assertAddUp(job);
     String log = cli("logs", submit.out().strip(), "--coordinator", coordinatorUrl).out();
     assertTrue(log.contains("oversize.bin") && log.contains("max-item-bytes"), log);
   }

@@ -5,6 +5,7 @@ import static baton.coordinator.it.BatonProcesses.assertSha256Output;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import baton.coordinator.ItemCounts;
 import baton.coordinator.cli.Cli.Run;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
@@ -170,6 +171,8 @@ final class NodeFaultIT {
       long total = nodeItems(settled, cluster.nodeAddress(0)) + nodeItems(settled, cluster.nodeAddress(1));
       System.out.printf("NodeFaultIT: cancelled in %d ms; the nodes did %d of 100000 items%n", cancelMillis, total);
       assertTrue(total < 50_000, settled.toString());
+      assertEquals(100_000, settled.get("items").get("total").asLong(), "a cancel keeps the total: " + settled);
+      ItemCounts.assertAddUp(settled);
     }
   }
 

@@ -301,7 +301,7 @@ public final class Coordinator extends EventSourcedBehavior<Coordinator.Command,
       startJob(accepted, spec);
       replyTo.tell(new Accepted(new JobStatus(id, spec.name(), JobState.ACCEPTED, 0,
           new JobStatus.Items(spec.input().size().orElse(-1), 0, 0, 0), List.of(), null,
-          spec.output().map(Object::toString).orElse(null), accepted.submittedAt(), null, null, List.of())));
+          spec.output().map(Object::toString).orElse(null), accepted.submittedAt(), null, null, List.of(), null)));
     });
   }
 
@@ -315,7 +315,7 @@ public final class Coordinator extends EventSourcedBehavior<Coordinator.Command,
     context.getLog().error("job {} {}", accepted.id(), error);
     return Effect().persist(new JobEnded(new JobStatus(accepted.id(), accepted.name(), JobState.FAILED, 0,
         new JobStatus.Items(-1, 0, 0, 0), List.of(), error, null, accepted.submittedAt(), null,
-        Instant.now().toString(), List.of())));
+        Instant.now().toString(), List.of(), null)));
   }
 
   private void startJob(JobAccepted accepted, JobSpec spec) {
@@ -406,7 +406,7 @@ public final class Coordinator extends EventSourcedBehavior<Coordinator.Command,
     JobAccepted accepted = jobs.open.get(stopped.id());
     return Effect().persist(new JobEnded(new JobStatus(stopped.id(), accepted.name(), JobState.FAILED, 0,
         new JobStatus.Items(-1, 0, 0, 0), List.of(), "the job's actor stopped unexpectedly; see baton.log",
-        null, accepted.submittedAt(), null, Instant.now().toString(), List.of())));
+        null, accepted.submittedAt(), null, Instant.now().toString(), List.of(), null)));
   }
 
   private String newId(Jobs jobs, String name) {

@@ -78,6 +78,9 @@ final class Job extends EventSourcedBehavior<Job.Command, Job.Event, Job.Record>
   private record CheckpointReached(Progress progress) implements Command {
   }
 
+  private record WaitingChanged(WorkDispatcher.Waiting waiting) implements Command {
+  }
+
   private record StreamFinished(Throwable failure) implements Command {
   }
 
@@ -271,7 +274,7 @@ final class Job extends EventSourcedBehavior<Job.Command, Job.Event, Job.Record>
       public void checkpoint(Progress progress) {
         self.tell(new CheckpointReached(progress));
       }
-    }, base);
+    }, base, context.messageAdapter(WorkDispatcher.Waiting.class, WaitingChanged::new));
     Pair<UniqueKillSwitch, CompletionStage<Done>> running = stream.run(Materializer.createMaterializer(context));
     killSwitch = running.first();
     context.pipeToSelf(running.second(), (done, failure) -> new StreamFinished(failure));
@@ -402,7 +405,8 @@ final class Job extends EventSourcedBehavior<Job.Command, Job.Event, Job.Record>
         new JobStatus.Items(total, succeeded, done.failed() + failed, filtered), List.copyOf(stages), error,
         spec.output().map(Object::toString).orElse(null), submittedAt.toString(),
         startedAt == null ? null : startedAt.toString(), finishedAt == null ? null : finishedAt.toString(),
-        nodeItems.entrySet().stream().map(e -> new JobStatus.NodeItems(e.getKey(), e.getValue())).toList());
+        nodeItems.entrySet().stream().map(e -> new JobStatus.NodeItems(e.getKey(), e.getValue())).toList(),
+        null);
   }
 
   private String stageNames() {

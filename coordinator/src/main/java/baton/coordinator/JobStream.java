@@ -77,18 +77,22 @@ final class JobStream {
   private final Listener listener;
   private final long reportNanos;
   private final Progress resumeFrom;
+  private final ActorRef<WorkDispatcher.Waiting> waitingTo;
 
   /**
    * @param resumeFrom what an earlier run of this job already did ({@link Progress#none} for a new job): those
    *     items are skipped, and the output is cut back to what they wrote
+   * @param waitingTo hears from the dispatcher when the job's cpu work waits for workers, and when they come
    */
-  JobStream(String jobId, JobSpec spec, Runtime runtime, Listener listener, Progress resumeFrom) {
+  JobStream(String jobId, JobSpec spec, Runtime runtime, Listener listener, Progress resumeFrom,
+      ActorRef<WorkDispatcher.Waiting> waitingTo) {
     this.jobId = jobId;
     this.spec = spec;
     this.runtime = runtime;
     this.listener = listener;
     this.reportNanos = runtime.settings().reportInterval().toNanos();
     this.resumeFrom = resumeFrom;
+    this.waitingTo = waitingTo;
   }
 
   /**
@@ -117,7 +121,10 @@ final class JobStream {
   private int chunkSize() {
     int batch = spec.stages().stream().filter(stage -> stage.kind() == baton.protocol.OpKind.CPU)
         .mapToInt(JobSpec.Stage::batch).findFirst().orElse(runtime.settings().job().cpuBatch());
-    long total = spec.input().size().orElse(Long.MAX_VALUE);
+    if (spec.input().size().isEmpty()) {
+      return batch;
+    }
+    long total = spec.input().size().getAsLong();
     return (int) Math.max(1, Math.min(batch, (total + MIN_BATCHES - 1) / MIN_BATCHES));
   }
 
@@ -266,7 +273,7 @@ final class JobStream {
     }
     Duration timeout = spec.itemTimeout();
     CompletionStage<WorkResult> asked = AskPattern.ask(runtime.dispatcher(),
-        replyTo -> new WorkDispatcher.Dispatch(jobId, stage.index(), stage.ref(), items, replyTo),
+        replyTo -> new WorkDispatcher.Dispatch(jobId, stage.index(), stage.ref(), items, timeout, replyTo, waitingTo),
         timeout, runtime.system().scheduler());
     return asked.handle((result, error) -> {
       if (error == null) {

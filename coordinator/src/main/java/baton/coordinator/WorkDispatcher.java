@@ -6,6 +6,7 @@ import baton.protocol.Pull;
 import baton.protocol.ServiceKeys;
 import baton.protocol.WorkBatch;
 import baton.protocol.WorkResult;
+import java.time.Duration;
 import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.Deque;
@@ -40,9 +41,20 @@ public final class WorkDispatcher extends AbstractBehavior<WorkDispatcher.Comman
   public interface Command {
   }
 
-  /** Runs a batch on some node; the dispatcher answers {@code replyTo} at most once. */
-  public record Dispatch(String jobId, int stage, OpRef op, List<Item> items, ActorRef<WorkResult> replyTo)
-      implements Command {
+  /**
+   * Runs a batch on some node; the dispatcher answers {@code replyTo} at most once. Each item may take
+   * {@code itemTimeout} from when a worker starts the batch; time in the queue never counts. While no node pulls
+   * work, {@code waitingTo} hears that the job waits for workers, and again when they come.
+   */
+  public record Dispatch(String jobId, int stage, OpRef op, List<Item> items, Duration itemTimeout,
+      ActorRef<WorkResult> replyTo, ActorRef<Waiting> waitingTo) implements Command {
+  }
+
+  /**
+   * Tells a job whether its cpu work waits for workers because no node is connected; {@code text} says so for the
+   * job log ("waiting for workers: 0 nodes", then "workers came: ...").
+   */
+  public record Waiting(boolean waiting, String text) {
   }
 
   /**
@@ -221,7 +233,7 @@ public final class WorkDispatcher extends AbstractBehavior<WorkDispatcher.Comman
       best.getValue().inFlight.put(batch, dispatch);
       out.put(batch, best.getKey());
       best.getKey().tell(new WorkBatch(batch, dispatch.jobId(), dispatch.stage(), dispatch.op(), dispatch.items(),
-          results));
+          results, null, dispatch.itemTimeout()));
     }
     return this;
   }

@@ -102,7 +102,8 @@ public final class NodeAgent extends AbstractBehavior<NodeAgent.Command> {
     }
     long local = nextLocal++;
     inFlight.put(local, new Assignment(batch.batch(), batch.replyTo(), dispatcher));
-    pool.tell(new WorkBatch(local, batch.jobId(), batch.stage(), batch.op(), batch.items(), results));
+    pool.tell(new WorkBatch(local, batch.jobId(), batch.stage(), batch.op(), batch.items(), results, null,
+        batch.itemTimeout()));
     return this;
   }
 

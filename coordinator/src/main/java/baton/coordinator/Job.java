@@ -129,6 +129,8 @@ final class Job extends EventSourcedBehavior<Job.Command, Job.Event, Job.Record>
   private final long[] stageFailed;
   private final Map<String, Long> nodeItems = new TreeMap<>();
   private Progress base;
+  // What the running job waits for besides its own work (no node connected), or null.
+  private String waiting;
   private UniqueKillSwitch killSwitch;
   private long total;
   private boolean inputComplete;
@@ -191,6 +193,7 @@ final class Job extends EventSourcedBehavior<Job.Command, Job.Event, Job.Record>
         .onCommand(ItemFailed.class, this::onItemFailed)
         .onCommand(SinkCount.class, this::onSinkCount)
         .onCommand(NodeWorked.class, this::onNodeWorked)
+        .onCommand(WaitingChanged.class, this::onWaitingChanged)
         .onCommand(CheckpointReached.class, (record, reached) -> Effect().persist(new Progressed(reached.progress())))
         .onCommand(StreamFinished.class, this::onStreamFinished)
         .onCommand(LogProgress.class, (record, tick) -> onLogProgress())
@@ -348,6 +351,12 @@ final class Job extends EventSourcedBehavior<Job.Command, Job.Event, Job.Record>
     return Effect().none();
   }
 
+  private Effect<Event, Record> onWaitingChanged(Record record, WaitingChanged changed) {
+    waiting = changed.waiting().waiting() ? changed.waiting().text() : null;
+    context.getLog().info(changed.waiting().text());
+    return Effect().none();
+  }
+
   private Effect<Event, Record> onStreamFinished(Record record, StreamFinished finished) {
     timers.cancelAll();
     if (record.stopping() != null) {
@@ -406,7 +415,7 @@ final class Job extends EventSourcedBehavior<Job.Command, Job.Event, Job.Record>
         spec.output().map(Object::toString).orElse(null), submittedAt.toString(),
         startedAt == null ? null : startedAt.toString(), finishedAt == null ? null : finishedAt.toString(),
         nodeItems.entrySet().stream().map(e -> new JobStatus.NodeItems(e.getKey(), e.getValue())).toList(),
-        null);
+        state == JobState.RUNNING ? waiting : null);
   }
 
   private String stageNames() {

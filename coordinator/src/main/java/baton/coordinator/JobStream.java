@@ -271,10 +271,13 @@ final class JobStream {
     if (items.isEmpty()) {
       return CompletableFuture.completedFuture(done);
     }
-    Duration timeout = spec.itemTimeout();
+    // The dispatcher times each item from when a worker starts it, and answers a batch that overran; a batch may
+    // wait for workers as long as it takes. The ask's own limit is only a guard against a dispatcher gone silent.
+    Duration unanswered = runtime.settings().batchAnswerTimeout();
     CompletionStage<WorkResult> asked = AskPattern.ask(runtime.dispatcher(),
-        replyTo -> new WorkDispatcher.Dispatch(jobId, stage.index(), stage.ref(), items, timeout, replyTo, waitingTo),
-        timeout, runtime.system().scheduler());
+        replyTo -> new WorkDispatcher.Dispatch(jobId, stage.index(), stage.ref(), items, spec.itemTimeout(), replyTo,
+            waitingTo),
+        unanswered, runtime.system().scheduler());
     return asked.handle((result, error) -> {
       if (error == null) {
         listener.worked(result.node(), items.size());
@@ -282,13 +285,17 @@ final class JobStream {
       List<Outcome> retry = new ArrayList<>();
       for (int i = 0; i < oks.size(); i++) {
         Outcome.Ok ok = oks.get(i);
-        ItemResult itemResult = error == null ? result.results().get(i)
-            : ItemResult.failed(ok.key(), Failures.reason(error, timeout));
+        ItemResult itemResult = error == null ? resultOf(result, i, ok, oks.size())
+            : ItemResult.failed(ok.key(), Failures.unwrap(error) instanceof java.util.concurrent.TimeoutException
+                ? "no answer from the dispatcher for its batch in " + unanswered.toMillis()
+                    + " ms (baton.coordinator.batch-answer-timeout)"
+                : Failures.reason(error, unanswered));
         switch (itemResult.status()) {
           case OK -> done.add(ok.with(itemResult.payload()));
           case DROPPED -> done.add(new Outcome.Dropped(ok.seq(), ok.key(), stage.index()));
           default -> {
-            if (attempt <= spec.retries()) {
+            // Retrying a batch the dispatcher never answered would only queue it a second time.
+            if (attempt <= spec.retries() && error == null) {
               retry.add(ok);
             } else {
               done.add(new Outcome.Failed(ok.seq(), ok.key(), stage.index(), itemResult.error()));
@@ -304,6 +311,23 @@ final class JobStream {
         return done;
       });
     }).thenCompose(next -> next);
+  }
+
+  /**
+   * The result for item {@code i} of a batch. A worker that answers a result for another key, or fewer results than
+   * items, fails just those items; results beyond the batch's items are ignored.
+   */
+  private static ItemResult resultOf(WorkResult result, int i, Outcome.Ok ok, int items) {
+    if (i >= result.results().size()) {
+      return ItemResult.failed(ok.key(), "the worker on " + result.node() + " returned " + result.results().size()
+          + " results for " + items + " items");
+    }
+    ItemResult itemResult = result.results().get(i);
+    if (!ok.key().equals(itemResult.key())) {
+      return ItemResult.failed(ok.key(), "the worker on " + result.node() + " returned a result for key "
+          + itemResult.key() + " in its place");
+    }
+    return itemResult;
   }
 
   private <T> CompletionStage<T> afterBackoff(int attempt, java.util.concurrent.Callable<CompletionStage<T>> next) {

@@ -18,6 +18,7 @@ import java.util.List;
 import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
+import java.util.concurrent.TimeoutException;
 import java.util.stream.LongStream;
 import org.apache.pekko.Done;
 import org.apache.pekko.NotUsed;
@@ -286,7 +287,7 @@ final class JobStream {
       for (int i = 0; i < oks.size(); i++) {
         Outcome.Ok ok = oks.get(i);
         ItemResult itemResult = error == null ? resultOf(result, i, ok, oks.size())
-            : ItemResult.failed(ok.key(), Failures.unwrap(error) instanceof java.util.concurrent.TimeoutException
+            : ItemResult.failed(ok.key(), Failures.unwrap(error) instanceof TimeoutException
                 ? "no answer from the dispatcher for its batch in " + unanswered.toMillis()
                     + " ms (baton.coordinator.batch-answer-timeout)"
                 : Failures.reason(error, unanswered));

@@ -169,6 +169,22 @@ final class WorkDispatcherTest {
   }
 
   @Test
+  void lastNodeGone_jobWithBatchesLeft_hearsThatItWaitsForWorkers() {
+    TestProbe<WorkDispatcher.Waiting> waiting = testKit.createTestProbe();
+    TestProbe<WorkResult> asker = testKit.createTestProbe();
+    TestProbe<WorkBatch> node = testKit.createTestProbe();
+    pulls.tell(Pull.fullLoad(node.getRef(), 1, 1));
+    dispatcher.tell(dispatch("job-1", asker.getRef(), waiting.getRef(), "a"));
+    dispatcher.tell(dispatch("job-1", asker.getRef(), waiting.getRef(), "b"));
+    node.receiveMessage();
+    waiting.expectNoMessage(QUIET);
+
+    node.stop();
+
+    assertEquals(new WorkDispatcher.Waiting(true, "waiting for workers: 0 nodes"), waiting.receiveMessage());
+  }
+
+  @Test
   void cancelJob_withBatches_logsWithTheJobIdInTheMdc() {
     TestProbe<WorkResult> asker = testKit.createTestProbe();
     dispatcher.tell(dispatch("job-9", asker.getRef(), "a"));

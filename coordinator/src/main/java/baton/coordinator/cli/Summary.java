@@ -13,12 +13,10 @@ final class Summary {
 
   static void print(JobStatus status, String logFile, PrintWriter out) {
     JobStatus.Items items = status.items();
-    out.printf("%s  %s  in %.2f s%n", status.id(), status.state(), status.durationMillis() / 1000.0);
+    out.printf("%s  %s%s  in %.2f s%n", status.id(), status.state(),
+        status.waiting() == null ? "" : " (" + status.waiting() + ")", status.durationMillis() / 1000.0);
     out.printf("items   %d total, %d succeeded, %d failed, %d filtered%n",
         items.total(), items.succeeded(), items.failed(), items.filtered());
-    if (status.waiting() != null) {
-      out.println("waiting " + status.waiting());
-    }
     List<List<String>> rows = new ArrayList<>();
     rows.add(List.of("stage", "op", "kind", "done", "failed"));
     for (int i = 0; i < status.stages().size(); i++) {

@@ -296,7 +296,7 @@ public final class Coordinator extends EventSourcedBehavior<Coordinator.Command,
       startJob(accepted, spec);
       replyTo.tell(new Accepted(new JobStatus(id, spec.name(), JobState.ACCEPTED, 0,
           new JobStatus.Items(spec.input().size().orElse(-1), 0, 0, 0, 0), List.of(), null,
-          spec.output().map(Object::toString).orElse(null), accepted.submittedAt(), null, null, List.of())));
+          spec.output().map(Object::toString).orElse(null), accepted.submittedAt(), null, null, List.of(), null)));
     });
   }
 
@@ -310,7 +310,7 @@ public final class Coordinator extends EventSourcedBehavior<Coordinator.Command,
     context.getLog().error("job {} {}", accepted.id(), error);
     return Effect().persist(new JobEnded(new JobStatus(accepted.id(), accepted.name(), JobState.FAILED, 0,
         new JobStatus.Items(-1, 0, 0, 0, 0), List.of(), error, null, accepted.submittedAt(), null,
-        Instant.now().toString(), List.of())));
+        Instant.now().toString(), List.of(), null)));
   }
 
   private void startJob(JobAccepted accepted, JobSpec spec) {
@@ -343,6 +343,8 @@ public final class Coordinator extends EventSourcedBehavior<Coordinator.Command,
   private Effect<Event, Jobs> onListJobs(Jobs jobs, ListJobs request) {
     List<JobStatus> all = new ArrayList<>(jobs.finished.values());
     if (running.isEmpty()) {
+      // Finished jobs are kept in the order they ended; the list is in the order they were submitted.
+      all.sort(StatusCollector.OLDEST_FIRST);
       request.replyTo().tell(List.copyOf(all));
     } else {
       context.spawnAnonymous(StatusCollector.create(all, List.copyOf(running.values()), request.replyTo()));
@@ -401,7 +403,7 @@ public final class Coordinator extends EventSourcedBehavior<Coordinator.Command,
     JobAccepted accepted = jobs.open.get(stopped.id());
     return Effect().persist(new JobEnded(new JobStatus(stopped.id(), accepted.name(), JobState.FAILED, 0,
         new JobStatus.Items(-1, 0, 0, 0, 0), List.of(), "the job's actor stopped unexpectedly; see baton.log",
-        null, accepted.submittedAt(), null, Instant.now().toString(), List.of())));
+        null, accepted.submittedAt(), null, Instant.now().toString(), List.of(), null)));
   }
 
   private String newId(Jobs jobs, String name) {

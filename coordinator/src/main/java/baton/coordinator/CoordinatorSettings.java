@@ -14,7 +14,8 @@ public record CoordinatorSettings(
     Duration checkpointInterval,
     int maxLineBytes,
     int finishedJobsKept,
-    long maxItemBytes) {
+    long maxItemBytes,
+    Duration batchAnswerTimeout) {
 
   public static CoordinatorSettings from(Config config) {
     Config baton = config.getConfig("baton");
@@ -27,7 +28,8 @@ public record CoordinatorSettings(
         baton.getDuration("coordinator.checkpoint-interval"),
         (int) baton.getMemorySize("coordinator.max-line-bytes").toBytes(),
         baton.getInt("coordinator.finished-jobs-kept"),
-        baton.getBytes("cluster.max-item-bytes"));
+        baton.getBytes("cluster.max-item-bytes"),
+        baton.getDuration("coordinator.batch-answer-timeout"));
   }
 
   /** The wait before retry number {@code attempt} (1-based): doubles from min up to max. */

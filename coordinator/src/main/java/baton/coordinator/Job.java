@@ -80,6 +80,9 @@ final class Job extends EventSourcedBehavior<Job.Command, Job.Event, Job.Record>
   private record CheckpointReached(Progress progress) implements Command {
   }
 
+  private record WaitingChanged(WorkDispatcher.Waiting waiting) implements Command {
+  }
+
   private record StreamFinished(Throwable failure) implements Command {
   }
 
@@ -131,6 +134,8 @@ final class Job extends EventSourcedBehavior<Job.Command, Job.Event, Job.Record>
   private final long[] stageFailed;
   private final Map<String, Long> nodeItems = new TreeMap<>();
   private Progress base;
+  // What the running job waits for besides its own work (no node connected), or null.
+  private String waiting;
   private UniqueKillSwitch killSwitch;
   private long total;
   private boolean inputComplete;
@@ -197,6 +202,7 @@ final class Job extends EventSourcedBehavior<Job.Command, Job.Event, Job.Record>
         .onCommand(ItemFailed.class, this::onItemFailed)
         .onCommand(SinkCount.class, this::onSinkCount)
         .onCommand(NodeWorked.class, this::onNodeWorked)
+        .onCommand(WaitingChanged.class, this::onWaitingChanged)
         .onCommand(CheckpointReached.class, (record, reached) -> Effect().persist(new Progressed(reached.progress())))
         .onCommand(StreamFinished.class, this::onStreamFinished)
         .onCommand(InputCounted.class, this::onInputCounted)
@@ -289,7 +295,7 @@ final class Job extends EventSourcedBehavior<Job.Command, Job.Event, Job.Record>
       public void checkpoint(Progress progress) {
         self.tell(new CheckpointReached(progress));
       }
-    }, base);
+    }, base, context.messageAdapter(WorkDispatcher.Waiting.class, WaitingChanged::new));
     Pair<UniqueKillSwitch, CompletionStage<Done>> running = stream.run(Materializer.createMaterializer(context));
     killSwitch = running.first();
     context.pipeToSelf(running.second(), (done, failure) -> new StreamFinished(failure));
@@ -362,6 +368,12 @@ final class Job extends EventSourcedBehavior<Job.Command, Job.Event, Job.Record>
 
   private Effect<Event, Record> onNodeWorked(Record record, NodeWorked worked) {
     nodeItems.merge(worked.node(), (long) worked.items(), Long::sum);
+    return Effect().none();
+  }
+
+  private Effect<Event, Record> onWaitingChanged(Record record, WaitingChanged changed) {
+    waiting = changed.waiting().waiting() ? changed.waiting().text() : null;
+    context.getLog().info(changed.waiting().text());
     return Effect().none();
   }
 
@@ -444,7 +456,8 @@ final class Job extends EventSourcedBehavior<Job.Command, Job.Event, Job.Record>
         new JobStatus.Items(items, succeeded, failedItems, filtered, notRun), List.copyOf(stages), error,
         spec.output().map(Object::toString).orElse(null), submittedAt.toString(),
         startedAt == null ? null : startedAt.toString(), finishedAt == null ? null : finishedAt.toString(),
-        nodeItems.entrySet().stream().map(e -> new JobStatus.NodeItems(e.getKey(), e.getValue())).toList());
+        nodeItems.entrySet().stream().map(e -> new JobStatus.NodeItems(e.getKey(), e.getValue())).toList(),
+        state == JobState.RUNNING ? waiting : null);
   }
 
   private String stageNames() {

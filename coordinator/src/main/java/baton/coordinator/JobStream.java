@@ -18,6 +18,7 @@ import java.util.List;
 import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
+import java.util.concurrent.TimeoutException;
 import java.util.stream.LongStream;
 import org.apache.pekko.Done;
 import org.apache.pekko.NotUsed;
@@ -81,18 +82,22 @@ final class JobStream {
   private final Progress resumeFrom;
   // Completes when the stream has ended, however it ended: from then on no op call starts.
   private final CompletableFuture<Done> ended = new CompletableFuture<>();
+  private final ActorRef<WorkDispatcher.Waiting> waitingTo;
 
   /**
    * @param resumeFrom what an earlier run of this job already did ({@link Progress#none} for a new job): those
    *     items are skipped, and the output is cut back to what they wrote
+   * @param waitingTo hears from the dispatcher when the job's cpu work waits for workers, and when they come
    */
-  JobStream(String jobId, JobSpec spec, Runtime runtime, Listener listener, Progress resumeFrom) {
+  JobStream(String jobId, JobSpec spec, Runtime runtime, Listener listener, Progress resumeFrom,
+      ActorRef<WorkDispatcher.Waiting> waitingTo) {
     this.jobId = jobId;
     this.spec = spec;
     this.runtime = runtime;
     this.listener = listener;
     this.reportNanos = runtime.settings().reportInterval().toNanos();
     this.resumeFrom = resumeFrom;
+    this.waitingTo = waitingTo;
   }
 
   /**
@@ -125,7 +130,10 @@ final class JobStream {
   private int chunkSize() {
     int batch = spec.stages().stream().filter(stage -> stage.kind() == baton.protocol.OpKind.CPU)
         .mapToInt(JobSpec.Stage::batch).findFirst().orElse(runtime.settings().job().cpuBatch());
-    long total = spec.input().size().orElse(Long.MAX_VALUE);
+    if (spec.input().size().isEmpty()) {
+      return batch;
+    }
+    long total = spec.input().size().getAsLong();
     return (int) Math.max(1, Math.min(batch, (total + MIN_BATCHES - 1) / MIN_BATCHES));
   }
 
@@ -284,21 +292,28 @@ final class JobStream {
     if (items.isEmpty()) {
       return CompletableFuture.completedFuture(done);
     }
-    Duration timeout = spec.itemTimeout();
+    // The dispatcher times each item from when a worker starts it, and answers a batch that overran; a batch may
+    // wait for workers as long as it takes. The ask's own limit is only a guard against a dispatcher gone silent.
+    Duration unanswered = runtime.settings().batchAnswerTimeout();
     CompletionStage<WorkResult> asked = AskPattern.ask(runtime.dispatcher(),
-        replyTo -> new WorkDispatcher.Dispatch(jobId, stage.index(), stage.ref(), items, replyTo),
-        timeout, runtime.system().scheduler());
+        replyTo -> new WorkDispatcher.Dispatch(jobId, stage.index(), stage.ref(), items, spec.itemTimeout(), replyTo,
+            waitingTo),
+        unanswered, runtime.system().scheduler());
     return asked.handle((result, error) -> {
       List<Outcome> retry = new ArrayList<>();
       for (int i = 0; i < oks.size(); i++) {
         Outcome.Ok ok = oks.get(i);
-        ItemResult itemResult = error == null ? result.results().get(i)
-            : ItemResult.failed(ok.key(), Failures.reason(error, timeout));
+        ItemResult itemResult = error == null ? resultOf(result, i, ok, oks.size())
+            : ItemResult.failed(ok.key(), Failures.unwrap(error) instanceof TimeoutException
+                ? "no answer from the dispatcher for its batch in " + unanswered.toMillis()
+                    + " ms (baton.coordinator.batch-answer-timeout)"
+                : Failures.reason(error, unanswered));
         switch (itemResult.status()) {
           case OK -> done.add(ok.with(itemResult.payload()));
           case DROPPED -> done.add(new Outcome.Dropped(ok.seq(), ok.key(), stage.index()));
           default -> {
-            if (attempt <= spec.retries()) {
+            // Retrying a batch the dispatcher never answered would only queue it a second time.
+            if (attempt <= spec.retries() && error == null) {
               retry.add(ok);
             } else {
               done.add(new Outcome.Failed(ok.seq(), ok.key(), stage.index(), itemResult.error()));
@@ -318,6 +333,23 @@ final class JobStream {
         return done;
       });
     }).thenCompose(next -> next);
+  }
+
+  /**
+   * The result for item {@code i} of a batch. A worker that answers a result for another key, or fewer results than
+   * items, fails just those items; results beyond the batch's items are ignored.
+   */
+  private static ItemResult resultOf(WorkResult result, int i, Outcome.Ok ok, int items) {
+    if (i >= result.results().size()) {
+      return ItemResult.failed(ok.key(), "the worker on " + result.node() + " returned " + result.results().size()
+          + " results for " + items + " items");
+    }
+    ItemResult itemResult = result.results().get(i);
+    if (!ok.key().equals(itemResult.key())) {
+      return ItemResult.failed(ok.key(), "the worker on " + result.node() + " returned a result for key "
+          + itemResult.key() + " in its place");
+    }
+    return itemResult;
   }
 
   private <T> CompletionStage<T> afterBackoff(int attempt, java.util.concurrent.Callable<CompletionStage<T>> next) {

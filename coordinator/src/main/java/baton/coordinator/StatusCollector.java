@@ -2,6 +2,7 @@ package baton.coordinator;
 
 import baton.protocol.JobStatus;
 import java.time.Duration;
+import java.time.Instant;
 import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.List;
@@ -14,6 +15,11 @@ import org.apache.pekko.actor.typed.javadsl.Behaviors;
 final class StatusCollector {
 
   private static final Duration PATIENCE = Duration.ofSeconds(3);
+
+  /** The order of {@code list}: by submission time (ISO-8601 text of varying precision, so compared as instants). */
+  static final Comparator<JobStatus> OLDEST_FIRST = Comparator.comparing(
+      (JobStatus status) -> status.submittedAt() == null ? null : Instant.parse(status.submittedAt()),
+      Comparator.nullsFirst(Comparator.naturalOrder()));
 
   private enum Timeout { INSTANCE }
 
@@ -46,7 +52,7 @@ final class StatusCollector {
   }
 
   private static Behavior<Object> answer(List<JobStatus> statuses, ActorRef<List<JobStatus>> replyTo) {
-    statuses.sort(Comparator.comparing(JobStatus::submittedAt, Comparator.nullsFirst(Comparator.naturalOrder())));
+    statuses.sort(OLDEST_FIRST);
     replyTo.tell(List.copyOf(statuses));
     return Behaviors.stopped();
   }

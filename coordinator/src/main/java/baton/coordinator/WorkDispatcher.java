@@ -1,15 +1,19 @@
 package baton.coordinator;
 
+import baton.protocol.BatchStarted;
 import baton.protocol.Item;
 import baton.protocol.OpRef;
 import baton.protocol.Pull;
 import baton.protocol.ServiceKeys;
 import baton.protocol.WorkBatch;
 import baton.protocol.WorkResult;
+import baton.protocol.WorkResult.ItemResult;
+import java.time.Duration;
 import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.Deque;
 import java.util.HashMap;
+import java.util.HashSet;
 import java.util.Iterator;
 import java.util.LinkedHashMap;
 import java.util.LinkedHashSet;
@@ -22,6 +26,7 @@ import org.apache.pekko.actor.typed.javadsl.AbstractBehavior;
 import org.apache.pekko.actor.typed.javadsl.ActorContext;
 import org.apache.pekko.actor.typed.javadsl.Behaviors;
 import org.apache.pekko.actor.typed.javadsl.Receive;
+import org.apache.pekko.actor.typed.javadsl.TimerScheduler;
 import org.apache.pekko.actor.typed.receptionist.Receptionist;
 
 /**
@@ -34,15 +39,32 @@ import org.apache.pekko.actor.typed.receptionist.Receptionist;
  * goes to a node it gets a new number, and a result whose number is no longer out (its node was given up, or its job
  * cancelled) is dropped. So a batch that ran twice, on a node that was thought dead and on the one that took it
  * over, still counts once.
+ *
+ * <p>A batch is timed from when a worker starts it ({@link BatchStarted}), never from when it was queued: each of its
+ * n items may take the job's item timeout, so a batch still running n item timeouts after its start is answered with
+ * its items failed as timed out, and its late result is dropped; the retry is a new dispatch. A node's credits are
+ * the batches it takes at once (its full load, which a repeated one replaces) less those it has not given back.
+ * Log lines about a job carry its id in the MDC.
  */
 public final class WorkDispatcher extends AbstractBehavior<WorkDispatcher.Command> {
 
   public interface Command {
   }
 
-  /** Runs a batch on some node; the dispatcher answers {@code replyTo} at most once. */
-  public record Dispatch(String jobId, int stage, OpRef op, List<Item> items, ActorRef<WorkResult> replyTo)
-      implements Command {
+  /**
+   * Runs a batch on some node; the dispatcher answers {@code replyTo} at most once. Each item may take
+   * {@code itemTimeout} from when a worker starts the batch; time in the queue never counts. While no node pulls
+   * work, {@code waitingTo} hears that the job waits for workers, and again when they come.
+   */
+  public record Dispatch(String jobId, int stage, OpRef op, List<Item> items, Duration itemTimeout,
+      ActorRef<WorkResult> replyTo, ActorRef<Waiting> waitingTo) implements Command {
+  }
+
+  /**
+   * Tells a job whether its cpu work waits for workers because no node is connected; {@code text} says so for the
+   * job log ("waiting for workers: 0 nodes", then "workers came: ...").
+   */
+  public record Waiting(boolean waiting, String text) {
   }
 
   /**
@@ -66,37 +88,74 @@ public final class WorkDispatcher extends AbstractBehavior<WorkDispatcher.Comman
   private record Finished(WorkResult result) implements Command {
   }
 
+  private record Started(BatchStarted started) implements Command {
+  }
+
+  private record Overdue(long batch, String jobId) implements Command {
+  }
+
   private record NodeGone(ActorRef<WorkBatch> agent) implements Command {
   }
 
   private static final int CANCELLED_JOBS_KEPT = 1000;
+  // Pekko's scheduler refuses timers longer than about 248 days; a deadline this far off is as good as none.
+  private static final Duration LONGEST_DEADLINE = Duration.ofDays(200);
 
   private static final class Node {
     final int workers;
-    int credits;
+    // The batches it takes at once, from its last full load.
+    int load;
+    // Batches sent to it whose credit it has not given back: it still holds them, answered or not.
+    final Set<Long> unreturned = new HashSet<>();
+    // Batches sent to it whose result is still awaited.
     final Map<Long, Dispatch> inFlight = new LinkedHashMap<>();
 
-    Node(int workers) {
+    Node(int workers, int load) {
       this.workers = workers;
+      this.load = load;
+    }
+
+    int credits() {
+      return load - unreturned.size();
     }
   }
 
+  private final TimerScheduler<Command> timers;
   private final Deque<Dispatch> queue = new ArrayDeque<>();
   private final Map<ActorRef<WorkBatch>, Node> nodes = new HashMap<>();
   // Which node holds each batch number that is out; a result for a number not here is late and dropped.
   private final Map<Long, ActorRef<WorkBatch>> out = new HashMap<>();
   private final Set<String> cancelled = new LinkedHashSet<>();
+  // Jobs told that they wait for workers, to be told when workers come.
+  private final Map<String, ActorRef<Waiting>> waiting = new LinkedHashMap<>();
   private final ActorRef<WorkResult> results;
+  private final ActorRef<BatchStarted> starts;
   private long nextBatch;
 
   public static Behavior<Command> create() {
-    return Behaviors.setup(WorkDispatcher::new);
+    return Behaviors.withMdc(Command.class, WorkDispatcher::jobMdc,
+        Behaviors.setup(context -> Behaviors.withTimers(timers -> new WorkDispatcher(context, timers))));
   }
 
-  private WorkDispatcher(ActorContext<Command> context) {
+  private static Map<String, String> jobMdc(Command command) {
+    if (command instanceof Dispatch dispatch) {
+      return Map.of("jobId", dispatch.jobId());
+    }
+    if (command instanceof CancelJob cancel) {
+      return Map.of("jobId", cancel.jobId());
+    }
+    if (command instanceof Overdue overdue) {
+      return Map.of("jobId", overdue.jobId());
+    }
+    return Map.of();
+  }
+
+  private WorkDispatcher(ActorContext<Command> context, TimerScheduler<Command> timers) {
     super(context);
+    this.timers = timers;
     ActorRef<Pull> pulls = context.messageAdapter(Pull.class, Pulled::new);
     this.results = context.messageAdapter(WorkResult.class, Finished::new);
+    this.starts = context.messageAdapter(BatchStarted.class, Started::new);
     context.getSystem().receptionist().tell(Receptionist.register(ServiceKeys.DISPATCHER, pulls));
   }
 
@@ -105,7 +164,9 @@ public final class WorkDispatcher extends AbstractBehavior<WorkDispatcher.Comman
     return newReceiveBuilder()
         .onMessage(Dispatch.class, this::onDispatch)
         .onMessage(Pulled.class, this::onPulled)
+        .onMessage(Started.class, this::onStarted)
         .onMessage(Finished.class, this::onFinished)
+        .onMessage(Overdue.class, this::onOverdue)
         .onMessage(NodeGone.class, this::onNodeGone)
         .onMessage(CancelJob.class, this::onCancelJob)
         .onMessage(GetNodes.class, this::onGetNodes)
@@ -117,38 +178,107 @@ public final class WorkDispatcher extends AbstractBehavior<WorkDispatcher.Comman
       return this;
     }
     queue.addLast(dispatch);
-    if (nodes.isEmpty() && queue.size() == 1) {
-      getContext().getLog().info("work is waiting for a node to pull it");
+    if (nodes.isEmpty()) {
+      tellWaiting(dispatch);
     }
     return sendWhatCanGo();
+  }
+
+  private void tellWaiting(Dispatch dispatch) {
+    if (waiting.putIfAbsent(dispatch.jobId(), dispatch.waitingTo()) == null) {
+      dispatch.waitingTo().tell(new Waiting(true, "waiting for workers: 0 nodes"));
+    }
   }
 
   private Behavior<Command> onPulled(Pulled pulled) {
     Pull pull = pulled.pull();
     Node node = nodes.get(pull.agent());
     if (node == null) {
-      node = new Node(pull.workers());
+      node = new Node(pull.workers(), pull.credits());
       nodes.put(pull.agent(), node);
       getContext().watchWith(pull.agent(), new NodeGone(pull.agent()));
       getContext().getLog().info("node {} pulls work for {} workers", pull.agent().path().address(), pull.workers());
+      tellWorkersCame();
+    } else if (pull.isFullLoad()) {
+      // A node sends its full load to a dispatcher new to it; one that comes again (the Receptionist dropped and
+      // listed this dispatcher) replaces the load, so the node never holds more than it asked for.
+      node.load = pull.credits();
     }
-    // The pull's completedBatch is not used: results travel on another lane and may come after it; the result
-    // itself is what takes a batch off its node.
-    node.credits += pull.credits();
+    if (!pull.isFullLoad()) {
+      // Results travel on another lane and may come after the pull: only the result takes a batch off inFlight.
+      node.unreturned.remove(pull.completedBatch());
+    }
     return sendWhatCanGo();
+  }
+
+  private void tellWorkersCame() {
+    if (waiting.isEmpty()) {
+      return;
+    }
+    int workers = nodes.values().stream().mapToInt(node -> node.workers).sum();
+    Waiting came = new Waiting(false, "workers came: " + nodes.size() + (nodes.size() == 1 ? " node, " : " nodes, ")
+        + workers + " workers");
+    waiting.values().forEach(job -> job.tell(came));
+    waiting.clear();
+  }
+
+  private Behavior<Command> onStarted(Started started) {
+    long batch = started.started().batch();
+    Dispatch dispatch = inFlight(batch);
+    if (dispatch != null) {
+      int items = dispatch.items().size();
+      Duration deadline = dispatch.itemTimeout().compareTo(LONGEST_DEADLINE.dividedBy(items)) >= 0
+          ? LONGEST_DEADLINE
+          : dispatch.itemTimeout().multipliedBy(items);
+      timers.startSingleTimer(batch, new Overdue(batch, dispatch.jobId()), deadline);
+    }
+    return this;
+  }
+
+  private Dispatch inFlight(long batch) {
+    ActorRef<WorkBatch> agent = out.get(batch);
+    Node node = agent == null ? null : nodes.get(agent);
+    return node == null ? null : node.inFlight.get(batch);
   }
 
   private Behavior<Command> onFinished(Finished finished) {
     WorkResult result = finished.result();
-    ActorRef<WorkBatch> agent = out.remove(result.batch());
-    Node node = agent == null ? null : nodes.get(agent);
-    Dispatch dispatch = node == null ? null : node.inFlight.remove(result.batch());
+    Dispatch dispatch = takeOut(result.batch());
     if (dispatch == null) {
-      getContext().getLog().debug("dropping the result of batch {} from {}: its node was given up or its job ended",
-          result.batch(), result.node());
+      getContext().getLog().debug("dropping the result of batch {} from {}: it timed out, its node was given up or "
+          + "its job ended", result.batch(), result.node());
       return this;
     }
     dispatch.replyTo().tell(result);
+    return this;
+  }
+
+  /** Forgets a batch that is out, with its deadline; answers what it was, or null if it was not out. */
+  private Dispatch takeOut(long batch) {
+    timers.cancel(batch);
+    ActorRef<WorkBatch> agent = out.remove(batch);
+    Node node = agent == null ? null : nodes.get(agent);
+    return node == null ? null : node.inFlight.remove(batch);
+  }
+
+  private Behavior<Command> onOverdue(Overdue overdue) {
+    ActorRef<WorkBatch> agent = out.get(overdue.batch());
+    Dispatch dispatch = takeOut(overdue.batch());
+    if (dispatch == null) {
+      return this;
+    }
+    String node = agent.path().address().toString();
+    int items = dispatch.items().size();
+    long millis = dispatch.itemTimeout().toMillis();
+    String reason = items == 1
+        ? "timed out on node " + node + " after " + millis + " ms (item-timeout)"
+        : "timed out on node " + node + ": its batch of " + items + " items was not done after " + items + " x "
+            + millis + " ms (item-timeout)";
+    getContext().getLog().warn("batch {} of job {} (stage {}) {}; its items fail for now, its late result will be "
+        + "dropped", overdue.batch(), dispatch.jobId(), dispatch.stage(), reason);
+    List<ItemResult> failed = new ArrayList<>(items);
+    dispatch.items().forEach(item -> failed.add(ItemResult.failed(item.key(), reason)));
+    dispatch.replyTo().tell(new WorkResult(overdue.batch(), failed, node));
     return this;
   }
 
@@ -156,11 +286,17 @@ public final class WorkDispatcher extends AbstractBehavior<WorkDispatcher.Comman
     Node node = nodes.remove(gone.agent());
     if (node != null) {
       List<Dispatch> orphans = new ArrayList<>(node.inFlight.values());
-      node.inFlight.keySet().forEach(out::remove);
+      node.inFlight.keySet().forEach(batch -> {
+        out.remove(batch);
+        timers.cancel(batch);
+      });
       getContext().getLog().warn("node {} is gone with {} batches in flight; they go to other nodes",
           gone.agent().path().address(), orphans.size());
       for (int i = orphans.size() - 1; i >= 0; i--) {
         queue.addFirst(orphans.get(i));
+      }
+      if (nodes.isEmpty()) {
+        queue.forEach(this::tellWaiting);
       }
     }
     return sendWhatCanGo();
@@ -170,6 +306,7 @@ public final class WorkDispatcher extends AbstractBehavior<WorkDispatcher.Comman
     if (cancelled.add(cancel.jobId()) && cancelled.size() > CANCELLED_JOBS_KEPT) {
       cancelled.remove(cancelled.iterator().next());
     }
+    waiting.remove(cancel.jobId());
     int queued = 0;
     for (Iterator<Dispatch> it = queue.iterator(); it.hasNext(); ) {
       if (it.next().jobId().equals(cancel.jobId())) {
@@ -182,8 +319,9 @@ public final class WorkDispatcher extends AbstractBehavior<WorkDispatcher.Comman
       for (Iterator<Map.Entry<Long, Dispatch>> it = node.inFlight.entrySet().iterator(); it.hasNext(); ) {
         Map.Entry<Long, Dispatch> entry = it.next();
         if (entry.getValue().jobId().equals(cancel.jobId())) {
-          // The node still runs it and pulls again when done; only its result is dropped.
+          // The node still runs it and gives its credit back when done; only its result is dropped.
           out.remove(entry.getKey());
+          timers.cancel(entry.getKey());
           it.remove();
           running++;
         }
@@ -208,7 +346,8 @@ public final class WorkDispatcher extends AbstractBehavior<WorkDispatcher.Comman
     while (!queue.isEmpty()) {
       Map.Entry<ActorRef<WorkBatch>, Node> best = null;
       for (Map.Entry<ActorRef<WorkBatch>, Node> entry : nodes.entrySet()) {
-        if (entry.getValue().credits > 0 && (best == null || entry.getValue().credits > best.getValue().credits)) {
+        int credits = entry.getValue().credits();
+        if (credits > 0 && (best == null || credits > best.getValue().credits())) {
           best = entry;
         }
       }
@@ -217,11 +356,11 @@ public final class WorkDispatcher extends AbstractBehavior<WorkDispatcher.Comman
       }
       Dispatch dispatch = queue.pollFirst();
       long batch = nextBatch++;
-      best.getValue().credits--;
+      best.getValue().unreturned.add(batch);
       best.getValue().inFlight.put(batch, dispatch);
       out.put(batch, best.getKey());
       best.getKey().tell(new WorkBatch(batch, dispatch.jobId(), dispatch.stage(), dispatch.op(), dispatch.items(),
-          results));
+          results, starts, dispatch.itemTimeout()));
     }
     return this;
   }

@@ -6,6 +6,7 @@ import static org.junit.jupiter.api.Assertions.assertNotNull;
 import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import baton.protocol.BatchStarted;
 import baton.protocol.CpuOp;
 import baton.protocol.IoOp;
 import baton.protocol.JobDefaults;
@@ -14,6 +15,9 @@ import baton.protocol.JobState;
 import baton.protocol.JobStatus;
 import baton.protocol.OpKind;
 import baton.protocol.OpRef;
+import baton.protocol.Pull;
+import baton.protocol.ServiceKeys;
+import baton.protocol.WorkBatch;
 import baton.protocol.WorkResult;
 import baton.protocol.WorkResult.ItemResult;
 import com.typesafe.config.ConfigFactory;
@@ -43,6 +47,7 @@ import org.apache.pekko.actor.typed.Behavior;
 import org.apache.pekko.actor.typed.BehaviorInterceptor;
 import org.apache.pekko.actor.typed.TypedActorContext;
 import org.apache.pekko.actor.typed.javadsl.Behaviors;
+import org.apache.pekko.actor.typed.receptionist.Receptionist;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.TestInstance;
 import org.junit.jupiter.api.extension.ExtendWith;
@@ -393,6 +398,146 @@ final class JobTest {
     assertEquals(List.of(new JobStatus.NodeItems("node-a", n)), done.nodes());
   }
 
+  @Test
+  void job_cpuBatchQueuedLongerThanItemTimeoutWithNoNode_runsOnceWhenANodeComes() {
+    ActorRef<WorkDispatcher.Command> dispatcher = testKit.spawn(WorkDispatcher.create());
+    ActorRef<Pull> pulls = pullsOf(dispatcher);
+    TestProbe<WorkBatch> node = testKit.createTestProbe();
+    TestProbe<JobStatus> finished = testKit.createTestProbe();
+    spawnCpu("queued-long", new JobSpec.Range(1, 1), 1, 0, 2, Duration.ofMillis(200), dispatcher, finished);
+
+    // Five item-timeouts without a node: no timeout, no retry burned, the job just waits.
+    finished.expectNoMessage(Duration.ofSeconds(1));
+    pulls.tell(Pull.fullLoad(node.getRef(), 2, 1));
+    WorkBatch batch = node.receiveMessage(WAIT);
+    batch.started().tell(new BatchStarted(batch.batch()));
+    answer(batch, batch.items().size(), pulls, node);
+
+    JobStatus done = finished.expectMessageClass(JobStatus.class, WAIT);
+    assertEquals(JobState.SUCCEEDED, done.state(), String.valueOf(done.error()));
+    assertEquals(1, done.items().succeeded());
+    assertEquals(0, done.items().failed());
+    node.expectNoMessage(QUIET);
+    testKit.stop(dispatcher);
+  }
+
+  @Test
+  void job_cpuItemSlowerThanItemTimeout_timesOutAndOnlyItsRetryRunsAgain() {
+    ActorRef<WorkDispatcher.Command> dispatcher = testKit.spawn(WorkDispatcher.create());
+    ActorRef<Pull> pulls = pullsOf(dispatcher);
+    TestProbe<WorkBatch> node = testKit.createTestProbe();
+    TestProbe<JobStatus> finished = testKit.createTestProbe();
+    pulls.tell(Pull.fullLoad(node.getRef(), 1, 1));
+    spawnCpu("slow-cpu", new JobSpec.Range(1, 2), 1, 0, 1, Duration.ofMillis(300), dispatcher, finished);
+
+    WorkBatch slow = node.receiveMessage(WAIT);
+    // The slow item times out 300 ms after its start; the other batch waits in the queue for the node's only credit.
+    LoggingTestKit.warn("timed out on node").withMdc(Map.of("jobId", "slow-cpu")).expect(testKit.system(), () -> {
+      slow.started().tell(new BatchStarted(slow.batch()));
+      return null;
+    });
+    node.expectNoMessage(QUIET);
+    answer(slow, 1, pulls, node);
+    WorkBatch other = node.receiveMessage(WAIT);
+    other.started().tell(new BatchStarted(other.batch()));
+    answer(other, 1, pulls, node);
+    WorkBatch retry = node.receiveMessage(WAIT);
+    retry.started().tell(new BatchStarted(retry.batch()));
+    answer(retry, 1, pulls, node);
+
+    JobStatus done = finished.expectMessageClass(JobStatus.class, WAIT);
+    assertEquals(JobState.SUCCEEDED, done.state(), String.valueOf(done.error()));
+    assertEquals(2, done.items().succeeded());
+    assertEquals(List.of("1", "2", "1"), List.of(slow, other, retry).stream()
+        .map(batch -> batch.items().get(0).key()).toList());
+    node.expectNoMessage(QUIET);
+    testKit.stop(dispatcher);
+  }
+
+  @Test
+  void job_cpuStageWithNoNodeConnected_statusAndJobLogSayItWaitsForWorkers() {
+    ActorRef<WorkDispatcher.Command> dispatcher = testKit.spawn(WorkDispatcher.create());
+    ActorRef<Pull> pulls = pullsOf(dispatcher);
+    TestProbe<WorkBatch> node = testKit.createTestProbe();
+    TestProbe<JobStatus> finished = testKit.createTestProbe();
+
+    ActorRef<Job.Command> job = LoggingTestKit.info("waiting for workers: 0 nodes")
+        .withMdc(Map.of("jobId", "no-nodes"))
+        .expect(testKit.system(), () -> spawnCpu("no-nodes", new JobSpec.Range(1, 1), 1, 0, 0,
+            Duration.ofMillis(100), dispatcher, finished));
+    assertEquals("waiting for workers: 0 nodes", status(job).waiting());
+
+    LoggingTestKit.info("workers came: 1 node").withMdc(Map.of("jobId", "no-nodes")).expect(testKit.system(),
+        () -> {
+          pulls.tell(Pull.fullLoad(node.getRef(), 2, 1));
+          return null;
+        });
+    assertNull(status(job).waiting());
+    WorkBatch batch = node.receiveMessage(WAIT);
+    batch.started().tell(new BatchStarted(batch.batch()));
+    answer(batch, 1, pulls, node);
+    JobStatus done = finished.expectMessageClass(JobStatus.class, WAIT);
+    assertEquals(JobState.SUCCEEDED, done.state(), String.valueOf(done.error()));
+    assertNull(done.waiting());
+    testKit.stop(dispatcher);
+  }
+
+  @Test
+  void job_workerAnswersFewerResultsThanItems_onlyTheMissingItemFails(@TempDir Path dir) throws IOException {
+    ActorRef<WorkDispatcher.Command> dispatcher = testKit.spawn(WorkDispatcher.create());
+    ActorRef<Pull> pulls = pullsOf(dispatcher);
+    TestProbe<WorkBatch> node = testKit.createTestProbe();
+    TestProbe<JobStatus> finished = testKit.createTestProbe();
+    Path lines = Files.writeString(dir.resolve("lines.txt"), "a\nb\nc\n");
+    pulls.tell(Pull.fullLoad(node.getRef(), 2, 1));
+
+    JobStatus done = LoggingTestKit
+        .warn("item failed: key c in stage 1 (sha256): the worker on node-a returned 2 results for 3 items")
+        .expect(testKit.system(), () -> {
+          spawnCpu("short-result", new JobSpec.Lines(lines), 3, 1, 0, Duration.ofMinutes(1), dispatcher, finished);
+          WorkBatch batch = node.receiveMessage(WAIT);
+          assertEquals(3, batch.items().size());
+          answer(batch, 2, pulls, node);
+          return finished.expectMessageClass(JobStatus.class, WAIT);
+        });
+
+    assertEquals(JobState.SUCCEEDED, done.state(), String.valueOf(done.error()));
+    assertEquals(2, done.items().succeeded());
+    assertEquals(1, done.items().failed());
+    testKit.stop(dispatcher);
+  }
+
+  /** Answers a batch as a node would, with results for its first {@code results} items, and pulls one more. */
+  private static void answer(WorkBatch batch, int results, ActorRef<Pull> pulls, TestProbe<WorkBatch> node) {
+    batch.replyTo().tell(new WorkResult(batch.batch(), batch.items().subList(0, results).stream()
+        .map(item -> WorkResult.ItemResult.ok(item.key(), item.payload())).toList(), "node-a"));
+    pulls.tell(Pull.oneMore(node.getRef(), 1, batch.batch()));
+  }
+
+  /** Where nodes pull from the given dispatcher: its adapter as the Receptionist lists it. */
+  private ActorRef<Pull> pullsOf(ActorRef<WorkDispatcher.Command> dispatcher) {
+    TestProbe<Receptionist.Listing> listings = testKit.createTestProbe();
+    return listings.awaitAssert(WAIT, () -> {
+      testKit.system().receptionist().tell(Receptionist.find(ServiceKeys.DISPATCHER, listings.getRef()));
+      return listings.receiveMessage().getServiceInstances(ServiceKeys.DISPATCHER).stream()
+          .filter(pulls -> pulls.path().parent().equals(dispatcher.path())).findFirst().orElseThrow();
+    });
+  }
+
+  private ActorRef<Job.Command> spawnCpu(String name, JobSpec.Input input, int batch, int maxFailed, int retries,
+      Duration itemTimeout, ActorRef<WorkDispatcher.Command> dispatcher, TestProbe<JobStatus> finished) {
+    CpuOp same = (key, payload) -> payload;
+    JobSpec spec = new JobSpec(name, input,
+        List.of(new JobSpec.Stage(1, OpKind.CPU, 2, batch, same, new OpRef("sha256", "{}"))),
+        Optional.empty(), maxFailed, retries, itemTimeout, "(built by the test)");
+    CoordinatorSettings settings = new CoordinatorSettings(JobDefaults.from(testKit.system().settings().config()),
+        Duration.ofMillis(10), Duration.ofMillis(50), Duration.ofHours(1), Duration.ZERO, Duration.ofMillis(50), 1 << 20,
+        10, 1 << 20, Duration.ofHours(1));
+    JobStream.Runtime runtime = new JobStream.Runtime(testKit.system(), new IoRuntime(testKit.system()), dispatcher,
+        settings);
+    return testKit.spawn(Job.create(name, spec, runtime, Instant.now(), finished.ref()));
+  }
+
   private static IoOp gate(TestProbe<Started> calls) {
     return (key, payload, io) -> {
       CompletableFuture<byte[]> result = new CompletableFuture<>();
@@ -437,7 +582,7 @@ final class JobTest {
   private CoordinatorSettings settings(Duration retryBackoff) {
     return new CoordinatorSettings(JobDefaults.from(testKit.system().settings().config()), retryBackoff,
         retryBackoff.multipliedBy(5), Duration.ofHours(1), Duration.ZERO, Duration.ofMillis(50), 1 << 20, 10,
-        1 << 20);
+        1 << 20, Duration.ofHours(1));
   }
 
   /** Cancels the job as it takes its own Start, so the cancel waits in the mailbox while Started is written. */

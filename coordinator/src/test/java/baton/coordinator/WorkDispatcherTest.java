@@ -1,8 +1,11 @@
 package baton.coordinator;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNotEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import baton.protocol.BatchStarted;
 import baton.protocol.Item;
 import baton.protocol.OpRef;
 import baton.protocol.Pull;
@@ -12,10 +15,12 @@ import baton.protocol.WorkResult;
 import baton.protocol.WorkResult.ItemResult;
 import java.time.Duration;
 import java.util.List;
+import java.util.Map;
 import org.apache.pekko.actor.testkit.typed.annotations.JUnit5TestKit;
 import org.apache.pekko.actor.testkit.typed.javadsl.ActorTestKit;
 import org.apache.pekko.actor.testkit.typed.javadsl.FishingOutcomes;
 import org.apache.pekko.actor.testkit.typed.javadsl.LogCapturingExtension;
+import org.apache.pekko.actor.testkit.typed.javadsl.LoggingTestKit;
 import org.apache.pekko.actor.testkit.typed.javadsl.TestKitJUnit5Extension;
 import org.apache.pekko.actor.testkit.typed.javadsl.TestProbe;
 import org.apache.pekko.actor.typed.ActorRef;
@@ -100,8 +105,105 @@ final class WorkDispatcherTest {
         .map(ItemResult::key).toList());
   }
 
-  private static WorkDispatcher.Dispatch dispatch(String jobId, ActorRef<WorkResult> replyTo, String... keys) {
-    return new WorkDispatcher.Dispatch(jobId, 0, OP, List.of(keys).stream().map(Item::ofText).toList(), replyTo);
+  @Test
+  void fullLoad_sentAgainForTheSameNode_replacesItsCreditsInsteadOfAddingToThem() {
+    TestProbe<WorkBatch> node = testKit.createTestProbe();
+    TestProbe<WorkResult> asker = testKit.createTestProbe();
+    for (int i = 0; i < 10; i++) {
+      dispatcher.tell(dispatch("job-1", asker.getRef(), "k" + i));
+    }
+
+    pulls.tell(Pull.fullLoad(node.getRef(), 4, 2));
+    List<WorkBatch> first = node.receiveSeveralMessages(4);
+    // The Receptionist dropped the dispatcher and listed it again: the node's agent asks for a full load again.
+    pulls.tell(Pull.fullLoad(node.getRef(), 4, 2));
+
+    node.expectNoMessage(QUIET);
+    first.get(0).replyTo().tell(result(first.get(0), "node"));
+    pulls.tell(Pull.oneMore(node.getRef(), 2, first.get(0).batch()));
+    node.receiveMessage();
+    node.expectNoMessage(QUIET);
+  }
+
+  @Test
+  void startedBatch_slowerThanItemTimeoutPerItem_answeredAsTimedOutAndItsLateResultDropped() {
+    TestProbe<WorkBatch> node = testKit.createTestProbe();
+    TestProbe<WorkResult> asker = testKit.createTestProbe();
+    pulls.tell(Pull.fullLoad(node.getRef(), 2, 1));
+    dispatcher.tell(new WorkDispatcher.Dispatch("job-1", 1, OP, List.of(Item.ofText("a"), Item.ofText("b")),
+        Duration.ofMillis(200), asker.getRef(), testKit.system().deadLetters()));
+    WorkBatch batch = node.receiveMessage();
+    assertEquals(Duration.ofMillis(200), batch.itemTimeout());
+
+    // Time before a worker starts the batch (queues, mailboxes) does not count: 2 items x 200 ms pass unanswered.
+    asker.expectNoMessage(Duration.ofMillis(600));
+    batch.started().tell(new BatchStarted(batch.batch()));
+
+    WorkResult timedOut = asker.receiveMessage(Duration.ofSeconds(3));
+    assertEquals(List.of("a", "b"), timedOut.results().stream().map(ItemResult::key).toList());
+    for (ItemResult item : timedOut.results()) {
+      assertEquals(WorkResult.Status.FAILED, item.status());
+      assertTrue(item.error().startsWith("timed out on node "), item.error());
+      assertTrue(item.error().contains("2 x 200 ms (item-timeout)"), item.error());
+    }
+    batch.replyTo().tell(result(batch, "node"));
+    asker.expectNoMessage(QUIET);
+  }
+
+  @Test
+  void dispatch_noNodeConnected_jobHearsOnceThatItWaitsThenThatWorkersCame() {
+    TestProbe<WorkDispatcher.Waiting> waiting = testKit.createTestProbe();
+    TestProbe<WorkResult> asker = testKit.createTestProbe();
+    TestProbe<WorkBatch> node = testKit.createTestProbe();
+
+    dispatcher.tell(dispatch("job-1", asker.getRef(), waiting.getRef(), "a"));
+    dispatcher.tell(dispatch("job-1", asker.getRef(), waiting.getRef(), "b"));
+
+    assertEquals(new WorkDispatcher.Waiting(true, "waiting for workers: 0 nodes"), waiting.receiveMessage());
+    waiting.expectNoMessage(QUIET);
+    pulls.tell(Pull.fullLoad(node.getRef(), 4, 2));
+    WorkDispatcher.Waiting came = waiting.receiveMessage();
+    assertFalse(came.waiting());
+    assertTrue(came.text().startsWith("workers came: 1 node"), came.text());
+    node.receiveSeveralMessages(2);
+  }
+
+  @Test
+  void lastNodeGone_jobWithBatchesLeft_hearsThatItWaitsForWorkers() {
+    TestProbe<WorkDispatcher.Waiting> waiting = testKit.createTestProbe();
+    TestProbe<WorkResult> asker = testKit.createTestProbe();
+    TestProbe<WorkBatch> node = testKit.createTestProbe();
+    pulls.tell(Pull.fullLoad(node.getRef(), 1, 1));
+    dispatcher.tell(dispatch("job-1", asker.getRef(), waiting.getRef(), "a"));
+    dispatcher.tell(dispatch("job-1", asker.getRef(), waiting.getRef(), "b"));
+    node.receiveMessage();
+    waiting.expectNoMessage(QUIET);
+
+    node.stop();
+
+    assertEquals(new WorkDispatcher.Waiting(true, "waiting for workers: 0 nodes"), waiting.receiveMessage());
+  }
+
+  @Test
+  void cancelJob_withBatches_logsWithTheJobIdInTheMdc() {
+    TestProbe<WorkResult> asker = testKit.createTestProbe();
+    dispatcher.tell(dispatch("job-9", asker.getRef(), "a"));
+
+    LoggingTestKit.info("job job-9 cancelled: dropped 1 queued batches").withMdc(Map.of("jobId", "job-9"))
+        .expect(testKit.system(), () -> {
+          dispatcher.tell(new WorkDispatcher.CancelJob("job-9"));
+          return null;
+        });
+  }
+
+  private WorkDispatcher.Dispatch dispatch(String jobId, ActorRef<WorkResult> replyTo, String... keys) {
+    return dispatch(jobId, replyTo, testKit.system().deadLetters(), keys);
+  }
+
+  private static WorkDispatcher.Dispatch dispatch(String jobId, ActorRef<WorkResult> replyTo,
+      ActorRef<WorkDispatcher.Waiting> waitingTo, String... keys) {
+    return new WorkDispatcher.Dispatch(jobId, 0, OP, List.of(keys).stream().map(Item::ofText).toList(),
+        Duration.ofMinutes(1), replyTo, waitingTo);
   }
 
   private static WorkResult result(WorkBatch batch, String node) {

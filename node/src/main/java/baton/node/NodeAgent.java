@@ -1,5 +1,6 @@
 package baton.node;
 
+import baton.protocol.BatchStarted;
 import baton.protocol.Pull;
 import baton.protocol.ServiceKeys;
 import baton.protocol.WorkBatch;
@@ -20,7 +21,9 @@ import org.apache.pekko.actor.typed.receptionist.Receptionist;
 /**
  * A node's link to the coordinator. It finds the coordinator's dispatcher through the Receptionist, pulls as many
  * batches as its workers can take (two per worker, so none waits for the next), hands them to the local
- * {@link WorkerPool}, passes each result to whoever asked for it, and pulls one more batch per result.
+ * {@link WorkerPool}, passes each start and result to whoever asked for it, and pulls one more batch per result
+ * from the dispatcher that sent it. Only a dispatcher new to it gets a full load: one that the Receptionist drops and
+ * lists again still holds the node's credits, and a second full load would inflate them.
  */
 public final class NodeAgent extends AbstractBehavior<NodeAgent.Command> {
 
@@ -37,21 +40,28 @@ public final class NodeAgent extends AbstractBehavior<NodeAgent.Command> {
   private record Finished(WorkResult result) implements Command {
   }
 
+  private record Started(BatchStarted started) implements Command {
+  }
+
   private static final int BATCHES_PER_WORKER = 2;
 
   /** A batch on the local pool: where it came from, under the number its dispatcher gave it. */
-  private record Assignment(long batch, ActorRef<WorkResult> replyTo, Optional<ActorRef<Pull>> from) {
+  private record Assignment(long batch, ActorRef<WorkResult> replyTo, ActorRef<BatchStarted> started,
+      Optional<ActorRef<Pull>> from) {
   }
 
   private final ActorRef<WorkBatch> pool;
   private final NodeSettings settings;
   private final ActorRef<WorkBatch> inbox;
   private final ActorRef<WorkResult> results;
+  private final ActorRef<BatchStarted> starts;
   // Keyed by the agent's own numbers: a coordinator that came back numbers its batches from 0 again.
   private final Map<Long, Assignment> inFlight = new HashMap<>();
   private long nextLocal;
   private final Set<String> jobsSeen = new LinkedHashSet<>();
+  // The dispatcher that got the last full load, kept while the Receptionist does not list it: it may come back.
   private Optional<ActorRef<Pull>> dispatcher = Optional.empty();
+  private boolean listed;
 
   public static Behavior<Command> create(ActorRef<WorkBatch> pool, NodeSettings settings) {
     return Behaviors.withMdc(Command.class,
@@ -65,6 +75,7 @@ public final class NodeAgent extends AbstractBehavior<NodeAgent.Command> {
     this.settings = settings;
     this.inbox = context.messageAdapter(WorkBatch.class, Assigned::new);
     this.results = context.messageAdapter(WorkResult.class, Finished::new);
+    this.starts = context.messageAdapter(BatchStarted.class, Started::new);
     ActorRef<Receptionist.Listing> listings = context.messageAdapter(Receptionist.Listing.class, Dispatchers::new);
     context.getSystem().receptionist().tell(Receptionist.subscribe(ServiceKeys.DISPATCHER, listings));
   }
@@ -74,6 +85,7 @@ public final class NodeAgent extends AbstractBehavior<NodeAgent.Command> {
     return newReceiveBuilder()
         .onMessage(Dispatchers.class, this::onDispatchers)
         .onMessage(Assigned.class, this::onAssigned)
+        .onMessage(Started.class, this::onStarted)
         .onMessage(Finished.class, this::onFinished)
         .build();
   }
@@ -83,11 +95,15 @@ public final class NodeAgent extends AbstractBehavior<NodeAgent.Command> {
     if (found.isPresent() && !found.equals(dispatcher)) {
       // A new coordinator: it knows nothing of batches sent by an earlier one, so ask afresh for a full load.
       dispatcher = found;
+      listed = true;
       getContext().getLog().info("pulling work from {} for {} workers", found.get().path(), settings.workers());
-      found.get().tell(new Pull(inbox, settings.workers() * BATCHES_PER_WORKER, settings.workers(), -1));
-    } else if (found.isEmpty() && dispatcher.isPresent()) {
+      found.get().tell(Pull.fullLoad(inbox, settings.workers() * BATCHES_PER_WORKER, settings.workers()));
+    } else if (found.isPresent() && !listed) {
+      listed = true;
+      getContext().getLog().info("the coordinator is back: {} still holds this node's credits", found.get().path());
+    } else if (found.isEmpty() && listed) {
+      listed = false;
       getContext().getLog().info("the coordinator is gone; waiting for one to come back");
-      dispatcher = Optional.empty();
     }
     return this;
   }
@@ -101,8 +117,17 @@ public final class NodeAgent extends AbstractBehavior<NodeAgent.Command> {
       getContext().getLog().info("working on job {}: stage {} ({})", batch.jobId(), batch.stage(), batch.op().name());
     }
     long local = nextLocal++;
-    inFlight.put(local, new Assignment(batch.batch(), batch.replyTo(), dispatcher));
-    pool.tell(new WorkBatch(local, batch.jobId(), batch.stage(), batch.op(), batch.items(), results));
+    inFlight.put(local, new Assignment(batch.batch(), batch.replyTo(), batch.started(), dispatcher));
+    pool.tell(new WorkBatch(local, batch.jobId(), batch.stage(), batch.op(), batch.items(), results, starts,
+        batch.itemTimeout()));
+    return this;
+  }
+
+  private Behavior<Command> onStarted(Started started) {
+    Assignment assignment = inFlight.get(started.started().batch());
+    if (assignment != null) {
+      assignment.started().tell(new BatchStarted(assignment.batch()));
+    }
     return this;
   }
 
@@ -113,10 +138,9 @@ public final class NodeAgent extends AbstractBehavior<NodeAgent.Command> {
       return this;
     }
     assignment.replyTo().tell(new WorkResult(assignment.batch(), result.results(), result.node()));
-    // A batch from an earlier coordinator earns no credit from the new one, which already got a full load.
-    if (assignment.from().isPresent() && assignment.from().equals(dispatcher)) {
-      dispatcher.get().tell(new Pull(inbox, 1, settings.workers(), assignment.batch()));
-    }
+    // The credit goes back to the dispatcher that sent the batch, listed or not; a batch from an earlier
+    // coordinator earns none from the new one, which got a full load.
+    assignment.from().ifPresent(from -> from.tell(Pull.oneMore(inbox, settings.workers(), assignment.batch())));
     return this;
   }
 }

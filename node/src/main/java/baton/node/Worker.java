@@ -1,5 +1,6 @@
 package baton.node;
 
+import baton.protocol.BatchStarted;
 import baton.protocol.CpuOp;
 import baton.protocol.Item;
 import baton.protocol.OpRef;
@@ -18,8 +19,10 @@ import org.apache.pekko.actor.typed.javadsl.Behaviors;
 import org.apache.pekko.actor.typed.javadsl.Receive;
 
 /**
- * Runs batches of items through cpu ops, one batch at a time, on the CPU dispatcher. An item whose op throws fails
- * alone, also for an {@link Error} such as a stack overflow or a class missing from a user op's jar; the rest of its
+ * Runs batches of items through cpu ops, one batch at a time, on the CPU dispatcher. It tells the batch's
+ * {@code started} when it starts one, so that the dispatcher times the batch from then on; an item whose op call took
+ * longer than the batch's item timeout fails as timed out (the call cannot be interrupted, only judged). An item
+ * whose op throws fails alone, also for an {@link Error} such as a stack overflow or a class missing from a user op's jar; the rest of its
  * batch goes on and the batch is always answered in full. Only errors that leave the JVM in doubt (out of memory)
  * are not caught: Pekko stops the JVM on those. A worker that crashes anyway is restarted by {@link WorkerPool}.
  */
@@ -57,6 +60,7 @@ public final class Worker extends AbstractBehavior<WorkBatch> {
   }
 
   private Behavior<WorkBatch> onWork(WorkBatch batch) {
+    batch.started().tell(new BatchStarted(batch.batch()));
     List<ItemResult> results = new ArrayList<>(batch.items().size());
     CpuOp op;
     try {
@@ -70,8 +74,14 @@ public final class Worker extends AbstractBehavior<WorkBatch> {
       batch.replyTo().tell(new WorkResult(batch.batch(), results, node));
       return this;
     }
+    long timeout = batch.itemTimeout().toNanos();
     for (Item item : batch.items()) {
-      results.add(run(op, item));
+      long start = System.nanoTime();
+      ItemResult result = run(op, item);
+      long took = System.nanoTime() - start;
+      results.add(took <= timeout ? result : ItemResult.failed(item.key(), "timed out after "
+          + batch.itemTimeout().toMillis() + " ms (item-timeout) on node " + node + ": the op took "
+          + took / 1_000_000 + " ms"));
     }
     batch.replyTo().tell(new WorkResult(batch.batch(), results, node));
     return this;

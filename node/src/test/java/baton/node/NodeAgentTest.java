@@ -2,7 +2,9 @@ package baton.node;
 
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import baton.protocol.BatchStarted;
 import baton.protocol.Item;
 import baton.protocol.OpRef;
 import baton.protocol.OpRegistry;
@@ -12,10 +14,12 @@ import baton.protocol.WorkBatch;
 import baton.protocol.WorkResult;
 import com.typesafe.config.ConfigFactory;
 import java.nio.charset.StandardCharsets;
+import java.time.Duration;
 import java.util.List;
 import org.apache.pekko.actor.testkit.typed.javadsl.ActorTestKit;
 import org.apache.pekko.actor.testkit.typed.javadsl.JUnit5TestKitBuilder;
 import org.apache.pekko.actor.testkit.typed.javadsl.LogCapturingExtension;
+import org.apache.pekko.actor.testkit.typed.javadsl.LoggingTestKit;
 import org.apache.pekko.actor.testkit.typed.javadsl.TestKitJUnit5Extension;
 import org.apache.pekko.actor.testkit.typed.javadsl.TestProbe;
 import org.apache.pekko.actor.testkit.typed.annotations.JUnit5TestKit;
@@ -36,6 +40,7 @@ import org.junit.jupiter.api.extension.ExtendWith;
 final class NodeAgentTest {
 
   private static final int WORKERS = 3;
+  private static final Duration MINUTE = Duration.ofMinutes(1);
 
   @JUnit5TestKit
   ActorTestKit testKit = new JUnit5TestKitBuilder().build();
@@ -76,7 +81,7 @@ final class NodeAgentTest {
     TestProbe<WorkResult> asker = testKit.createTestProbe();
 
     first.agent().tell(new WorkBatch(41, "job-a", 1, new OpRef("word-count", "{}"),
-        List.of(Item.ofText("a b c")), asker.getRef()));
+        List.of(Item.ofText("a b c")), asker.getRef(), noStarts(), MINUTE));
 
     WorkResult result = asker.receiveMessage();
     assertEquals(41, result.batch());
@@ -95,9 +100,9 @@ final class NodeAgentTest {
     TestProbe<WorkResult> askerB = testKit.createTestProbe();
 
     first.agent().tell(new WorkBatch(1, "job-a", 1, new OpRef("fault", "{}"), List.of(Item.ofText("a")),
-        askerA.getRef()));
+        askerA.getRef(), noStarts(), MINUTE));
     first.agent().tell(new WorkBatch(2, "job-b", 1, new OpRef("fault", "{}"), List.of(Item.ofText("b")),
-        askerB.getRef()));
+        askerB.getRef(), noStarts(), MINUTE));
 
     assertEquals("a", askerA.receiveMessage().results().get(0).key());
     assertEquals("b", askerB.receiveMessage().results().get(0).key());
@@ -105,6 +110,36 @@ final class NodeAgentTest {
     List<Long> completed = dispatcher.receiveSeveralMessages(2).stream().map(Pull::completedBatch).sorted()
         .toList();
     assertEquals(List.of(1L, 2L), completed);
+  }
+
+  @Test
+  void agent_dispatcherDroppedFromTheListingAndListedAgain_keepsGivingCreditsButNoSecondFullLoad() {
+    startAgent();
+    Pull first = registerDispatcher().receiveMessage();
+    assertTrue(first.isFullLoad());
+    TestProbe<WorkResult> asker = testKit.createTestProbe();
+    TestProbe<BatchStarted> started = testKit.createTestProbe();
+
+    LoggingTestKit.info("the coordinator is gone").expect(testKit.system(), () -> {
+      testKit.system().receptionist().tell(Receptionist.deregister(ServiceKeys.DISPATCHER, dispatcher.getRef()));
+      return null;
+    });
+    first.agent().tell(new WorkBatch(5, "job-a", 1, new OpRef("word-count", "{}"), List.of(Item.ofText("a b")),
+        asker.getRef(), started.getRef(), MINUTE));
+    assertEquals(new BatchStarted(5), started.receiveMessage());
+    assertEquals(5, asker.receiveMessage().batch());
+    assertEquals(Pull.oneMore(first.agent(), WORKERS, 5), dispatcher.receiveMessage(),
+        "a batch's credit goes back to the dispatcher that sent it, listed or not");
+    LoggingTestKit.info("the coordinator is back").expect(testKit.system(), () -> {
+      testKit.system().receptionist().tell(Receptionist.register(ServiceKeys.DISPATCHER, dispatcher.getRef()));
+      return null;
+    });
+
+    dispatcher.expectNoMessage(Duration.ofMillis(300));
+  }
+
+  private ActorRef<BatchStarted> noStarts() {
+    return testKit.system().deadLetters();
   }
 
   private void startAgent() {

@@ -7,6 +7,7 @@ import static org.junit.jupiter.api.Assertions.assertInstanceOf;
 import static org.junit.jupiter.api.Assertions.assertNotSame;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import baton.protocol.BatchStarted;
 import baton.protocol.CborSerializable;
 import baton.protocol.Item;
 import baton.protocol.JobState;
@@ -27,6 +28,7 @@ import java.nio.file.FileSystem;
 import java.nio.file.FileSystems;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
@@ -101,7 +103,7 @@ final class SerializationTest {
     ActorRef<WorkResult> replyTo = testKit.<WorkResult>createTestProbe().getRef();
     WorkBatch original = new WorkBatch(12, "job-1", 2, new OpRef("sha256", "{\"rounds\":3}"),
         List.of(new Item("a", new byte[] {0, 1, -1, 127}), Item.ofText("b\u00e9"), new Item("empty", new byte[0])),
-        replyTo);
+        replyTo, testKit.<BatchStarted>createTestProbe().getRef(), Duration.ofMillis(1500));
 
     WorkBatch copy = roundTrip(original);
 
@@ -110,6 +112,8 @@ final class SerializationTest {
     assertEquals(original.stage(), copy.stage());
     assertEquals(original.op(), copy.op());
     assertEquals(original.replyTo(), copy.replyTo());
+    assertEquals(original.started(), copy.started());
+    assertEquals(original.itemTimeout(), copy.itemTimeout());
     assertEquals(original.items().size(), copy.items().size());
     for (int i = 0; i < original.items().size(); i++) {
       assertEquals(original.items().get(i).key(), copy.items().get(i).key());
@@ -151,7 +155,7 @@ final class SerializationTest {
   @Test
   void jobStatus_withNulls_roundTripsNulls() {
     JobStatus original = new JobStatus("j", "n", JobState.ACCEPTED, 0, new JobStatus.Items(-1, 0, 0, 0, 0), List.of(),
-        null, null, "2026-01-01T00:00:00Z", null, null, List.of());
+        null, null, "2026-01-01T00:00:00Z", null, null, List.of(), null);
 
     assertEquals(original, roundTrip(original));
   }
@@ -191,7 +195,7 @@ final class SerializationTest {
         List.of(new JobStatus.StageStatus("read-file", OpKind.IO, 9, 0),
             new JobStatus.StageStatus("sha256", OpKind.CPU, 8, 1)),
         null, "/tmp/out.tsv", "2026-01-01T00:00:00Z", "2026-01-01T00:00:01Z", null,
-        List.of(new JobStatus.NodeItems("pekko://baton@127.0.0.1:2552", 8)));
+        List.of(new JobStatus.NodeItems("pekko://baton@127.0.0.1:2552", 8)), "waiting for workers: 0 nodes");
   }
 
   /** One sample of every message type, nested ones included. */
@@ -200,7 +204,9 @@ final class SerializationTest {
     WorkResult result = new WorkResult(1, List.of(ItemResult.ok("k", new byte[] {1})), "node");
     return List.of(
         new WorkBatch(1, "job", 1, new OpRef("gzip", "{}"), List.of(Item.ofText("x")),
-            testKit.<WorkResult>createTestProbe().getRef()),
+            testKit.<WorkResult>createTestProbe().getRef(), testKit.<BatchStarted>createTestProbe().getRef(),
+            Duration.ofSeconds(60)),
+        new BatchStarted(1),
         result,
         result.results().get(0),
         new Pull(testKit.<WorkBatch>createTestProbe().getRef(), 1, 1, -1),

@@ -94,7 +94,8 @@ final class WorkerCrashTest {
     return NodeSettings.from(ConfigFactory.load()).withWorkers(workers);
   }
 
-  private static WorkBatch batch(long number, OpRef op, ActorRef<WorkResult> replyTo, String... keys) {
-    return new WorkBatch(number, "job-1", 0, op, List.of(keys).stream().map(Item::ofText).toList(), replyTo);
+  private WorkBatch batch(long number, OpRef op, ActorRef<WorkResult> replyTo, String... keys) {
+    return new WorkBatch(number, "job-1", 0, op, List.of(keys).stream().map(Item::ofText).toList(), replyTo,
+        testKit.system().deadLetters(), Duration.ofMinutes(1));
   }
 }

@@ -6,6 +6,7 @@ import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import baton.node.testops.FaultOp;
+import baton.protocol.BatchStarted;
 import baton.protocol.Item;
 import baton.protocol.OpRef;
 import baton.protocol.OpRegistry;
@@ -18,6 +19,7 @@ import com.typesafe.config.ConfigFactory;
 import java.math.BigInteger;
 import java.nio.charset.StandardCharsets;
 import java.security.MessageDigest;
+import java.time.Duration;
 import java.util.HashSet;
 import java.util.List;
 import java.util.Set;
@@ -52,6 +54,8 @@ final class WorkerPoolTest {
   @JUnit5TestKit
   ActorTestKit testKit = new JUnit5TestKitBuilder().withCustomConfig(CONFIG).build();
 
+  private static final Duration MINUTE = Duration.ofMinutes(1);
+
   private final OpRegistry registry = OpRegistry.load(getClass().getClassLoader(), CONFIG);
 
   @Test
@@ -60,7 +64,7 @@ final class WorkerPoolTest {
     TestProbe<WorkResult> probe = testKit.createTestProbe();
     List<Item> items = IntStream.rangeClosed(1, 5).mapToObj(i -> Item.ofText("item-" + i)).toList();
 
-    pool.tell(new WorkBatch(7, "job-1", 1, new OpRef("sha256", "{\"rounds\":1}"), items, probe.getRef()));
+    pool.tell(new WorkBatch(7, "job-1", 1, new OpRef("sha256", "{\"rounds\":1}"), items, probe.getRef(), noStarts(), MINUTE));
 
     WorkResult result = probe.receiveMessage();
     assertEquals(7, result.batch());
@@ -81,7 +85,7 @@ final class WorkerPoolTest {
     TestProbe<WorkResult> probe = testKit.createTestProbe();
     List<Item> items = List.of(Item.ofText("a"), Item.ofText("fail"), Item.ofText("skip"), Item.ofText("b"));
 
-    pool.tell(new WorkBatch(1, "job-2", 1, new OpRef("fault", "{}"), items, probe.getRef()));
+    pool.tell(new WorkBatch(1, "job-2", 1, new OpRef("fault", "{}"), items, probe.getRef(), noStarts(), MINUTE));
 
     List<ItemResult> results = probe.receiveMessage().results();
     assertOk(results.get(0), "a");
@@ -91,12 +95,29 @@ final class WorkerPoolTest {
   }
 
   @Test
+  void pool_itemWhoseOpTakesLongerThanItemTimeout_failsAloneAsTimedOutAfterTheStartWasTold() {
+    ActorRef<WorkBatch> pool = pool(1);
+    TestProbe<WorkResult> probe = testKit.createTestProbe();
+    TestProbe<BatchStarted> started = testKit.createTestProbe();
+    List<Item> items = List.of(Item.ofText("slow"), Item.ofText("quick"));
+
+    pool.tell(new WorkBatch(9, "job-9", 1, new OpRef("fault", "{}"), items, probe.getRef(), started.getRef(),
+        FaultOp.SLOW.dividedBy(4)));
+
+    assertEquals(new BatchStarted(9), started.receiveMessage());
+    List<ItemResult> results = probe.receiveMessage().results();
+    assertFailed(results.get(0), "slow", "timed out after 50 ms (item-timeout) on node "
+        + testKit.system().address());
+    assertOk(results.get(1), "quick");
+  }
+
+  @Test
   void pool_itemWhoseOpThrowsAnError_failsAloneWithReason() {
     ActorRef<WorkBatch> pool = pool(1);
     TestProbe<WorkResult> probe = testKit.createTestProbe();
     List<Item> items = List.of(Item.ofText("assert"), Item.ofText("after"));
 
-    pool.tell(new WorkBatch(1, "job-3", 1, new OpRef("fault", "{}"), items, probe.getRef()));
+    pool.tell(new WorkBatch(1, "job-3", 1, new OpRef("fault", "{}"), items, probe.getRef(), noStarts(), MINUTE));
 
     List<ItemResult> results = probe.receiveMessage().results();
     assertFailed(results.get(0), "assert", "AssertionError: " + FaultOp.FAILURE);
@@ -111,7 +132,7 @@ final class WorkerPoolTest {
     Item huge = new Item("huge", "a".repeat(1_000_000).getBytes(StandardCharsets.US_ASCII));
     List<Item> items = List.of(huge, Item.ofText("abc"));
 
-    pool.tell(new WorkBatch(1, "job-4", 1, new OpRef("grep", "{\"pattern\":\"(a|b)*c\"}"), items, probe.getRef()));
+    pool.tell(new WorkBatch(1, "job-4", 1, new OpRef("grep", "{\"pattern\":\"(a|b)*c\"}"), items, probe.getRef(), noStarts(), MINUTE));
 
     List<ItemResult> results = probe.receiveMessage().results();
     assertFailed(results.get(0), "huge", "StackOverflowError");
@@ -124,7 +145,7 @@ final class WorkerPoolTest {
     TestProbe<WorkResult> probe = testKit.createTestProbe();
 
     pool.tell(new WorkBatch(1, "job-8", 1, new OpRef("gunzip", "{}"), List.of(Item.ofText("plain text")),
-        probe.getRef()));
+        probe.getRef(), noStarts(), MINUTE));
 
     assertFailed(probe.receiveMessage().results().get(0), "plain text", "ZipException: Not in GZIP format");
   }
@@ -135,8 +156,8 @@ final class WorkerPoolTest {
     TestProbe<WorkResult> probe = testKit.createTestProbe();
     List<Item> items = List.of(Item.ofText("x"), Item.ofText("y"));
 
-    pool.tell(new WorkBatch(3, "job-5", 2, new OpRef("sha256", "{\"rounds\":0}"), items, probe.getRef()));
-    pool.tell(new WorkBatch(4, "job-5", 3, new OpRef("no-such-op", "{}"), items, probe.getRef()));
+    pool.tell(new WorkBatch(3, "job-5", 2, new OpRef("sha256", "{\"rounds\":0}"), items, probe.getRef(), noStarts(), MINUTE));
+    pool.tell(new WorkBatch(4, "job-5", 3, new OpRef("no-such-op", "{}"), items, probe.getRef(), noStarts(), MINUTE));
 
     WorkResult badParams = probe.receiveMessage();
     assertEquals(3, badParams.batch());
@@ -155,10 +176,10 @@ final class WorkerPoolTest {
 
     // A batch without items breaks the worker itself, not an op: the supervisor must restart it.
     LoggingTestKit.error(NullPointerException.class).expect(testKit.system(), () -> {
-      pool.tell(new WorkBatch(1, "job-6", 1, new OpRef("fault", "{}"), null, probe.getRef()));
+      pool.tell(new WorkBatch(1, "job-6", 1, new OpRef("fault", "{}"), null, probe.getRef(), noStarts(), MINUTE));
       return null;
     });
-    pool.tell(new WorkBatch(2, "job-6", 1, new OpRef("fault", "{}"), List.of(Item.ofText("ok")), probe.getRef()));
+    pool.tell(new WorkBatch(2, "job-6", 1, new OpRef("fault", "{}"), List.of(Item.ofText("ok")), probe.getRef(), noStarts(), MINUTE));
 
     WorkResult result = probe.receiveMessage();
     assertEquals(2, result.batch(), "the crashed batch gets no answer; the next one does");
@@ -173,7 +194,7 @@ final class WorkerPoolTest {
 
     for (long batch = 0; batch < batches; batch++) {
       pool.tell(new WorkBatch(batch, "job-7", 1, new OpRef("word-count", "{}"),
-          List.of(Item.ofText("one two"), Item.ofText("three")), probe.getRef()));
+          List.of(Item.ofText("one two"), Item.ofText("three")), probe.getRef(), noStarts(), MINUTE));
     }
 
     Set<Long> answered = new HashSet<>();
@@ -206,5 +227,9 @@ final class WorkerPoolTest {
   private static byte[] hexSha256(byte[] payload) throws Exception {
     byte[] digest = MessageDigest.getInstance("SHA-256").digest(payload);
     return String.format("%064x", new BigInteger(1, digest)).getBytes(StandardCharsets.US_ASCII);
+  }
+
+  private ActorRef<BatchStarted> noStarts() {
+    return testKit.system().deadLetters();
   }
 }

@@ -5,7 +5,8 @@ import java.util.List;
 
 /**
  * A job as the outside sees it, and the JSON that {@code baton run --json} prints. Times are ISO-8601 text;
- * {@code error} is null unless the job failed as a whole.
+ * {@code error} is null unless the job failed as a whole; {@code waiting} is null unless the running job waits for
+ * something other than its own work, such as workers when no node is connected ("waiting for workers: 0 nodes").
  */
 @JsonInclude(JsonInclude.Include.ALWAYS)
 public record JobStatus(
@@ -20,7 +21,8 @@ public record JobStatus(
     String submittedAt,
     String startedAt,
     String finishedAt,
-    List<NodeItems> nodes) implements CborSerializable {
+    List<NodeItems> nodes,
+    String waiting) implements CborSerializable {
 
   /**
    * Item counts. {@code total} is -1 until the input's size is known; {@code filtered} counts items an op dropped

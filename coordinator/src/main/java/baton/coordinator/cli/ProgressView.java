@@ -59,7 +59,8 @@ interface ProgressView extends AutoCloseable {
       }
       bar.maxHint(items.total());
       bar.stepTo(done(items));
-      bar.setExtraMessage(items.failed() > 0 ? items.failed() + " failed" : "");
+      bar.setExtraMessage(status.waiting() != null ? status.waiting()
+          : items.failed() > 0 ? items.failed() + " failed" : "");
     }
 
     @Override
@@ -92,8 +93,8 @@ interface ProgressView extends AutoCloseable {
       JobStatus.Items items = status.items();
       String total = items.total() < 0 ? "?" : Long.toString(items.total());
       String percent = items.total() > 0 ? String.format(" (%d%%)", done(items) * 100 / items.total()) : "";
-      err.printf("%s: %d/%s items%s, %d failed, %.1f s%n", status.id(), done(items), total, percent,
-          items.failed(), status.durationMillis() / 1000.0);
+      err.printf("%s: %d/%s items%s, %d failed, %.1f s%s%n", status.id(), done(items), total, percent,
+          items.failed(), status.durationMillis() / 1000.0, status.waiting() == null ? "" : "; " + status.waiting());
       err.flush();
     }
 

@@ -13,7 +13,8 @@ final class Summary {
 
   static void print(JobStatus status, String logFile, PrintWriter out) {
     JobStatus.Items items = status.items();
-    out.printf("%s  %s  in %.2f s%n", status.id(), status.state(), status.durationMillis() / 1000.0);
+    out.printf("%s  %s%s  in %.2f s%n", status.id(), status.state(),
+        status.waiting() == null ? "" : " (" + status.waiting() + ")", status.durationMillis() / 1000.0);
     out.printf("items   %d total, %d succeeded, %d failed, %d filtered, %d not run%n",
         items.total(), items.succeeded(), items.failed(), items.filtered(), items.notRun());
     List<List<String>> rows = new ArrayList<>();

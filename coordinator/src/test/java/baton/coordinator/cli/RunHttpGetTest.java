@@ -3,6 +3,7 @@ package baton.coordinator.cli;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import baton.coordinator.ItemCounts;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import java.net.InetAddress;
@@ -46,7 +47,9 @@ final class RunHttpGetTest {
     assertEquals(0, run.code(), run.toString());
     JsonNode summary = JSON.readTree(run.out());
     assertEquals("SUCCEEDED", summary.get("state").asText());
-    assertEquals(JSON.readTree("{\"total\":2,\"succeeded\":0,\"failed\":2,\"filtered\":0}"), summary.get("items"));
+    assertEquals(JSON.readTree("{\"total\":2,\"succeeded\":0,\"failed\":2,\"filtered\":0,\"notRun\":0}"),
+        summary.get("items"));
+    ItemCounts.assertAddUp(summary);
     String log = Files.readString(dir.resolve("logs/jobs/" + summary.get("id").asText() + ".log"));
     assertTrue(log.contains("key http://127.0.0.1:" + closed + "/a in stage 1 (http-get): refused 127.0.0.1:"
         + closed + ": loopback addresses need baton.io.http.allow (see README Limits)"), log);

@@ -6,16 +6,18 @@ import baton.protocol.OpKind;
 import baton.protocol.OpParams;
 import baton.protocol.OpProvider;
 import java.nio.charset.StandardCharsets;
+import java.time.Duration;
 import java.util.Set;
 
 /**
  * A test cpu op that misbehaves on request: an item whose payload is {@code fail} throws an exception, one whose
- * payload is {@code assert} throws an {@link AssertionError}, one whose payload is {@code skip} is dropped; every
- * other payload passes unchanged.
+ * payload is {@code assert} throws an {@link AssertionError}, one whose payload is {@code skip} is dropped, one
+ * whose payload is {@code slow} keeps its thread busy for {@link #SLOW}; every other payload passes unchanged.
  */
 public final class FaultOp implements OpProvider {
 
   public static final String FAILURE = "item refused on purpose";
+  public static final Duration SLOW = Duration.ofMillis(200);
 
   @Override
   public String name() {
@@ -38,6 +40,13 @@ public final class FaultOp implements OpProvider {
       case "fail" -> throw new IllegalStateException(FAILURE);
       case "assert" -> throw new AssertionError(FAILURE);
       case "skip" -> null;
+      case "slow" -> {
+        long end = System.nanoTime() + SLOW.toNanos();
+        while (System.nanoTime() < end) {
+          Thread.onSpinWait();
+        }
+        yield payload;
+      }
       default -> payload;
     };
   }

@@ -135,7 +135,11 @@ final class Job extends EventSourcedBehavior<Job.Command, Job.Event, Job.Record>
 
   static Behavior<Command> create(String id, JobSpec spec, JobStream.Runtime runtime, Instant submittedAt,
       ActorRef<JobStatus> onFinish) {
-    return Behaviors.withMdc(Command.class, Map.of("jobId", id),
+    // Every message, not only commands: the journal's replies run the persist callbacks and the commands stashed
+    // meanwhile, and the lines they log belong in the job's log too.
+    @SuppressWarnings("unchecked")
+    Class<Command> everyMessage = (Class<Command>) (Class<?>) Object.class;
+    return Behaviors.withMdc(everyMessage, Map.of("jobId", id),
         Behaviors.setup(context -> Behaviors.withTimers(timers ->
             new Job(context, timers, id, spec, runtime, submittedAt, onFinish))));
   }
@@ -358,10 +362,20 @@ final class Job extends EventSourcedBehavior<Job.Command, Job.Event, Job.Record>
 
   private Effect<Event, Record> endWith(Record record, JobState state, String error) {
     JobStatus status = status(record, state, error, Instant.now());
-    return Effect().persist(new Ended(status)).thenRun(ended -> context.getSelf().tell(Announce.INSTANCE));
+    // The end line is written before anyone can see the job as ended (the commands stashed during the persist run
+    // after this callback): a `baton run` that sees the end stops the process.
+    return Effect().persist(new Ended(status)).thenRun(ended -> {
+      logEnd(status);
+      context.getSelf().tell(Announce.INSTANCE);
+    });
   }
 
   private Effect<Event, Record> onAnnounce(JobStatus status) {
+    onFinish.tell(status);
+    return Effect().none();
+  }
+
+  private void logEnd(JobStatus status) {
     String line = "job {} {} in {} ms: {} items, {} succeeded, {} failed, {} filtered{}";
     Object[] args = {id, status.state(), status.durationMillis(), status.items().total(), status.items().succeeded(),
         status.items().failed(), status.items().filtered(), status.error() == null ? "" : "; " + status.error()};
@@ -370,8 +384,6 @@ final class Job extends EventSourcedBehavior<Job.Command, Job.Event, Job.Record>
     } else {
       context.getLog().warn(line, args);
     }
-    onFinish.tell(status);
-    return Effect().none();
   }
 
   private Effect<Event, Record> onLogProgress() {

@@ -24,7 +24,7 @@ final class LogsCommand extends ClientCommand {
   int run(CoordinatorClient client, PrintWriter out, PrintWriter err) throws Exception {
     long offset = 0;
     while (true) {
-      boolean ended = !follow || client.status(id).map(s -> s.state().isFinal()).orElse(true);
+      boolean ended = !follow || client.status(id).map(RunCommand::ended).orElse(true);
       JsonNode chunk = client.log(id, offset);
       out.print(chunk.get("text").asText());
       out.flush();

@@ -122,11 +122,19 @@ final class RunCommand implements Callable<Integer> {
       JobStatus status = await(poll.apply(id))
           .orElseThrow(() -> new IllegalStateException("job " + id + " is gone"));
       view.update(status);
-      if (status.state().isFinal()) {
+      if (ended(status)) {
         return status;
       }
       Thread.sleep(POLL.toMillis());
     }
+  }
+
+  /**
+   * Whether the job has ended: its end is in the journal and its last log line written. A job being stopped
+   * already shows its final state, but its counts and its log are not complete until {@code finishedAt} is set.
+   */
+  static boolean ended(JobStatus status) {
+    return status.state().isFinal() && status.finishedAt() != null;
   }
 
   private static <T> T await(CompletionStage<T> stage) throws Exception {

@@ -40,6 +40,16 @@ public final class LogSetup {
     }
   }
 
+  /**
+   * Flushes and closes every log file. The last thing before the process exits: System.exit alone does not stop
+   * Logback, and a line still on its way would be lost.
+   */
+  public static void stop() {
+    if (LoggerFactory.getILoggerFactory() instanceof LoggerContext context) {
+      context.stop();
+    }
+  }
+
   private static URL configuration() {
     String file = System.getProperty("logback.configurationFile");
     if (file != null && !file.isBlank()) {

@@ -22,6 +22,9 @@ final class LogsCommand extends ClientCommand {
 
   @Override
   int run(CoordinatorClient client, PrintWriter out, PrintWriter err) throws Exception {
+    if (client.status(id).isEmpty()) {
+      return fail(err, ExitCodes.BAD_INPUT, "no job with id " + id);
+    }
     long offset = 0;
     while (true) {
       boolean ended = !follow || client.status(id).map(RunCommand::ended).orElse(true);

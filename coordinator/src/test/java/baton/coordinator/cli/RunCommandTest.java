@@ -127,6 +127,16 @@ final class RunCommandTest {
     assertTrue(run.out().contains(dir.resolve("logs").resolve("jobs").toString()), run.out());
   }
 
+  @Test
+  void run_humanSummary_listsItemsPerNode() throws Exception {
+    Path spec = write("nodes.conf", "input.range { from = 1, to = 7 }\nstages = [ { op = sha256 } ]\n");
+
+    Cli.Run run = Cli.run("run", spec.toString(), "--quiet", "--log-dir", dir.resolve("logs").toString());
+
+    assertEquals(0, run.code(), run.toString());
+    assertTrue(run.out().lines().anyMatch(line -> line.matches("pekko://baton\\s+7")), run.out());
+  }
+
   @ParameterizedTest(name = "{0}")
   @CsvSource(delimiter = '|', textBlock = """
       unparseable HOCON | stages = [ { op =                                               | bad.conf:1:

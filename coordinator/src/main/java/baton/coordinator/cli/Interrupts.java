@@ -1,0 +1,93 @@
+package baton.coordinator.cli;
+
+import baton.coordinator.logging.LogSetup;
+import java.io.PrintStream;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Optional;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
+import sun.misc.Signal;
+import sun.misc.SignalHandler;
+
+/**
+ * Ctrl-C (SIGINT) and SIGTERM while {@code baton run} runs a job: the first one is reported to the command, which
+ * cancels the job and ends with its summary; a second one stops the process at once. {@code sun.misc.Signal}
+ * (module jdk.unsupported, as Gradle and sbt use it) is the JDK's only way to handle a signal without ending the
+ * process. Closing puts back the handlers there were before.
+ */
+final class Interrupts implements AutoCloseable {
+
+  private static final List<String> SIGNALS = List.of("INT", "TERM");
+
+  private final CompletableFuture<String> first = new CompletableFuture<>();
+  private final List<Installed> installed = new ArrayList<>();
+
+  private record Installed(Signal signal, SignalHandler previous) {
+  }
+
+  private Interrupts() {
+  }
+
+  /** Takes over SIGINT and SIGTERM; a signal the JVM keeps to itself (say under -Xrs) is left alone. */
+  static Interrupts install() {
+    Interrupts interrupts = new Interrupts();
+    for (String name : SIGNALS) {
+      try {
+        Signal signal = new Signal(name);
+        interrupts.installed.add(new Installed(signal, Signal.handle(signal, interrupts::onFirst)));
+      } catch (IllegalArgumentException e) {
+        // Not available here: the JVM's own handling stays.
+      }
+    }
+    return interrupts;
+  }
+
+  /** Waits up to the given time for the first signal; its name (INT or TERM) when one came. */
+  Optional<String> await(Duration patience) throws InterruptedException {
+    try {
+      return Optional.of(first.get(patience.toMillis(), TimeUnit.MILLISECONDS));
+    } catch (TimeoutException e) {
+      return Optional.empty();
+    } catch (ExecutionException e) {
+      throw new IllegalStateException(e);
+    }
+  }
+
+  /** The first signal's name, if one came. */
+  Optional<String> received() {
+    return Optional.ofNullable(first.getNow(null));
+  }
+
+  /** The exit code for an end by this signal, as a shell reports a process killed by it: 128 + its number. */
+  static int exitCode(String signal) {
+    return "TERM".equals(signal) ? ExitCodes.TERMINATED : ExitCodes.INTERRUPTED;
+  }
+
+  private void onFirst(Signal signal) {
+    // From now on every one of these signals stops the process at once.
+    for (Installed each : installed) {
+      Signal.handle(each.signal(), Interrupts::stopAtOnce);
+    }
+    first.complete(signal.getName());
+  }
+
+  private static void stopAtOnce(Signal signal) {
+    PrintStream err = System.err;
+    err.println("baton: stopped at once (SIG" + signal.getName() + " again); the job log and the output may end "
+        + "mid-job");
+    err.flush();
+    LogSetup.stop();
+    Runtime.getRuntime().halt(exitCode(signal.getName()));
+  }
+
+  @Override
+  public void close() {
+    for (Installed each : installed) {
+      Signal.handle(each.signal(), each.previous());
+    }
+  }
+}

@@ -1,0 +1,109 @@
+package baton.coordinator.it;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Set;
+import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.CsvSource;
+
+/** Ctrl-C (SIGINT) and SIGTERM to {@code baton run} in a real process: the job is cancelled, not lost. */
+final class InterruptIT {
+
+  private static final ObjectMapper JSON = new ObjectMapper();
+  private static final int ITEMS = 100_000;
+
+  @TempDir
+  Path dir;
+
+  @ParameterizedTest(name = "SIG{0}")
+  @CsvSource({"INT, 130", "TERM, 143"})
+  void run_signalMidJob_cancelsPrintsTheSummaryAndLeavesWholeLines(String signal, int code) throws Exception {
+    try (BatonProcesses processes = new BatonProcesses(dir)) {
+      Process run = startSlowJob(processes);
+      awaitOutput(run, dir.resolve("out/slow.tsv"));
+
+      BatonProcesses.signal(run, signal);
+
+      assertTrue(run.waitFor(60, TimeUnit.SECONDS), "baton run did not end after SIG" + signal);
+      String printed = Files.readString(dir.resolve("run.out"));
+      assertEquals(code, run.exitValue(), printed);
+      JsonNode summary = JSON.readTree(printed.lines().filter(line -> line.startsWith("{")).findFirst()
+          .orElseThrow(() -> new AssertionError("no JSON summary: " + printed)));
+      assertEquals("CANCELLED", summary.get("state").asText(), printed);
+      JsonNode items = summary.get("items");
+      long succeeded = items.get("succeeded").asLong();
+      assertTrue(succeeded > 0 && succeeded < ITEMS, printed);
+      assertTrue(items.get("total").asLong() <= ITEMS, printed);
+      assertTrue(printed.contains("baton: interrupted: cancelling job " + summary.get("id").asText()), printed);
+      List<String> log = Files.readAllLines(dir.resolve("logs/jobs/" + summary.get("id").asText() + ".log"));
+      String last = log.get(log.size() - 1);
+      assertTrue(last.contains("job " + summary.get("id").asText() + " CANCELLED in "), last);
+      assertWholeDistinctLines(dir.resolve("out/slow.tsv"), succeeded);
+    }
+  }
+
+  @Test
+  void run_secondSigint_stopsAtOnce() throws Exception {
+    try (BatonProcesses processes = new BatonProcesses(dir)) {
+      Process run = startSlowJob(processes);
+      awaitOutput(run, dir.resolve("out/slow.tsv"));
+
+      BatonProcesses.signal(run, "INT");
+      BatonProcesses.signal(run, "INT");
+
+      assertTrue(run.waitFor(30, TimeUnit.SECONDS), "baton run did not end after two SIGINTs");
+      String printed = Files.readString(dir.resolve("run.out"));
+      assertEquals(130, run.exitValue(), printed);
+      assertTrue(printed.contains("baton: interrupted: cancelling job")
+          || printed.contains("baton: stopped at once"), printed);
+    }
+  }
+
+  private Process startSlowJob(BatonProcesses processes) throws Exception {
+    Path spec = Files.writeString(dir.resolve("slow.conf"), "name = slow\ninput.range { from = 1, to = " + ITEMS
+        + " }\nstages = [ { op = delay, millis = 50 } ]\noutput = \"out/slow.tsv\"\n");
+    return processes.startInterruptible("run", "run", spec.toString(), "--json", "--quiet",
+        "--log-dir", dir.resolve("logs").toString());
+  }
+
+  /** Waits, polling with a deadline, until the job has written some lines of its output. */
+  private void awaitOutput(Process run, Path output) throws Exception {
+    Instant deadline = Instant.now().plus(Duration.ofSeconds(60));
+    while (!(Files.exists(output) && Files.size(output) > 0)) {
+      if (!run.isAlive()) {
+        throw new AssertionError("baton run ended early (exit " + run.exitValue() + "): "
+            + Files.readString(dir.resolve("run.out")));
+      }
+      if (Instant.now().isAfter(deadline)) {
+        throw new AssertionError("no output after 60 s: " + Files.readString(dir.resolve("run.out")));
+      }
+      TimeUnit.MILLISECONDS.sleep(100); // polling interval of an await with a deadline
+    }
+  }
+
+  private static void assertWholeDistinctLines(Path output, long expected) throws Exception {
+    String text = Files.readString(output, StandardCharsets.UTF_8);
+    assertTrue(text.endsWith("\n"), "the output ends mid-line: ..." + text.substring(Math.max(0, text.length() - 40)));
+    Set<String> keys = new HashSet<>();
+    for (String line : text.split("\n")) {
+      String[] parts = line.split("\t", -1);
+      assertEquals(2, parts.length, "not a whole line: " + line);
+      assertEquals(parts[0], parts[1], line);
+      assertTrue(keys.add(parts[0]), "item " + parts[0] + " written twice");
+    }
+    assertEquals(expected, keys.size(), "output lines vs the summary's succeeded");
+  }
+}

@@ -20,7 +20,7 @@ import picocli.CommandLine.Spec;
     exitCodeListHeading = "%nExit codes:%n",
     exitCodeList = {
         "0:succeeded (submit without --wait: accepted)",
-        "1:the job failed or was cancelled, or the command could not do what it asked",
+        "1:the job failed or was cancelled, or the command could not do what it was asked",
         "2:bad spec or usage, or no such job",
         "3:the coordinator is unreachable",
         "4:could not start: a port in use, the data dir locked",

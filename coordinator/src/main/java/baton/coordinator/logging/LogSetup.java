@@ -9,9 +9,9 @@ import java.nio.file.Path;
 import org.slf4j.LoggerFactory;
 
 /**
- * Points Logback at a log folder once the command line has been read: {@code DIR/baton.log} (or the name given) for the process,
- * {@code DIR/jobs/<job id>.log} for each job. The configuration is {@code conf/logback.xml} (bin/baton passes it
- * as {@code logback.configurationFile}), else the copy in the jar.
+ * Points Logback at a log folder once the command line has been read: {@code DIR/baton.log} (or the name given)
+ * for the process, {@code DIR/jobs/<job id>.log} for each job. The configuration is {@code conf/logback.xml}
+ * (bin/baton passes it as {@code logback.configurationFile}), else the copy in the jar.
  */
 public final class LogSetup {
 

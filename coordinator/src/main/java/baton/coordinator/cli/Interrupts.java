@@ -3,8 +3,9 @@ package baton.coordinator.cli;
 import baton.coordinator.logging.LogSetup;
 import java.io.PrintStream;
 import java.time.Duration;
-import java.util.ArrayList;
+import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutionException;
@@ -21,13 +22,11 @@ import sun.misc.SignalHandler;
  */
 final class Interrupts implements AutoCloseable {
 
-  private static final List<String> SIGNALS = List.of("INT", "TERM");
+  private static final List<Signal> SIGNALS = List.of(new Signal("INT"), new Signal("TERM"));
 
   private final CompletableFuture<String> first = new CompletableFuture<>();
-  private final List<Installed> installed = new ArrayList<>();
-
-  private record Installed(Signal signal, SignalHandler previous) {
-  }
+  /** The handlers there were before, to put back; only the command's thread reads and writes it. */
+  private final Map<Signal, SignalHandler> previous = new LinkedHashMap<>();
 
   private Interrupts() {
   }
@@ -35,13 +34,8 @@ final class Interrupts implements AutoCloseable {
   /** Takes over SIGINT and SIGTERM; a signal the JVM keeps to itself (say under -Xrs) is left alone. */
   static Interrupts install() {
     Interrupts interrupts = new Interrupts();
-    for (String name : SIGNALS) {
-      try {
-        Signal signal = new Signal(name);
-        interrupts.installed.add(new Installed(signal, Signal.handle(signal, interrupts::onFirst)));
-      } catch (IllegalArgumentException e) {
-        // Not available here: the JVM's own handling stays.
-      }
+    for (Signal signal : SIGNALS) {
+      handle(signal, interrupts::onFirst).ifPresent(old -> interrupts.previous.put(signal, old));
     }
     return interrupts;
   }
@@ -69,10 +63,19 @@ final class Interrupts implements AutoCloseable {
 
   private void onFirst(Signal signal) {
     // From now on every one of these signals stops the process at once.
-    for (Installed each : installed) {
-      Signal.handle(each.signal(), Interrupts::stopAtOnce);
+    for (Signal each : SIGNALS) {
+      handle(each, Interrupts::stopAtOnce);
     }
     first.complete(signal.getName());
+  }
+
+  private static Optional<SignalHandler> handle(Signal signal, SignalHandler handler) {
+    try {
+      return Optional.of(Signal.handle(signal, handler));
+    } catch (IllegalArgumentException e) {
+      // The JVM keeps this signal to itself here: its own handling stays.
+      return Optional.empty();
+    }
   }
 
   private static void stopAtOnce(Signal signal) {
@@ -86,8 +89,6 @@ final class Interrupts implements AutoCloseable {
 
   @Override
   public void close() {
-    for (Installed each : installed) {
-      Signal.handle(each.signal(), each.previous());
-    }
+    previous.forEach(Signal::handle);
   }
 }

@@ -11,6 +11,7 @@ import baton.protocol.JobStatus;
 import baton.protocol.OpRegistry;
 import baton.protocol.SpecException;
 import com.typesafe.config.Config;
+import com.typesafe.config.ConfigValueFactory;
 import java.io.IOException;
 import java.io.PrintWriter;
 import java.nio.charset.StandardCharsets;
@@ -93,7 +94,11 @@ final class RunCommand implements Callable<Integer> {
     LogSetup.configure(logDir, "baton.log");
     NodeSettings node = NodeSettings.from(config).withWorkers(workers == null ? 0 : workers);
     Path absolute = specFile.toAbsolutePath().normalize();
-    try (Interrupts interrupts = Interrupts.install(); Embedded baton = Embedded.start(config, registry, node)) {
+    // The command stops its actor system itself, within baton.run.stop-timeout; the exit after it need not wait.
+    Config local = config.withValue("pekko.coordinated-shutdown.run-by-jvm-shutdown-hook",
+        ConfigValueFactory.fromAnyRef("off"));
+    try (Interrupts interrupts = Interrupts.install(); Embedded baton = Embedded.start(local, registry, node)
+        .stoppingWithin(config.getDuration("baton.run.stop-timeout"))) {
       Coordinator.SubmitReply reply = await(baton.submit(text, absolute.getFileName().toString(),
           absolute.getParent()));
       if (reply instanceof Coordinator.Rejected rejected) {

@@ -52,21 +52,23 @@ final class BatonProcesses implements AutoCloseable {
   }
 
   Process start(String name, String... args) throws IOException {
-    return start(name, List.of(), args);
+    return start(name, List.of(), List.of(), args);
   }
 
   /**
    * Starts a process that a SIGINT reaches. A process started in the background by a non-interactive shell (as a
    * build may be) ignores SIGINT, and its children inherit that; {@code env --default-signal} undoes it.
    */
-  Process startInterruptible(String name, String... args) throws IOException {
-    return start(name, ignoresSigint() ? List.of("env", "--default-signal=INT") : List.of(), args);
+  Process startInterruptible(String name, List<String> jvmOptions, String... args) throws IOException {
+    return start(name, ignoresSigint() ? List.of("env", "--default-signal=INT") : List.of(), jvmOptions, args);
   }
 
-  private Process start(String name, List<String> prefix, String... args) throws IOException {
+  private Process start(String name, List<String> prefix, List<String> jvmOptions, String... args)
+      throws IOException {
     List<String> command = new ArrayList<>(prefix);
-    command.addAll(List.of(
-        Path.of(System.getProperty("java.home"), "bin", "java").toString(), "-Xmx256m", "-jar", jar.toString()));
+    command.addAll(List.of(Path.of(System.getProperty("java.home"), "bin", "java").toString(), "-Xmx256m"));
+    command.addAll(jvmOptions);
+    command.addAll(List.of("-jar", jar.toString()));
     command.addAll(List.of(args));
     Process process = new ProcessBuilder(command)
         .directory(workDir.toFile())

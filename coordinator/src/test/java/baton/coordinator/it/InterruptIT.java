@@ -14,6 +14,7 @@ import java.util.HashSet;
 import java.util.List;
 import java.util.Set;
 import java.util.concurrent.TimeUnit;
+import java.util.function.Predicate;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import org.junit.jupiter.params.ParameterizedTest;
@@ -56,26 +57,71 @@ final class InterruptIT {
   }
 
   @Test
-  void run_secondSigint_stopsAtOnce() throws Exception {
+  void run_sigintWhileWorkersAreBusy_exitsWithinTheStopTimeout() throws Exception {
     try (BatonProcesses processes = new BatonProcesses(dir)) {
-      Process run = startSlowJob(processes);
-      awaitOutput(run, dir.resolve("out/slow.tsv"));
+      Process run = startBusyJob(processes, List.of("-Dbaton.run.stop-timeout=2s"));
 
-      BatonProcesses.signal(run, "INT");
+      long sentAt = System.nanoTime();
       BatonProcesses.signal(run, "INT");
 
-      assertTrue(run.waitFor(30, TimeUnit.SECONDS), "baton run did not end after two SIGINTs");
+      // Each worker holds a batch of items that hash for seconds each: waiting for them would take minutes.
+      assertTrue(run.waitFor(20, TimeUnit.SECONDS), "baton run waits for its busy workers after SIGINT");
+      long millis = (System.nanoTime() - sentAt) / 1_000_000;
       String printed = Files.readString(dir.resolve("run.out"));
       assertEquals(130, run.exitValue(), printed);
-      assertTrue(printed.contains("baton: interrupted: cancelling job")
-          || printed.contains("baton: stopped at once"), printed);
+      assertTrue(printed.contains("\"state\":\"CANCELLED\""), printed);
+      assertTrue(millis < 15_000, "exiting took " + millis + " ms");
+    }
+  }
+
+  @Test
+  void run_secondSigintWhileTheStopWaitsForBusyWorkers_stopsAtOnce() throws Exception {
+    try (BatonProcesses processes = new BatonProcesses(dir)) {
+      Process run = startBusyJob(processes, List.of("-Dbaton.run.stop-timeout=120s"));
+
+      BatonProcesses.signal(run, "INT");
+      awaitPrinted(run, printed -> printed.contains("\"state\":\"CANCELLED\""), dir.resolve("run.out"));
+      long secondAt = System.nanoTime();
+      BatonProcesses.signal(run, "INT");
+
+      assertTrue(run.waitFor(10, TimeUnit.SECONDS), "baton run still waits for its workers after a second SIGINT");
+      long millis = (System.nanoTime() - secondAt) / 1_000_000;
+      String printed = Files.readString(dir.resolve("run.out"));
+      assertEquals(130, run.exitValue(), printed);
+      assertTrue(printed.contains("baton: stopped at once (SIGINT again)"), printed);
+      assertTrue(millis < 5_000, "stopping took " + millis + " ms");
+    }
+  }
+
+  /** A cpu job whose items hash for seconds each, started and working. */
+  private Process startBusyJob(BatonProcesses processes, List<String> jvmOptions) throws Exception {
+    Path spec = Files.writeString(dir.resolve("busy.conf"), "name = busy\ninput.range { from = 1, to = 1000 }\n"
+        + "stages = [ { op = sha256, rounds = 10000000 } ]\n");
+    Process run = processes.startInterruptible("run", jvmOptions, "run", spec.toString(), "--json", "--quiet",
+        "--log-dir", dir.resolve("logs").toString());
+    awaitPrinted(run, log -> log.contains("working on job busy-"), dir.resolve("logs/baton.log"));
+    return run;
+  }
+
+  /** Waits, polling with a deadline, until a file the process writes passes the check. */
+  private void awaitPrinted(Process run, Predicate<String> check, Path file) throws Exception {
+    Instant deadline = Instant.now().plus(Duration.ofSeconds(60));
+    while (!(Files.exists(file) && check.test(Files.readString(file)))) {
+      if (!run.isAlive()) {
+        throw new AssertionError("baton run ended early (exit " + run.exitValue() + "): "
+            + Files.readString(dir.resolve("run.out")));
+      }
+      if (Instant.now().isAfter(deadline)) {
+        throw new AssertionError(file + " did not pass in 60 s: " + Files.readString(dir.resolve("run.out")));
+      }
+      TimeUnit.MILLISECONDS.sleep(100); // polling interval of an await with a deadline
     }
   }
 
   private Process startSlowJob(BatonProcesses processes) throws Exception {
     Path spec = Files.writeString(dir.resolve("slow.conf"), "name = slow\ninput.range { from = 1, to = " + ITEMS
         + " }\nstages = [ { op = delay, millis = 50 } ]\noutput = \"out/slow.tsv\"\n");
-    return processes.startInterruptible("run", "run", spec.toString(), "--json", "--quiet",
+    return processes.startInterruptible("run", List.of(), "run", spec.toString(), "--json", "--quiet",
         "--log-dir", dir.resolve("logs").toString());
   }
 

@@ -55,7 +55,7 @@ final class Job extends EventSourcedBehavior<Job.Command, Job.Event, Job.Record>
 
   private enum Start implements Command { INSTANCE }
 
-  // Side effects after a write that log go through these messages, so the log line has the job id in its MDC.
+  // Side effects after a write that run as messages of their own, after the commands stashed during the write.
   private enum RunStream implements Command { INSTANCE }
 
   private enum Announce implements Command { INSTANCE }

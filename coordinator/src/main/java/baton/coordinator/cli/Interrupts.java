@@ -17,7 +17,7 @@ import sun.misc.SignalHandler;
 /**
  * Ctrl-C (SIGINT) and SIGTERM while {@code baton run} runs a job: the first one is reported to the command, which
  * cancels the job and ends with its summary; a second one stops the process at once. {@code sun.misc.Signal}
- * (module jdk.unsupported, as Gradle and sbt use it) is the JDK's only way to handle a signal without ending the
+ * (module jdk.unsupported, as sbt and JLine use it) is the JDK's only way to handle a signal without ending the
  * process. Closing puts back the handlers there were before.
  */
 final class Interrupts implements AutoCloseable {

@@ -13,10 +13,15 @@ import java.time.Duration;
 import java.util.List;
 import java.util.Optional;
 import java.util.concurrent.CompletionStage;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
 import org.apache.pekko.actor.typed.ActorRef;
 import org.apache.pekko.actor.typed.ActorSystem;
 import org.apache.pekko.actor.typed.javadsl.AskPattern;
 import org.apache.pekko.actor.typed.javadsl.Behaviors;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
  * A coordinator and a local worker pool in one actor system: what {@code baton run} uses, and what tests start.
@@ -26,10 +31,14 @@ public final class Embedded implements AutoCloseable {
 
   private static final Duration ASK_TIMEOUT = Duration.ofSeconds(30);
 
-  private final ActorSystem<Coordinator.Command> system;
+  private static final Logger LOG = LoggerFactory.getLogger(Embedded.class);
 
-  private Embedded(ActorSystem<Coordinator.Command> system) {
+  private final ActorSystem<Coordinator.Command> system;
+  private final Optional<Duration> stopTimeout;
+
+  private Embedded(ActorSystem<Coordinator.Command> system, Optional<Duration> stopTimeout) {
     this.system = system;
+    this.stopTimeout = stopTimeout;
   }
 
   /**
@@ -48,7 +57,15 @@ public final class Embedded implements AutoCloseable {
       context.spawn(NodeAgent.create(workers, node), "node");
       return Coordinator.create(settings, parser, dispatcher);
     }), "baton", withJournal);
-    return new Embedded(system);
+    return new Embedded(system, Optional.empty());
+  }
+
+  /**
+   * This one, with a {@link #close()} that waits at most the given time for the actor system to stop: workers
+   * busy with a cancelled job's batches finish them first, and a process about to exit need not wait for that.
+   */
+  public Embedded stoppingWithin(Duration patience) {
+    return new Embedded(system, Optional.of(patience));
   }
 
   public ActorSystem<Coordinator.Command> system() {
@@ -76,6 +93,19 @@ public final class Embedded implements AutoCloseable {
   @Override
   public void close() {
     system.terminate();
-    system.getWhenTerminated().toCompletableFuture().join();
+    if (stopTimeout.isEmpty()) {
+      system.getWhenTerminated().toCompletableFuture().join();
+      return;
+    }
+    try {
+      system.getWhenTerminated().toCompletableFuture().get(stopTimeout.get().toMillis(), TimeUnit.MILLISECONDS);
+    } catch (TimeoutException e) {
+      LOG.warn("not waiting for the workers to finish the batches they hold: the actor system did not stop in {}",
+          stopTimeout.get());
+    } catch (ExecutionException e) {
+      LOG.warn("the actor system stopped with a failure", e);
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+    }
   }
 }

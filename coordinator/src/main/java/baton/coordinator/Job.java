@@ -143,15 +143,15 @@ final class Job extends EventSourcedBehavior<Job.Command, Job.Event, Job.Record>
   private long filtered;
   private long failed;
 
-  @SuppressWarnings("unchecked")
   static Behavior<Command> create(String id, JobSpec spec, JobStream.Runtime runtime, Instant submittedAt,
       ActorRef<JobStatus> onFinish) {
-    Behavior<Command> job = Behaviors.setup(context -> Behaviors.withTimers(timers ->
-        new Job(context, timers, id, spec, runtime, submittedAt, onFinish)));
-    // The job id goes into the MDC for every message, not only for commands: the journal's reply to a write is what
-    // runs the commands stashed during the write (items that failed meanwhile, say), and their lines need it too.
-    return (Behavior<Command>) (Behavior<?>) Behaviors.withMdc(Object.class, Map.of("jobId", id),
-        (Behavior<Object>) (Behavior<?>) job);
+    // Every message, not only commands: the journal's replies run the persist callbacks and the commands stashed
+    // meanwhile, and the lines they log belong in the job's log too.
+    @SuppressWarnings("unchecked")
+    Class<Command> everyMessage = (Class<Command>) (Class<?>) Object.class;
+    return Behaviors.withMdc(everyMessage, Map.of("jobId", id),
+        Behaviors.setup(context -> Behaviors.withTimers(timers ->
+            new Job(context, timers, id, spec, runtime, submittedAt, onFinish))));
   }
 
   private Job(ActorContext<Command> context, TimerScheduler<Command> timers, String id, JobSpec spec,
@@ -397,7 +397,12 @@ final class Job extends EventSourcedBehavior<Job.Command, Job.Event, Job.Record>
       return Effect().none();
     }
     JobStatus status = status(record, state, error, Instant.now());
-    return Effect().persist(new Ended(status)).thenRun(ended -> context.getSelf().tell(Announce.INSTANCE));
+    // The end line is written before anyone can see the job as ended (the commands stashed during the persist run
+    // after this callback): a `baton run` that sees the end stops the process.
+    return Effect().persist(new Ended(status)).thenRun(ended -> {
+      logEnd(status);
+      context.getSelf().tell(Announce.INSTANCE);
+    });
   }
 
   private Effect<Event, Record> onInputCounted(Record record, InputCounted counted) {
@@ -406,6 +411,11 @@ final class Job extends EventSourcedBehavior<Job.Command, Job.Event, Job.Record>
   }
 
   private Effect<Event, Record> onAnnounce(JobStatus status) {
+    onFinish.tell(status);
+    return Effect().none();
+  }
+
+  private void logEnd(JobStatus status) {
     String line = "job {} {} in {} ms: {} items, {} succeeded, {} failed, {} filtered, {} not run{}";
     Object[] args = {id, status.state(), status.durationMillis(), status.items().total(), status.items().succeeded(),
         status.items().failed(), status.items().filtered(), status.items().notRun(),
@@ -415,8 +425,6 @@ final class Job extends EventSourcedBehavior<Job.Command, Job.Event, Job.Record>
     } else {
       context.getLog().warn(line, args);
     }
-    onFinish.tell(status);
-    return Effect().none();
   }
 
   private Effect<Event, Record> onLogProgress() {

@@ -9,7 +9,8 @@ final class ClientOptions {
   static final String DEFAULT_URL = "http://127.0.0.1:8551";
 
   @Option(names = "--coordinator", paramLabel = "URL",
-      description = "The coordinator's API (default: $BATON_COORDINATOR, else " + DEFAULT_URL + ").")
+      description = "The coordinator's API, HOST:PORT or a URL (default: $BATON_COORDINATOR, else " + DEFAULT_URL
+          + ").")
   String url;
 
   @Option(names = "--token", paramLabel = "TOKEN",

@@ -7,6 +7,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import java.io.IOException;
 import java.net.ConnectException;
 import java.net.URI;
+import java.net.URISyntaxException;
 import java.net.URLEncoder;
 import java.net.http.HttpClient;
 import java.net.http.HttpConnectTimeoutException;
@@ -43,11 +44,30 @@ final class CoordinatorClient {
 
   CoordinatorClient(String url, Optional<String> token) {
     this.token = token;
-    String trimmed = url.endsWith("/") ? url.substring(0, url.length() - 1) : url;
-    this.base = URI.create(trimmed);
-    if (base.getScheme() == null || base.getHost() == null) {
-      throw new IllegalArgumentException("--coordinator must be a URL such as http://127.0.0.1:8551, got " + url);
+    this.base = baseUri(url);
+  }
+
+  /** The API's base from {@code HOST:PORT} or an http(s) URL; one clear message for anything else. */
+  static URI baseUri(String url) {
+    String trimmed = url.strip();
+    boolean withScheme = trimmed.contains("://");
+    IllegalArgumentException bad = new IllegalArgumentException(
+        "--coordinator must be HOST:PORT or a URL such as http://127.0.0.1:8551, got " + url);
+    URI uri;
+    try {
+      uri = new URI(withScheme ? trimmed : "http://" + trimmed);
+    } catch (URISyntaxException e) {
+      throw bad;
     }
+    boolean http = "http".equalsIgnoreCase(uri.getScheme()) || "https".equalsIgnoreCase(uri.getScheme());
+    boolean portOk = uri.getPort() > 0 && uri.getPort() <= 65535
+        || uri.getPort() == -1 && withScheme && !uri.getRawAuthority().endsWith(":");
+    boolean bare = uri.getRawPath() == null || uri.getRawPath().isEmpty() || uri.getRawPath().equals("/");
+    if (!http || uri.getHost() == null || !portOk || !bare || uri.getRawQuery() != null
+        || uri.getRawFragment() != null) {
+      throw bad;
+    }
+    return URI.create(uri.getScheme() + "://" + uri.getRawAuthority());
   }
 
   JobStatus submit(String spec, String name, String dir) throws Unreachable, ApiError {

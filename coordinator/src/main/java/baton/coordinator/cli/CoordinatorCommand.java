@@ -45,7 +45,7 @@ final class CoordinatorCommand implements Callable<Integer> {
   int httpPort;
 
   @Option(names = "--log-dir", paramLabel = "DIR", defaultValue = "logs",
-      description = "Where baton.log and jobs/<id>.log go (default: ${DEFAULT-VALUE}).")
+      description = "Where coordinator-<port>.log and jobs/<id>.log go (default: ${DEFAULT-VALUE}).")
   Path logDir;
 
   @Option(names = "--data-dir", paramLabel = "DIR", defaultValue = "data",
@@ -79,7 +79,8 @@ final class CoordinatorCommand implements Callable<Integer> {
       err.println("baton: " + e.getMessage());
       return ExitCodes.BAD_INPUT;
     }
-    LogSetup.configure(logDir);
+    // Named for its cluster port, as a node's log is: two coordinators on one log folder keep their logs apart.
+    LogSetup.configure(logDir, "coordinator-" + port + ".log");
     Config config = Journal.withDatabase(ClusterSetup.member(launch.config(), "coordinator", host, port,
         List.of(host + ":" + port)).withValue("baton.coordinator.data-dir",
         ConfigValueFactory.fromAnyRef(dataDir.toAbsolutePath().normalize().toString())));
@@ -87,7 +88,7 @@ final class CoordinatorCommand implements Callable<Integer> {
       Journal.open(config);
     } catch (IllegalStateException e) {
       err.println("baton: " + e.getMessage());
-      return ExitCodes.BAD_INPUT;
+      return ExitCodes.CANNOT_START;
     }
     Optional<NodeSettings> localNode = workers > 0
         ? Optional.of(NodeSettings.from(config).withWorkers(workers)) : Optional.empty();
@@ -100,7 +101,7 @@ final class CoordinatorCommand implements Callable<Integer> {
           ClusterSetup.SYSTEM_NAME, config);
     } catch (RuntimeException e) {
       err.println("baton: cannot start the coordinator on " + host + ":" + port + ": " + rootMessage(e));
-      return ExitCodes.FAILED;
+      return ExitCodes.CANNOT_START;
     }
     try {
       ServerBinding binding = bound.get();
@@ -111,7 +112,7 @@ final class CoordinatorCommand implements Callable<Integer> {
       err.println("baton: cannot serve the API on " + host + ":" + httpPort + ": " + rootMessage(e));
       system.terminate();
       system.getWhenTerminated().toCompletableFuture().join();
-      return ExitCodes.FAILED;
+      return ExitCodes.CANNOT_START;
     }
     system.getWhenTerminated().toCompletableFuture().join();
     return ExitCodes.SUCCEEDED;

@@ -8,6 +8,12 @@ public final class ExitCodes {
   public static final int FAILED = 1;
   /** A bad spec or bad usage. */
   public static final int BAD_INPUT = 2;
+  /** The process could not start: its port is taken, its data dir locked or not writable. */
+  public static final int CANNOT_START = 4;
+  /** {@code baton run} was interrupted (Ctrl-C, SIGINT): the job was cancelled. 128 + the signal's number. */
+  public static final int INTERRUPTED = 130;
+  /** {@code baton run} got SIGTERM: the job was cancelled. 128 + the signal's number. */
+  public static final int TERMINATED = 143;
 
   private ExitCodes() {
   }

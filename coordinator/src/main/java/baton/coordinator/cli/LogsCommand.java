@@ -22,9 +22,12 @@ final class LogsCommand extends ClientCommand {
 
   @Override
   int run(CoordinatorClient client, PrintWriter out, PrintWriter err) throws Exception {
+    if (client.status(id).isEmpty()) {
+      return fail(err, ExitCodes.BAD_INPUT, "no job with id " + id);
+    }
     long offset = 0;
     while (true) {
-      boolean ended = !follow || client.status(id).map(s -> s.state().isFinal()).orElse(true);
+      boolean ended = !follow || client.status(id).map(RunCommand::ended).orElse(true);
       JsonNode chunk = client.log(id, offset);
       out.print(chunk.get("text").asText());
       out.flush();

@@ -1,6 +1,6 @@
 package baton.coordinator.cli;
 
-import picocli.CommandLine;
+import baton.coordinator.logging.LogSetup;
 
 /** The entry point of {@code bin/baton}; the only place that calls {@link System#exit}. */
 public final class Main {
@@ -10,6 +10,8 @@ public final class Main {
 
   public static void main(String[] args) {
     JvmDefaults.apply();
-    System.exit(BatonCommand.commandLine().execute(args));
+    int code = BatonCommand.commandLine().execute(args);
+    LogSetup.stop();
+    System.exit(code);
   }
 }

@@ -85,7 +85,7 @@ final class NodeCommand implements Callable<Integer> {
     } catch (RuntimeException e) {
       err.println("baton: cannot start the node on " + host + ":" + chosenPort + ": "
           + CoordinatorCommand.rootMessage(e));
-      return ExitCodes.FAILED;
+      return ExitCodes.CANNOT_START;
     }
     err.printf("baton: node up: %s with %d workers, joining %s; log %s%n", address, settings.workers(), seed,
         logDir.resolve("node-" + chosenPort + ".log"));

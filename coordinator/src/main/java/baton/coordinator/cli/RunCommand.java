@@ -11,6 +11,7 @@ import baton.protocol.JobStatus;
 import baton.protocol.OpRegistry;
 import baton.protocol.SpecException;
 import com.typesafe.config.Config;
+import com.typesafe.config.ConfigValueFactory;
 import java.io.IOException;
 import java.io.PrintWriter;
 import java.nio.charset.StandardCharsets;
@@ -33,7 +34,9 @@ import picocli.CommandLine.Spec;
     mixinStandardHelpOptions = true,
     description = {"Runs one job in this process (a coordinator and a local node in one JVM), showing progress "
         + "on stderr and a summary on stdout.",
-        "Exit codes: 0 succeeded, 1 failed or cancelled, 2 bad spec or usage."})
+        "Ctrl-C (or SIGTERM) cancels the job and prints the summary so far; a second one stops at once.",
+        "Exit codes: 0 succeeded, 1 failed, 2 bad spec or usage, 130 interrupted by Ctrl-C (SIGINT) and 143 by "
+            + "SIGTERM: the job was cancelled."})
 final class RunCommand implements Callable<Integer> {
 
   private static final Duration POLL = Duration.ofMillis(200);
@@ -88,10 +91,14 @@ final class RunCommand implements Callable<Integer> {
     } catch (IllegalArgumentException | SpecException e) {
       return fail(err, ExitCodes.BAD_INPUT, e.getMessage());
     }
-    LogSetup.configure(logDir);
+    LogSetup.configure(logDir, "baton.log");
     NodeSettings node = NodeSettings.from(config).withWorkers(workers == null ? 0 : workers);
     Path absolute = specFile.toAbsolutePath().normalize();
-    try (Embedded baton = Embedded.start(config, registry, node)) {
+    // The command stops its actor system itself, within baton.run.stop-timeout; the exit after it need not wait.
+    Config local = config.withValue("pekko.coordinated-shutdown.run-by-jvm-shutdown-hook",
+        ConfigValueFactory.fromAnyRef("off"));
+    try (Interrupts interrupts = Interrupts.install(); Embedded baton = Embedded.start(local, registry, node)
+        .stoppingWithin(config.getDuration("baton.run.stop-timeout"))) {
       Coordinator.SubmitReply reply = await(baton.submit(text, absolute.getFileName().toString(),
           absolute.getParent()));
       if (reply instanceof Coordinator.Rejected rejected) {
@@ -103,7 +110,7 @@ final class RunCommand implements Callable<Integer> {
       String id = ((Coordinator.Accepted) reply).status().id();
       JobStatus status;
       try (ProgressView view = quiet ? ProgressView.none() : ProgressView.forStderr(err, LINE_INTERVAL)) {
-        status = follow(id, baton::status, view);
+        status = follow(id, baton::status, view, interrupts, () -> cancel(baton, id, err));
       }
       if (json) {
         out.println(Json.write(status));
@@ -111,22 +118,45 @@ final class RunCommand implements Callable<Integer> {
       } else {
         Summary.print(status, logDir.resolve("jobs").resolve(id + ".log").toString(), out);
       }
+      if (interrupts.received().isPresent() && status.state() == JobState.CANCELLED) {
+        return Interrupts.exitCode(interrupts.received().get());
+      }
       return status.state() == JobState.SUCCEEDED ? ExitCodes.SUCCEEDED : ExitCodes.FAILED;
     }
   }
 
-  /** Polls a job's status until it is final, showing each on the view. */
+  private static void cancel(Embedded baton, String id, PrintWriter err) {
+    err.println("baton: interrupted: cancelling job " + id + " (Ctrl-C again stops at once)");
+    err.flush();
+    baton.cancel(id);
+  }
+
+  /** Polls a job's status until it has ended, showing each on the view; the first interrupt cancels the job. */
   static JobStatus follow(String id, Function<String, CompletionStage<java.util.Optional<JobStatus>>> poll,
-      ProgressView view) throws Exception {
+      ProgressView view, Interrupts interrupts, Runnable cancel) throws Exception {
+    boolean cancelled = false;
     while (true) {
       JobStatus status = await(poll.apply(id))
           .orElseThrow(() -> new IllegalStateException("job " + id + " is gone"));
       view.update(status);
-      if (status.state().isFinal()) {
+      if (ended(status)) {
         return status;
       }
-      Thread.sleep(POLL.toMillis());
+      if (cancelled) {
+        Thread.sleep(POLL.toMillis());
+      } else if (interrupts.await(POLL).isPresent()) {
+        cancelled = true;
+        cancel.run();
+      }
     }
+  }
+
+  /**
+   * Whether the job has ended: its end is in the journal and its last log line written. A job being stopped
+   * already shows its final state, but its counts and its log are not complete until {@code finishedAt} is set.
+   */
+  static boolean ended(JobStatus status) {
+    return status.state().isFinal() && status.finishedAt() != null;
   }
 
   private static <T> T await(CompletionStage<T> stage) throws Exception {

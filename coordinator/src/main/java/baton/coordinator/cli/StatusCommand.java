@@ -50,7 +50,7 @@ final class StatusCommand extends ClientCommand {
       while (true) {
         status = client.status(id).orElseThrow(() -> new IllegalArgumentException("no job " + id));
         view.update(status);
-        if (status.state().isFinal()) {
+        if (RunCommand.ended(status)) {
           break;
         }
         Thread.sleep(POLL.toMillis());

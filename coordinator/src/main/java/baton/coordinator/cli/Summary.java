@@ -25,6 +25,7 @@ final class Summary {
           Long.toString(stage.failed())));
     }
     Table.print(rows, out);
+    printNodes(status.nodes(), out);
     if (status.output() != null) {
       out.println("output  " + status.output());
     }
@@ -35,5 +36,18 @@ final class Summary {
       out.println("error   " + status.error());
     }
     out.flush();
+  }
+
+  /** Which cluster member's workers did how many of the job's cpu items. */
+  private static void printNodes(List<JobStatus.NodeItems> nodes, PrintWriter out) {
+    if (nodes == null || nodes.isEmpty()) {
+      return;
+    }
+    List<List<String>> rows = new ArrayList<>();
+    rows.add(List.of("node", "items"));
+    for (JobStatus.NodeItems node : nodes) {
+      rows.add(List.of(node.address(), Long.toString(node.items())));
+    }
+    Table.print(rows, out);
   }
 }

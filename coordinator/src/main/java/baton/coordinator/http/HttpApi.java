@@ -220,7 +220,7 @@ public final class HttpApi extends AllDirectives {
       Path file = logDir.resolve("jobs").resolve(id + ".log");
       return onSuccess(CompletableFuture.supplyAsync(() -> readFrom(file, from), blocking), chunk -> chunk
           .map(c -> json(StatusCodes.OK, c))
-          .orElseGet(() -> error(StatusCodes.NOT_FOUND, "no log for job " + id + " in " + logDir)));
+          .orElseGet(() -> error(StatusCodes.NOT_FOUND, "no log for job " + id)));
     });
   }
 

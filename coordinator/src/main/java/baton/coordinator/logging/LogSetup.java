@@ -9,16 +9,24 @@ import java.nio.file.Path;
 import org.slf4j.LoggerFactory;
 
 /**
- * Points Logback at a log folder once the command line has been read: {@code DIR/baton.log} for the process,
- * {@code DIR/jobs/<job id>.log} for each job. The configuration is {@code conf/logback.xml} (bin/baton passes it
- * as {@code logback.configurationFile}), else the copy in the jar.
+ * Points Logback at a log folder once the command line has been read: {@code DIR/baton.log} (or the name given)
+ * for the process, {@code DIR/jobs/<job id>.log} for each job. The configuration is {@code conf/logback.xml}
+ * (bin/baton passes it as {@code logback.configurationFile}), else the copy in the jar.
  */
 public final class LogSetup {
 
   /** The property {@code logback.xml} reads the log folder from. */
   public static final String LOG_DIR_PROPERTY = "baton.log.dir";
+  /** The property {@code logback.xml} reads the process log's file name from (default baton.log). */
+  public static final String LOG_FILE_PROPERTY = "baton.log.file";
 
   private LogSetup() {
+  }
+
+  /** Points Logback at the log folder, with the process's log file named {@code logFile} (not baton.log). */
+  public static void configure(Path logDir, String logFile) {
+    System.setProperty(LOG_FILE_PROPERTY, logFile);
+    configure(logDir);
   }
 
   public static void configure(Path logDir) {
@@ -37,6 +45,16 @@ public final class LogSetup {
       configurator.doConfigure(config);
     } catch (JoranException e) {
       System.err.println("baton: cannot read the logging setup " + config + ": " + e.getMessage());
+    }
+  }
+
+  /**
+   * Flushes and closes every log file. The last thing before the process exits: System.exit alone does not stop
+   * Logback, and a line still on its way would be lost.
+   */
+  public static void stop() {
+    if (LoggerFactory.getILoggerFactory() instanceof LoggerContext context) {
+      context.stop();
     }
   }
 

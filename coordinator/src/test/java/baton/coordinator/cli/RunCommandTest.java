@@ -14,9 +14,11 @@ import java.security.MessageDigest;
 import java.util.HashMap;
 import java.util.List;
 import java.util.HexFormat;
+import java.util.List;
 import java.util.Map;
 import java.util.Random;
 import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.RepeatedTest;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import org.junit.jupiter.params.ParameterizedTest;
@@ -98,6 +100,26 @@ final class RunCommandTest {
     assertTrue(log.contains("job " + id + " FAILED"), log);
   }
 
+  @RepeatedTest(5)
+  void run_failingJobStoppedMidStream_jobLogEndsWithTheFailedLine() throws Exception {
+    StringBuilder list = new StringBuilder();
+    for (int i = 0; i < 2000; i++) {
+      list.append("missing-").append(i).append(".txt\n");
+    }
+    Files.writeString(dir.resolve("list.txt"), list);
+    Path spec = write("stops.conf", "input.lines = list.txt\nstages = [ { op = read-file } ]\n"
+        + "retries = 0\nmax-failed-items = 0\n");
+
+    Cli.Run run = Cli.run("run", spec.toString(), "--json", "--quiet", "--log-dir", dir.resolve("logs").toString());
+
+    assertEquals(1, run.code(), run.toString());
+    String id = JSON.readTree(run.out()).get("id").asText();
+    List<String> log = Files.readAllLines(dir.resolve("logs/jobs/" + id + ".log"));
+    String last = log.get(log.size() - 1);
+    assertTrue(last.contains("job " + id + " FAILED in "), "the job log's last line: " + last);
+    assertTrue(Files.readString(dir.resolve("logs/baton.log")).contains("job " + id + " FAILED in "));
+  }
+
   @Test
   void run_threeMissingFilesWithMaxFailedItemsZero_eachFailedItemLoggedWithKeyAndReasonAndCountsAddUp()
       throws Exception {
@@ -136,6 +158,16 @@ final class RunCommandTest {
     assertTrue(run.out().contains("SUCCEEDED"), run.out());
     assertTrue(run.out().contains("items   7 total, 7 succeeded, 0 failed, 0 filtered, 0 not run"), run.out());
     assertTrue(run.out().contains(dir.resolve("logs").resolve("jobs").toString()), run.out());
+  }
+
+  @Test
+  void run_humanSummary_listsItemsPerNode() throws Exception {
+    Path spec = write("nodes.conf", "input.range { from = 1, to = 7 }\nstages = [ { op = sha256 } ]\n");
+
+    Cli.Run run = Cli.run("run", spec.toString(), "--quiet", "--log-dir", dir.resolve("logs").toString());
+
+    assertEquals(0, run.code(), run.toString());
+    assertTrue(run.out().lines().anyMatch(line -> line.matches("pekko://baton\\s+7")), run.out());
   }
 
   @ParameterizedTest(name = "{0}")

@@ -52,8 +52,23 @@ final class BatonProcesses implements AutoCloseable {
   }
 
   Process start(String name, String... args) throws IOException {
-    List<String> command = new ArrayList<>(List.of(
-        Path.of(System.getProperty("java.home"), "bin", "java").toString(), "-Xmx256m", "-jar", jar.toString()));
+    return start(name, List.of(), List.of(), args);
+  }
+
+  /**
+   * Starts a process that a SIGINT reaches. A process started in the background by a non-interactive shell (as a
+   * build may be) ignores SIGINT, and its children inherit that; {@code env --default-signal} undoes it.
+   */
+  Process startInterruptible(String name, List<String> jvmOptions, String... args) throws IOException {
+    return start(name, ignoresSigint() ? List.of("env", "--default-signal=INT") : List.of(), jvmOptions, args);
+  }
+
+  private Process start(String name, List<String> prefix, List<String> jvmOptions, String... args)
+      throws IOException {
+    List<String> command = new ArrayList<>(prefix);
+    command.addAll(List.of(Path.of(System.getProperty("java.home"), "bin", "java").toString(), "-Xmx256m"));
+    command.addAll(jvmOptions);
+    command.addAll(List.of("-jar", jar.toString()));
     command.addAll(List.of(args));
     Process process = new ProcessBuilder(command)
         .directory(workDir.toFile())
@@ -62,6 +77,28 @@ final class BatonProcesses implements AutoCloseable {
         .start();
     started.add(process);
     return process;
+  }
+
+  /** Sends a signal (INT, TERM) to a process by pid, as Ctrl-C or a supervisor would. */
+  static void signal(Process process, String signal) throws Exception {
+    Process kill = new ProcessBuilder("kill", "-" + signal, Long.toString(process.pid())).inheritIO().start();
+    if (!kill.waitFor(10, TimeUnit.SECONDS) || kill.exitValue() != 0) {
+      throw new AssertionError("kill -" + signal + " " + process.pid() + " failed");
+    }
+  }
+
+  /** Whether this JVM (and so each child it starts) ignores SIGINT, from the SigIgn mask in /proc/self/status. */
+  static boolean ignoresSigint() throws IOException {
+    Path status = Path.of("/proc/self/status");
+    if (!Files.isReadable(status)) {
+      return false;
+    }
+    for (String line : Files.readAllLines(status)) {
+      if (line.startsWith("SigIgn:")) {
+        return (Long.parseLong(line.substring("SigIgn:".length()).strip(), 16) & (1L << (2 - 1))) != 0;
+      }
+    }
+    return false;
   }
 
   /** Kills a process at once by pid, as a crash would, and waits until it is gone; it is not watched any more. */

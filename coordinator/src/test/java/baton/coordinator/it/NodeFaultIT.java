@@ -64,7 +64,7 @@ final class NodeFaultIT {
       assertEquals(items, byVictim + bySurvivor, done.get("nodes").toString());
       assertTrue(byVictim >= nodeItems(before, victim) && bySurvivor > items / 2, done.toString());
       assertTrue(removedMillis < 15_000, "removal took " + removedMillis + " ms");
-      String log = Files.readString(dir.resolve("logs-coordinator-1/baton.log"));
+      String log = Files.readString(dir.resolve("logs-coordinator-1/coordinator-" + cluster.clusterPort + ".log"));
       assertTrue(log.matches("(?s).*node " + java.util.regex.Pattern.quote(victim)
           + " is gone with [1-9]\\d* batches in flight.*"), "the victim held no batches when it died");
     }

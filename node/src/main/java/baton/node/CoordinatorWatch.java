@@ -56,6 +56,7 @@ final class CoordinatorWatch extends AbstractBehavior<CoordinatorWatch.Command> 
 
   private CoordinatorWatch(ActorContext<Command> context, TimerScheduler<Command> timers, Consumer<String> notices) {
     super(context);
+    context.setLoggerName(CoordinatorWatch.class);
     this.timers = timers;
     this.notices = notices;
     List<String> seedNodes = context.getSystem().settings().config().getStringList("pekko.cluster.seed-nodes");

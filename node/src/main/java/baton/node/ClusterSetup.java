@@ -14,6 +14,9 @@ public final class ClusterSetup {
   /** The actor system's name; every member of one Baton cluster uses it. */
   public static final String SYSTEM_NAME = "baton";
 
+  /** The coordinator's cluster role; nodes have the role {@code node}. */
+  public static final String COORDINATOR_ROLE = "coordinator";
+
   private ClusterSetup() {
   }
 

@@ -2,6 +2,7 @@ package baton.node;
 
 import baton.protocol.OpRegistry;
 import baton.protocol.WorkBatch;
+import java.util.function.Consumer;
 import org.apache.pekko.actor.typed.ActorRef;
 import org.apache.pekko.actor.typed.Behavior;
 import org.apache.pekko.actor.typed.javadsl.ActorContext;
@@ -19,10 +20,16 @@ public final class Node {
     return context.spawn(NodeAgent.create(pool, settings), "node");
   }
 
-  /** A guardian that is only a node, for {@code baton node}. */
-  public static Behavior<Void> guardian(OpRegistry registry, NodeSettings settings) {
+  /**
+   * A guardian that is only a node, for {@code baton node}: it also keeps the node in its coordinator's cluster
+   * (see {@link CoordinatorWatch}).
+   *
+   * @param notices where lines for the person who started the node go (the console), besides the log
+   */
+  public static Behavior<Void> guardian(OpRegistry registry, NodeSettings settings, Consumer<String> notices) {
     return org.apache.pekko.actor.typed.javadsl.Behaviors.setup(context -> {
       start(context, registry, settings);
+      context.spawn(CoordinatorWatch.create(settings, notices), "coordinator-watch");
       return org.apache.pekko.actor.typed.javadsl.Behaviors.empty();
     });
   }

@@ -7,16 +7,19 @@ import java.time.Duration;
  * A node's settings, read once from {@code baton.node}.
  *
  * @param rejoinDelay how long {@code baton node} waits before it starts afresh after the cluster let it go
+ * @param seedHintAfter how long a node waits to join before it says that it waits for the seed
+ * @param seedHintInterval how often it says so again while it waits
  */
-public record NodeSettings(int workers, Duration rejoinDelay) {
+public record NodeSettings(int workers, Duration rejoinDelay, Duration seedHintAfter, Duration seedHintInterval) {
 
   public static NodeSettings from(Config config) {
     int workers = config.getInt("baton.node.workers");
     return new NodeSettings(workers > 0 ? workers : Runtime.getRuntime().availableProcessors(),
-        config.getDuration("baton.node.rejoin-delay"));
+        config.getDuration("baton.node.rejoin-delay"), config.getDuration("baton.node.seed-hint-after"),
+        config.getDuration("baton.node.seed-hint-interval"));
   }
 
   public NodeSettings withWorkers(int workers) {
-    return workers > 0 ? new NodeSettings(workers, rejoinDelay) : this;
+    return workers > 0 ? new NodeSettings(workers, rejoinDelay, seedHintAfter, seedHintInterval) : this;
   }
 }

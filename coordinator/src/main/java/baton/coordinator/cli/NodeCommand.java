@@ -11,6 +11,7 @@ import java.util.List;
 import java.util.Optional;
 import java.util.concurrent.Callable;
 import java.util.concurrent.TimeUnit;
+import java.util.function.Consumer;
 import org.apache.pekko.actor.CoordinatedShutdown;
 import org.apache.pekko.actor.typed.ActorSystem;
 import picocli.CommandLine.Command;
@@ -24,7 +25,7 @@ import org.slf4j.LoggerFactory;
 @Command(name = "node", mixinStandardHelpOptions = true,
     description = {"Runs a worker node: a cluster member with role 'node' and a pool of cpu worker actors. "
         + "Start as many as you like. Ctrl-C or SIGTERM leaves the cluster gracefully. When the cluster lets the "
-        + "node go (downed, or the coordinator was lost), it starts afresh and joins the seed again."})
+        + "node go (downed, or the coordinator was lost or stopped), it starts afresh and joins the seed again."})
 final class NodeCommand implements Callable<Integer> {
 
   private static final Logger LOG = LoggerFactory.getLogger(NodeCommand.class);
@@ -79,9 +80,14 @@ final class NodeCommand implements Callable<Integer> {
     Config config = ClusterSetup.member(launch.config(), "node", host, chosenPort, List.of(seed));
     NodeSettings settings = NodeSettings.from(config).withWorkers(workers == null ? 0 : workers);
     String address = "pekko://" + ClusterSetup.SYSTEM_NAME + "@" + host + ":" + chosenPort;
+    Consumer<String> notices = line -> {
+      err.println("baton: " + line);
+      err.flush();
+    };
     ActorSystem<Void> system;
     try {
-      system = ActorSystem.create(Node.guardian(launch.registry(), settings), ClusterSetup.SYSTEM_NAME, config);
+      system = ActorSystem.create(Node.guardian(launch.registry(), settings, notices), ClusterSetup.SYSTEM_NAME,
+          config);
     } catch (RuntimeException e) {
       err.println("baton: cannot start the node on " + host + ":" + chosenPort + ": "
           + CoordinatorCommand.rootMessage(e));
@@ -106,7 +112,8 @@ final class NodeCommand implements Callable<Integer> {
       err.flush();
       TimeUnit.MILLISECONDS.sleep(settings.rejoinDelay().toMillis());
       try {
-        system = ActorSystem.create(Node.guardian(launch.registry(), settings), ClusterSetup.SYSTEM_NAME, config);
+        system = ActorSystem.create(Node.guardian(launch.registry(), settings, notices), ClusterSetup.SYSTEM_NAME,
+            config);
         LOG.info("node up again: {}, joining {}", address, seed);
       } catch (RuntimeException e) {
         // Most likely the port is not free yet; the old system's failure reason says what to do next.
@@ -120,7 +127,7 @@ final class NodeCommand implements Callable<Integer> {
       return "downed: the other members lost sight of it, or it lost sight of the coordinator";
     }
     if (reason.equals(CoordinatedShutdown.clusterLeavingReason())) {
-      return "removed from the cluster";
+      return "it followed the coordinator, which left the cluster";
     }
     if (reason.equals(CoordinatedShutdown.clusterJoinUnsuccessfulReason())) {
       return "could not join the seed";

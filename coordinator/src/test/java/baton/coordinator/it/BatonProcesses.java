@@ -110,6 +110,36 @@ final class BatonProcesses implements AutoCloseable {
     }
   }
 
+  /**
+   * Sends a signal (TERM, INT) to a process by pid, as a user's Ctrl-C or a service manager would, and waits until
+   * it has exited; it is not watched any more. Returns its exit code.
+   */
+  int signal(Process process, String signal, Duration patience) throws Exception {
+    Process kill = new ProcessBuilder("kill", "-" + signal, Long.toString(process.pid())).inheritIO().start();
+    assertEquals(0, kill.waitFor(), "kill -" + signal + " " + process.pid());
+    if (!process.waitFor(patience.toMillis(), TimeUnit.MILLISECONDS)) {
+      throw new AssertionError("process " + process.pid() + " did not exit within " + patience + " of SIG" + signal);
+    }
+    started.remove(process);
+    return process.exitValue();
+  }
+
+  /** Reads a file until its text passes the check, or fails at the deadline. */
+  String awaitFile(Path file, Predicate<String> check, Duration patience) throws Exception {
+    Instant deadline = Instant.now().plus(patience);
+    String last = "(no file)";
+    while (Instant.now().isBefore(deadline)) {
+      if (Files.isRegularFile(file)) {
+        last = Files.readString(file);
+        if (check.test(last)) {
+          return last;
+        }
+      }
+      TimeUnit.MILLISECONDS.sleep(200); // polling interval of an await with a deadline, not a wait for an event
+    }
+    throw new AssertionError(file + " did not pass in " + patience + "; it holds: " + last);
+  }
+
   /** GETs a path of the coordinator's API; the body on 200, else empty. */
   java.util.Optional<String> get(int httpPort, String path) {
     try {

@@ -122,6 +122,87 @@ final class NodeFaultIT {
   }
 
   @Test
+  void coordinatorStoppedWithSigterm_startedAgainOnItsDataDir_nodesRejoinJobResumesEveryItemOnceNewJobRuns()
+      throws Exception {
+    coordinatorStoppedGracefully("TERM");
+  }
+
+  @Test
+  void coordinatorStoppedWithSigint_startedAgainOnItsDataDir_nodesRejoinJobResumesEveryItemOnceNewJobRuns()
+      throws Exception {
+    coordinatorStoppedGracefully("INT");
+  }
+
+  /** The polite twin of the kill above: the coordinator leaves the cluster, and the nodes must follow it back. */
+  private void coordinatorStoppedGracefully(String signal) throws Exception {
+    try (BatonProcesses processes = new BatonProcesses(dir)) {
+      Cluster cluster = Cluster.start(processes, dir, 2);
+      int items = 3000;
+      int rounds = 15000;
+      Path spec = dir.resolve("resume.conf");
+      Files.writeString(spec, "name = resume\ninput.range { from = 1, to = " + items + " }\n"
+          + "stages = [ { op = delay, millis = 1, parallelism = 100 }, { op = sha256, rounds = " + rounds + " } ]\n"
+          + "output = \"out/resume.tsv\"\n");
+      String id = submit(cluster, spec);
+      // Past a checkpoint (one a second), well before the end, and with batches on both nodes.
+      awaitJob(processes, cluster, id, job -> job.path("items").path("succeeded").asLong() >= 600
+          && nodeItems(job, cluster.nodeAddress(0)) > 0 && nodeItems(job, cluster.nodeAddress(1)) > 0,
+          Duration.ofSeconds(90));
+
+      int exit = processes.signal(cluster.coordinator, signal, Duration.ofSeconds(30));
+      long stoppedAt = System.nanoTime();
+      Cluster again = cluster.restartCoordinator(processes, dir);
+      processes.awaitApi(again.httpPort, "/api/nodes", body -> pulling(body).containsAll(
+          List.of(cluster.nodeAddress(0), cluster.nodeAddress(1))), Duration.ofSeconds(45));
+      long backMillis = (System.nanoTime() - stoppedAt) / 1_000_000;
+      System.out.printf("NodeFaultIT: SIG%s stopped the coordinator (exit %d); both nodes back in the new "
+          + "coordinator's cluster %d ms after it exited%n", signal, exit, backMillis);
+      assertTrue(cluster.nodes.stream().allMatch(Process::isAlive), "a node process exited");
+
+      JsonNode done = awaitJob(processes, again, id, job -> !job.path("finishedAt").isNull()
+          && !job.path("finishedAt").isMissingNode(), Duration.ofSeconds(120));
+      assertEquals("SUCCEEDED", done.get("state").asText(), done.toString());
+      JsonNode counts = done.get("items");
+      assertEquals(items, counts.get("succeeded").asLong(), done.toString());
+      assertEquals(items, counts.get("total").asLong(), done.toString());
+      assertEquals(items, counts.get("succeeded").asLong() + counts.get("failed").asLong()
+          + counts.get("filtered").asLong(), done.toString());
+      assertSha256Output(dir.resolve("out/resume.tsv"), items, rounds);
+
+      Path after = dir.resolve("after.conf");
+      Files.writeString(after, "name = after\ninput.range { from = 1, to = 200 }\n"
+          + "stages = [ { op = sha256, rounds = 100 } ]\noutput = \"out/after.tsv\"\n");
+      String next = submit(again, after);
+      JsonNode ran = awaitJob(processes, again, next, job -> !job.path("finishedAt").isNull()
+          && !job.path("finishedAt").isMissingNode(), Duration.ofSeconds(60));
+      assertEquals("SUCCEEDED", ran.get("state").asText(), ran.toString());
+      assertEquals(200, nodeItems(ran, cluster.nodeAddress(0)) + nodeItems(ran, cluster.nodeAddress(1)),
+          ran.toString());
+      assertSha256Output(dir.resolve("out/after.tsv"), 200, 100);
+    }
+  }
+
+  @Test
+  void nodeStartedBeforeItsCoordinator_saysItWaitsForTheSeed_joinsOnceTheCoordinatorIsUp() throws Exception {
+    try (BatonProcesses processes = new BatonProcesses(dir)) {
+      int clusterPort = BatonProcesses.freePort();
+      int httpPort = BatonProcesses.freePort();
+      int nodePort = BatonProcesses.freePort();
+      processes.start("node-early", "node", "--seed", "127.0.0.1:" + clusterPort, "--port",
+          Integer.toString(nodePort), "--workers", "1", "--log-dir", dir.resolve("logs").toString());
+      String hint = "waiting for the coordinator at 127.0.0.1:" + clusterPort + " (seed); start it with "
+          + "`baton coordinator`";
+      processes.awaitFile(dir.resolve("logs/node-" + nodePort + ".log"), log -> log.contains(hint),
+          Duration.ofSeconds(30));
+      processes.awaitFile(dir.resolve("node-early.out"), out -> out.contains(hint), Duration.ofSeconds(5));
+
+      Cluster.startCoordinator(processes, dir, clusterPort, httpPort, 1);
+      processes.awaitApi(httpPort, "/api/nodes", body -> pulling(body).contains("pekko://baton@127.0.0.1:"
+          + nodePort), Duration.ofSeconds(60));
+    }
+  }
+
+  @Test
   void nodeJoiningMidJob_startsTakingWorkAtOnce() throws Exception {
     try (BatonProcesses processes = new BatonProcesses(dir)) {
       Cluster cluster = Cluster.start(processes, dir, 1);
@@ -205,7 +286,8 @@ final class NodeFaultIT {
     private static Process startCoordinator(BatonProcesses processes, Path dir, int clusterPort, int httpPort,
         int generation) throws Exception {
       return processes.start("coordinator-" + generation, "coordinator", "--port", Integer.toString(clusterPort),
-          "--http-port", Integer.toString(httpPort), "--workers", "0", "--log-dir",
+          "--http-port", Integer.toString(httpPort), "--workers", "0", "--data-dir", dir.resolve("data").toString(),
+          "--log-dir",
           dir.resolve("logs-coordinator-" + generation).toString());
     }
 

@@ -6,6 +6,7 @@ import com.typesafe.config.ConfigValueFactory;
 import java.nio.file.Path;
 import java.sql.Connection;
 import java.sql.DriverManager;
+import java.sql.PreparedStatement;
 import java.sql.SQLException;
 import java.util.List;
 import java.util.UUID;
@@ -19,11 +20,13 @@ import java.util.UUID;
  */
 public final class Journal {
 
-  private static final String SHARED_DB = "baton";
+  static final String SHARED_DB = "baton";
   private static final List<String> PLUGINS =
       List.of("jdbc-journal", "jdbc-snapshot-store", "jdbc-read-journal", "jdbc-durable-state-store");
   // Tables are made on first use; WRITE_DELAY=0 hands each commit to the OS at once, so a killed process keeps it.
   private static final String H2_OPTIONS = ";WRITE_DELAY=0;INIT=RUNSCRIPT FROM 'classpath:baton/h2-schema.sql'";
+  private static final String EVENTS = "DELETE FROM \"event_journal\" WHERE \"persistence_id\" = ?";
+  private static final String SNAPSHOTS = "DELETE FROM \"snapshot\" WHERE \"persistence_id\" = ?";
 
   private Journal() {
   }
@@ -43,6 +46,32 @@ public final class Journal {
       String where = config.getString("baton.coordinator.data-dir");
       throw new IllegalStateException("cannot open the journal" + (where.isEmpty() ? "" : " in " + where)
           + " (is another coordinator using it?): " + e.getMessage().lines().findFirst().orElse(""), e);
+    }
+  }
+
+  /**
+   * Deletes every event and snapshot of one persistence id, in one transaction. Pekko's own delete
+   * ({@code DeleteMessagesTo}) keeps the last event of each id in pekko-persistence-jdbc, so with one id per job the
+   * journal would still grow by an event per job; an id deleted here starts again from nothing, which is right for
+   * a job id that is never used again. Blocking: call it on the blocking-io dispatcher.
+   *
+   * @return how many events and snapshots were deleted
+   * @throws IllegalStateException when the database refused
+   */
+  static int forget(JournalSettings.Database database, String persistenceId) {
+    try (Connection connection = DriverManager.getConnection(database.url(), database.user(), database.password())) {
+      connection.setAutoCommit(false);
+      int deleted = 0;
+      for (String sql : List.of(EVENTS, SNAPSHOTS)) {
+        try (PreparedStatement delete = connection.prepareStatement(sql)) {
+          delete.setString(1, persistenceId);
+          deleted += delete.executeUpdate();
+        }
+      }
+      connection.commit();
+      return deleted;
+    } catch (SQLException e) {
+      throw new IllegalStateException("cannot delete the events of " + persistenceId + ": " + e.getMessage(), e);
     }
   }
 

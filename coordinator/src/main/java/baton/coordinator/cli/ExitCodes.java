@@ -8,6 +8,11 @@ public final class ExitCodes {
   public static final int FAILED = 1;
   /** A bad spec or bad usage. */
   public static final int BAD_INPUT = 2;
+  /**
+   * The coordinator's journal did not work for longer than {@code baton.journal.max-down}; starting it again may
+   * help (sysexits' EX_TEMPFAIL).
+   */
+  public static final int JOURNAL_UNREACHABLE = 75;
 
   private ExitCodes() {
   }

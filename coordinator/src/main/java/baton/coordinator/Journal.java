@@ -82,7 +82,9 @@ public final class Journal {
       String dataDir = config.getString("baton.coordinator.data-dir");
       String url = dataDir.isEmpty()
           ? "jdbc:h2:mem:baton-" + UUID.randomUUID() + ";DB_CLOSE_DELAY=-1" + H2_OPTIONS
-          : "jdbc:h2:file:" + Path.of(dataDir).toAbsolutePath().normalize().resolve("journal") + H2_OPTIONS;
+          : "jdbc:h2:file:" + Path.of(dataDir).toAbsolutePath().normalize().resolve("journal") + H2_OPTIONS
+              + ";RETENTION_TIME=" + database.getDuration("h2.retention-time").toMillis()
+              + ";MAX_COMPACT_TIME=" + database.getDuration("h2.max-compact-time").toMillis();
       database = database.withValue("db.url", ConfigValueFactory.fromAnyRef(url));
     }
     Config overlay = ConfigFactory.empty()

@@ -419,7 +419,6 @@ public final class Coordinator extends EventSourcedBehavior<Coordinator.Command,
     return Effect().none();
   }
 
-
   private void stopJob(String id) {
     ActorRef<Job.Command> job = running.remove(id);
     if (job != null) {
@@ -442,9 +441,9 @@ public final class Coordinator extends EventSourcedBehavior<Coordinator.Command,
   }
 
   private Effect<Event, Jobs> onJobStopped(Jobs jobs, JobStopped stopped) {
-    // A job that stopped without reporting its end crashed (its journal failed, say); record it rather than leave
-    // it running forever. A restarted coordinator tries it again.
-    // A watch of a job actor that an earlier incarnation started is no news about the one running now.
+    // A job that stopped without reporting its end crashed; record it rather than leave it running forever. The
+    // stop of a job actor that an earlier incarnation started (before a journal failure) is no news about the one
+    // running now.
     if (!stopped.job().equals(running.get(stopped.id())) || !jobs.open.containsKey(stopped.id())) {
       return Effect().none();
     }

@@ -10,6 +10,7 @@ import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.HashMap;
@@ -166,6 +167,7 @@ public final class Coordinator extends EventSourcedBehavior<Coordinator.Command,
   // The job actors of this incarnation: a restart after a journal failure stops them, and recovery starts them again.
   private final Map<String, ActorRef<Job.Command>> running = new HashMap<>();
   private boolean accepting = true;
+  private long lastCompaction = System.nanoTime();
 
   /** The coordinator of this journal; there is one per journal. */
   public static Behavior<Command> create(CoordinatorSettings settings, JobSpecParser parser,
@@ -404,7 +406,12 @@ public final class Coordinator extends EventSourcedBehavior<Coordinator.Command,
   private void forget(String id) {
     journal.database().ifPresent(database -> {
       String persistenceId = Job.persistenceId(id).id();
-      context.pipeToSelf(runtime.io().blocking(() -> Journal.forget(database, persistenceId)),
+      boolean compact = System.nanoTime() - lastCompaction >= journal.h2CompactInterval().toNanos();
+      if (compact) {
+        lastCompaction = System.nanoTime();
+      }
+      Duration compactFor = compact ? journal.h2CompactTime() : Duration.ZERO;
+      context.pipeToSelf(runtime.io().blocking(() -> Journal.forget(database, persistenceId, compactFor)),
           (rows, error) -> new Forgotten(id, rows == null ? 0 : rows, error));
     });
   }

@@ -8,8 +8,11 @@ import java.sql.Connection;
 import java.sql.DriverManager;
 import java.sql.PreparedStatement;
 import java.sql.SQLException;
+import java.time.Duration;
 import java.util.List;
 import java.util.UUID;
+import org.h2.engine.SessionLocal;
+import org.h2.jdbc.JdbcConnection;
 
 /**
  * Where the coordinator's journal lives: the database in {@code baton.journal}, by default an embedded H2, a file in
@@ -53,12 +56,13 @@ public final class Journal {
    * Deletes every event and snapshot of one persistence id, in one transaction. Pekko's own delete
    * ({@code DeleteMessagesTo}) keeps the last event of each id in pekko-persistence-jdbc, so with one id per job the
    * journal would still grow by an event per job; an id deleted here starts again from nothing, which is right for
-   * a job id that is never used again. Blocking: call it on the blocking-io dispatcher.
+   * a job id that is never used again. Then, if {@code compactFor} is not zero and the journal is an embedded H2,
+   * compacts H2's file for at most that long. Blocking: call it on the blocking-io dispatcher.
    *
    * @return how many events and snapshots were deleted
    * @throws IllegalStateException when the database refused
    */
-  static int forget(JournalSettings.Database database, String persistenceId) {
+  static int forget(JournalSettings.Database database, String persistenceId, Duration compactFor) {
     try (Connection connection = DriverManager.getConnection(database.url(), database.user(), database.password())) {
       connection.setAutoCommit(false);
       int deleted = 0;
@@ -69,9 +73,25 @@ public final class Journal {
         }
       }
       connection.commit();
+      if (!compactFor.isZero()) {
+        compactH2(connection, compactFor);
+      }
       return deleted;
     } catch (SQLException e) {
       throw new IllegalStateException("cannot delete the events of " + persistenceId + ": " + e.getMessage(), e);
+    }
+  }
+
+  /**
+   * Compacts an embedded H2's file, as H2 does when it closes. H2 writes each commit as a new chunk of the file and
+   * keeps chunks that still hold a few live pages; it rewrites and moves them only in its background thread, which
+   * WRITE_DELAY=0 turns off, or when it closes. Without this, the file grows all the time the coordinator runs.
+   */
+  private static void compactH2(Connection connection, Duration compactFor) throws SQLException {
+    if (connection.isWrapperFor(JdbcConnection.class)
+        && connection.unwrap(JdbcConnection.class).getSession() instanceof SessionLocal session
+        && session.getDatabase().getStore() != null) {
+      session.getDatabase().getStore().getMvStore().compactFile((int) compactFor.toMillis());
     }
   }
 

@@ -16,6 +16,8 @@ import org.slf4j.event.Level;
  * up, and where finished jobs' events are deleted. Read once per actor system: {@code JournalSettings.get(system)}.
  *
  * @param database the journal's database, when it is the jdbc journal Baton configures; empty for another plugin
+ * @param h2CompactInterval how often at most an embedded H2's file is compacted while the coordinator runs
+ * @param h2CompactTime how long one such compaction may take
  */
 public record JournalSettings(
     Duration restartMin,
@@ -23,7 +25,9 @@ public record JournalSettings(
     double restartRandomFactor,
     Duration probeInterval,
     Duration maxDown,
-    Optional<Database> database) implements Extension {
+    Optional<Database> database,
+    Duration h2CompactInterval,
+    Duration h2CompactTime) implements Extension {
 
   /** Where the jdbc journal's tables are. */
   public record Database(String url, String user, String password) {
@@ -55,7 +59,9 @@ public record JournalSettings(
         journal.getDouble("restart-backoff.random-factor"),
         journal.getDuration("probe-interval"),
         journal.getDuration("max-down"),
-        database);
+        database,
+        journal.getDuration("h2.compact-interval"),
+        journal.getDuration("h2.compact-time"));
   }
 
   /**

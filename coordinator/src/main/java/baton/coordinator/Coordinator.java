@@ -10,6 +10,7 @@ import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.HashMap;
@@ -25,8 +26,10 @@ import org.apache.pekko.actor.typed.ActorRef;
 import org.apache.pekko.actor.typed.Behavior;
 import org.apache.pekko.actor.typed.javadsl.ActorContext;
 import org.apache.pekko.actor.typed.javadsl.Behaviors;
+import org.apache.pekko.persistence.typed.JournalPersistFailed;
 import org.apache.pekko.persistence.typed.PersistenceId;
 import org.apache.pekko.persistence.typed.RecoveryCompleted;
+import org.apache.pekko.persistence.typed.RecoveryFailed;
 import org.apache.pekko.persistence.typed.SnapshotAdapter;
 import org.apache.pekko.persistence.typed.javadsl.CommandHandler;
 import org.apache.pekko.persistence.typed.javadsl.Effect;
@@ -105,7 +108,10 @@ public final class Coordinator extends EventSourcedBehavior<Coordinator.Command,
   private record JobFinished(JobStatus status) implements Command {
   }
 
-  private record JobStopped(String id) implements Command {
+  private record JobStopped(String id, ActorRef<Job.Command> job) implements Command {
+  }
+
+  private record Forgotten(String id, int rows, Throwable error) implements Command {
   }
 
   /** What the journal keeps of the coordinator: the jobs it accepted and how each ended. */
@@ -157,8 +163,11 @@ public final class Coordinator extends EventSourcedBehavior<Coordinator.Command,
   private final JobSpecParser parser;
   private final JobStream.Runtime runtime;
   private final ActorRef<JobStatus> finishedAdapter;
+  private final JournalSettings journal;
+  // The job actors of this incarnation: a restart after a journal failure stops them, and recovery starts them again.
   private final Map<String, ActorRef<Job.Command>> running = new HashMap<>();
   private boolean accepting = true;
+  private long lastCompaction = System.nanoTime();
 
   /** The coordinator of this journal; there is one per journal. */
   public static Behavior<Command> create(CoordinatorSettings settings, JobSpecParser parser,
@@ -177,8 +186,9 @@ public final class Coordinator extends EventSourcedBehavior<Coordinator.Command,
 
   private Coordinator(ActorContext<Command> context, CoordinatorSettings settings, JobSpecParser parser,
       ActorRef<WorkDispatcher.Command> dispatcher, String journalName) {
-    super(PersistenceId.ofUniqueId(journalName));
+    super(PersistenceId.ofUniqueId(journalName), JournalSettings.get(context.getSystem()).onJournalFailure());
     this.context = context;
+    this.journal = JournalSettings.get(context.getSystem());
     this.settings = settings;
     this.parser = parser;
     this.runtime = new JobStream.Runtime(context.getSystem(), new IoRuntime(context.getSystem()), dispatcher,
@@ -226,6 +236,7 @@ public final class Coordinator extends EventSourcedBehavior<Coordinator.Command,
         .onCommand(CancelJob.class, this::onCancelJob)
         .onCommand(JobFinished.class, this::onJobFinished)
         .onCommand(JobStopped.class, this::onJobStopped)
+        .onCommand(Forgotten.class, this::onForgotten)
         .onCommand(StopAccepting.class, this::onStopAccepting)
         .onCommand(GetHealth.class, this::onGetHealth)
         .build();
@@ -250,10 +261,19 @@ public final class Coordinator extends EventSourcedBehavior<Coordinator.Command,
   public SignalHandler<Jobs> signalHandler() {
     return newSignalHandlerBuilder()
         .onSignal(RecoveryCompleted.instance(), this::resumeOpenJobs)
+        .onSignal(JournalPersistFailed.class, (jobs, failed) -> onJournalFailed("write to", failed.getFailure()))
+        .onSignal(RecoveryFailed.class, (jobs, failed) -> onJournalFailed("read", failed.getFailure()))
         .build();
   }
 
+  private void onJournalFailed(String what, Throwable failure) {
+    context.getLog().warn("the coordinator could not {} the journal: {}; it starts again in a moment, and its "
+        + "running jobs resume from their checkpoints", what, JournalWatch.reason(failure));
+    JournalWatch.report(context.getSystem(), persistenceId().id(), failure);
+  }
+
   private void resumeOpenJobs(Jobs jobs) {
+    running.clear();
     if (!jobs.open.isEmpty()) {
       context.getLog().info("resuming {} unfinished jobs from the journal", jobs.open.size());
     }
@@ -310,14 +330,14 @@ public final class Coordinator extends EventSourcedBehavior<Coordinator.Command,
     context.getLog().error("job {} {}", accepted.id(), error);
     return Effect().persist(new JobEnded(new JobStatus(accepted.id(), accepted.name(), JobState.FAILED, 0,
         new JobStatus.Items(-1, 0, 0, 0, 0), List.of(), error, null, accepted.submittedAt(), null,
-        Instant.now().toString(), List.of(), null)));
+        Instant.now().toString(), List.of(), null))).thenRun(state -> forget(accepted.id()));
   }
 
   private void startJob(JobAccepted accepted, JobSpec spec) {
     ActorRef<Job.Command> job = context.spawn(
         Job.create(accepted.id(), spec, runtime, Instant.parse(accepted.submittedAt()), finishedAdapter),
         "job-" + accepted.id());
-    context.watchWith(job, new JobStopped(accepted.id()));
+    context.watchWith(job, new JobStopped(accepted.id(), job));
     running.put(accepted.id(), job);
   }
 
@@ -369,7 +389,38 @@ public final class Coordinator extends EventSourcedBehavior<Coordinator.Command,
       stopJob(id);
       return Effect().none();
     }
-    return Effect().persist(new JobEnded(message.status())).thenRun(state -> stopJob(id));
+    return Effect().persist(new JobEnded(message.status())).thenRun(state -> {
+      stopJob(id);
+      forget(id);
+    });
+  }
+
+  /**
+   * Deletes an ended job's events and snapshots. The coordinator's {@link JobEnded} holds all that {@code status}
+   * and {@code list} show, and an ended job is never started again, so the job's own journal is of no more use; left
+   * there, it would grow the journal by every job ever run.
+   */
+  private void forget(String id) {
+    journal.database().ifPresent(database -> {
+      String persistenceId = Job.persistenceId(id).id();
+      boolean compact = System.nanoTime() - lastCompaction >= journal.h2CompactInterval().toNanos();
+      if (compact) {
+        lastCompaction = System.nanoTime();
+      }
+      Duration compactFor = compact ? journal.h2CompactTime() : Duration.ZERO;
+      context.pipeToSelf(runtime.io().blocking(() -> Journal.forget(database, persistenceId, compactFor)),
+          (rows, error) -> new Forgotten(id, rows == null ? 0 : rows, error));
+    });
+  }
+
+  private Effect<Event, Jobs> onForgotten(Jobs jobs, Forgotten forgotten) {
+    if (forgotten.error() != null) {
+      context.getLog().warn("could not delete the journal of ended job {}: {}", forgotten.id(),
+          Failures.unwrap(forgotten.error()).getMessage());
+    } else {
+      context.getLog().debug("deleted the {} events and snapshots of ended job {}", forgotten.rows(), forgotten.id());
+    }
+    return Effect().none();
   }
 
   private void stopJob(String id) {
@@ -394,16 +445,19 @@ public final class Coordinator extends EventSourcedBehavior<Coordinator.Command,
   }
 
   private Effect<Event, Jobs> onJobStopped(Jobs jobs, JobStopped stopped) {
-    // A job that stopped without reporting its end crashed (its journal failed, say); record it rather than leave
-    // it running forever. A restarted coordinator tries it again.
-    if (running.remove(stopped.id()) == null || !jobs.open.containsKey(stopped.id())) {
+    // A job that stopped without reporting its end crashed; record it rather than leave it running forever. The
+    // stop of a job actor that an earlier incarnation started (before a journal failure) is no news about the one
+    // running now.
+    if (!stopped.job().equals(running.get(stopped.id())) || !jobs.open.containsKey(stopped.id())) {
       return Effect().none();
     }
+    running.remove(stopped.id());
     context.getLog().error("job {} stopped unexpectedly", stopped.id());
     JobAccepted accepted = jobs.open.get(stopped.id());
     return Effect().persist(new JobEnded(new JobStatus(stopped.id(), accepted.name(), JobState.FAILED, 0,
         new JobStatus.Items(-1, 0, 0, 0, 0), List.of(), "the job's actor stopped unexpectedly; see baton.log",
-        null, accepted.submittedAt(), null, Instant.now().toString(), List.of(), null)));
+        null, accepted.submittedAt(), null, Instant.now().toString(), List.of(), null)))
+        .thenRun(state -> forget(stopped.id()));
   }
 
   private String newId(Jobs jobs, String name) {

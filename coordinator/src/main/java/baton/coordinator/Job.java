@@ -7,6 +7,7 @@ import baton.protocol.JobStatus;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
@@ -19,8 +20,10 @@ import org.apache.pekko.actor.typed.javadsl.ActorContext;
 import org.apache.pekko.actor.typed.javadsl.Behaviors;
 import org.apache.pekko.actor.typed.javadsl.TimerScheduler;
 import org.apache.pekko.japi.Pair;
+import org.apache.pekko.persistence.typed.JournalPersistFailed;
 import org.apache.pekko.persistence.typed.PersistenceId;
 import org.apache.pekko.persistence.typed.RecoveryCompleted;
+import org.apache.pekko.persistence.typed.RecoveryFailed;
 import org.apache.pekko.persistence.typed.javadsl.CommandHandler;
 import org.apache.pekko.persistence.typed.javadsl.CommandHandlerBuilder;
 import org.apache.pekko.persistence.typed.javadsl.Effect;
@@ -156,7 +159,7 @@ final class Job extends EventSourcedBehavior<Job.Command, Job.Event, Job.Record>
 
   private Job(ActorContext<Command> context, TimerScheduler<Command> timers, String id, JobSpec spec,
       JobStream.Runtime runtime, Instant submittedAt, ActorRef<JobStatus> onFinish) {
-    super(PersistenceId.of("baton-job", id));
+    super(persistenceId(id), JournalSettings.get(context.getSystem()).onJournalFailure());
     this.context = context;
     this.timers = timers;
     this.id = id;
@@ -168,6 +171,11 @@ final class Job extends EventSourcedBehavior<Job.Command, Job.Event, Job.Record>
     this.stageFailed = new long[spec.stages().size() + 1];
     this.total = spec.input().size().orElse(-1);
     this.inputComplete = spec.input().size().isPresent();
+  }
+
+  /** Where a job's events are: {@code baton-job|<id>}. */
+  static PersistenceId persistenceId(String id) {
+    return PersistenceId.of("baton-job", id);
   }
 
   @Override
@@ -227,19 +235,37 @@ final class Job extends EventSourcedBehavior<Job.Command, Job.Event, Job.Record>
   public SignalHandler<Record> signalHandler() {
     return newSignalHandlerBuilder()
         .onSignal(RecoveryCompleted.instance(), record -> {
+          // After a restart (the journal failed), the stream of the run before is gone with its materializer; its
+          // completion, still on the way, must not end this run.
+          killSwitch = null;
           if (record.end() != null) {
             onFinish.tell(record.end());
           } else {
             context.getSelf().tell(Start.INSTANCE);
           }
         })
+        .onSignal(JournalPersistFailed.class, (record, failed) -> onJournalFailed("write to", failed.getFailure()))
+        .onSignal(RecoveryFailed.class, (record, failed) -> onJournalFailed("read", failed.getFailure()))
         .build();
+  }
+
+  private void onJournalFailed(String what, Throwable failure) {
+    context.getLog().warn("job {} could not {} the journal: {}; it starts again in a moment from its last "
+        + "checkpoint", id, what, JournalWatch.reason(failure));
+    JournalWatch.report(context.getSystem(), persistenceId().id(), failure);
   }
 
   private Effect<Event, Record> onStart(Record record) {
     base = record.progress() == null ? Progress.none(spec.stages().size()) : record.progress();
     succeeded = base.succeeded();
     filtered = base.filtered();
+    // A start after a restart (the journal failed) counts this run afresh on top of the last checkpoint.
+    failed = 0;
+    Arrays.fill(stageDone, 0);
+    Arrays.fill(stageFailed, 0);
+    nodeItems.clear();
+    total = spec.input().size().orElse(-1);
+    inputComplete = spec.input().size().isPresent();
     if (record.stopping() != null) {
       // It was being stopped when the coordinator died: end it the way it was going to end.
       return endWith(record, record.stopping(), record.stopReason());
@@ -378,6 +404,9 @@ final class Job extends EventSourcedBehavior<Job.Command, Job.Event, Job.Record>
   }
 
   private Effect<Event, Record> onStreamFinished(Record record, StreamFinished finished) {
+    if (killSwitch == null) {
+      return Effect().none();
+    }
     timers.cancelAll();
     if (record.stopping() != null) {
       return endWith(record, record.stopping(), record.stopReason());

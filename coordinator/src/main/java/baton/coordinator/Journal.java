@@ -6,9 +6,13 @@ import com.typesafe.config.ConfigValueFactory;
 import java.nio.file.Path;
 import java.sql.Connection;
 import java.sql.DriverManager;
+import java.sql.PreparedStatement;
 import java.sql.SQLException;
+import java.time.Duration;
 import java.util.List;
 import java.util.UUID;
+import org.h2.engine.SessionLocal;
+import org.h2.jdbc.JdbcConnection;
 
 /**
  * Where the coordinator's journal lives: the database in {@code baton.journal}, by default an embedded H2, a file in
@@ -19,11 +23,13 @@ import java.util.UUID;
  */
 public final class Journal {
 
-  private static final String SHARED_DB = "baton";
+  static final String SHARED_DB = "baton";
   private static final List<String> PLUGINS =
       List.of("jdbc-journal", "jdbc-snapshot-store", "jdbc-read-journal", "jdbc-durable-state-store");
   // Tables are made on first use; WRITE_DELAY=0 hands each commit to the OS at once, so a killed process keeps it.
   private static final String H2_OPTIONS = ";WRITE_DELAY=0;INIT=RUNSCRIPT FROM 'classpath:baton/h2-schema.sql'";
+  private static final String EVENTS = "DELETE FROM \"event_journal\" WHERE \"persistence_id\" = ?";
+  private static final String SNAPSHOTS = "DELETE FROM \"snapshot\" WHERE \"persistence_id\" = ?";
 
   private Journal() {
   }
@@ -46,6 +52,49 @@ public final class Journal {
     }
   }
 
+  /**
+   * Deletes every event and snapshot of one persistence id, in one transaction. Pekko's own delete
+   * ({@code DeleteMessagesTo}) keeps the last event of each id in pekko-persistence-jdbc, so with one id per job the
+   * journal would still grow by an event per job; an id deleted here starts again from nothing, which is right for
+   * a job id that is never used again. Then, if {@code compactFor} is not zero and the journal is an embedded H2,
+   * compacts H2's file for at most that long. Blocking: call it on the blocking-io dispatcher.
+   *
+   * @return how many events and snapshots were deleted
+   * @throws IllegalStateException when the database refused
+   */
+  static int forget(JournalSettings.Database database, String persistenceId, Duration compactFor) {
+    try (Connection connection = DriverManager.getConnection(database.url(), database.user(), database.password())) {
+      connection.setAutoCommit(false);
+      int deleted = 0;
+      for (String sql : List.of(EVENTS, SNAPSHOTS)) {
+        try (PreparedStatement delete = connection.prepareStatement(sql)) {
+          delete.setString(1, persistenceId);
+          deleted += delete.executeUpdate();
+        }
+      }
+      connection.commit();
+      if (!compactFor.isZero()) {
+        compactH2(connection, compactFor);
+      }
+      return deleted;
+    } catch (SQLException e) {
+      throw new IllegalStateException("cannot delete the events of " + persistenceId + ": " + e.getMessage(), e);
+    }
+  }
+
+  /**
+   * Compacts an embedded H2's file, as H2 does when it closes. H2 writes each commit as a new chunk of the file and
+   * keeps chunks that still hold a few live pages; it rewrites and moves them only in its background thread, which
+   * WRITE_DELAY=0 turns off, or when it closes. Without this, the file grows all the time the coordinator runs.
+   */
+  private static void compactH2(Connection connection, Duration compactFor) throws SQLException {
+    if (connection.isWrapperFor(JdbcConnection.class)
+        && connection.unwrap(JdbcConnection.class).getSession() instanceof SessionLocal session
+        && session.getDatabase().getStore() != null) {
+      session.getDatabase().getStore().getMvStore().compactFile((int) compactFor.toMillis());
+    }
+  }
+
   /** The config with Pekko Persistence pointed at Baton's journal, unless it already names other plugins. */
   public static Config withDatabase(Config config) {
     Config database = config.getConfig("baton.journal");
@@ -53,7 +102,9 @@ public final class Journal {
       String dataDir = config.getString("baton.coordinator.data-dir");
       String url = dataDir.isEmpty()
           ? "jdbc:h2:mem:baton-" + UUID.randomUUID() + ";DB_CLOSE_DELAY=-1" + H2_OPTIONS
-          : "jdbc:h2:file:" + Path.of(dataDir).toAbsolutePath().normalize().resolve("journal") + H2_OPTIONS;
+          : "jdbc:h2:file:" + Path.of(dataDir).toAbsolutePath().normalize().resolve("journal") + H2_OPTIONS
+              + ";RETENTION_TIME=" + database.getDuration("h2.retention-time").toMillis()
+              + ";MAX_COMPACT_TIME=" + database.getDuration("h2.max-compact-time").toMillis();
       database = database.withValue("db.url", ConfigValueFactory.fromAnyRef(url));
     }
     Config overlay = ConfigFactory.empty()

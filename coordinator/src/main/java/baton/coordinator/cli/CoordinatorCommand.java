@@ -17,6 +17,7 @@ import java.util.Optional;
 import java.util.concurrent.Callable;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutionException;
+import org.apache.pekko.actor.CoordinatedShutdown;
 import org.apache.pekko.actor.typed.ActorSystem;
 import org.apache.pekko.http.javadsl.ServerBinding;
 import picocli.CommandLine.Command;
@@ -115,7 +116,10 @@ final class CoordinatorCommand implements Callable<Integer> {
       return ExitCodes.CANNOT_START;
     }
     system.getWhenTerminated().toCompletableFuture().join();
-    return ExitCodes.SUCCEEDED;
+    // The guardian shut the process down because the journal stayed down; it logged why.
+    boolean journalDown = CoordinatedShutdown.get(system).getShutdownReason()
+        .filter(CoordinatorService.JournalUnreachable.INSTANCE::equals).isPresent();
+    return journalDown ? ExitCodes.JOURNAL_UNREACHABLE : ExitCodes.SUCCEEDED;
   }
 
   private static boolean isLoopback(String host) {

@@ -14,6 +14,11 @@ public final class ExitCodes {
   public static final int INTERRUPTED = 130;
   /** {@code baton run} got SIGTERM: the job was cancelled. 128 + the signal's number. */
   public static final int TERMINATED = 143;
+  /**
+   * The coordinator's journal did not work for longer than {@code baton.journal.max-down}; starting it again may
+   * help (sysexits' EX_TEMPFAIL).
+   */
+  public static final int JOURNAL_UNREACHABLE = 75;
 
   private ExitCodes() {
   }

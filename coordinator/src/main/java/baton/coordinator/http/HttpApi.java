@@ -3,6 +3,7 @@ package baton.coordinator.http;
 import static org.apache.pekko.http.javadsl.server.PathMatchers.segment;
 
 import baton.coordinator.Coordinator;
+import baton.coordinator.JournalWatch;
 import baton.coordinator.Json;
 import baton.coordinator.WorkDispatcher;
 import baton.protocol.JobStatus;
@@ -64,18 +65,36 @@ public final class HttpApi extends AllDirectives {
   private final ActorSystem<?> system;
   private final ActorRef<Coordinator.Command> coordinator;
   private final ActorRef<WorkDispatcher.Command> dispatcher;
+  private final Optional<ActorRef<JournalWatch.Command>> journal;
   private final Path logDir;
   private final long maxSpecBytes;
   private final Executor blocking;
   private final Optional<byte[]> tokenDigest;
   private final long drainLimit;
 
-  /** The API over the given actors; the token, if any, comes from the system's {@code baton.http.token}. */
+  /** The API over the given actors, with no journal watch; health then asks the coordinator alone. */
   public HttpApi(ActorSystem<?> system, ActorRef<Coordinator.Command> coordinator,
       ActorRef<WorkDispatcher.Command> dispatcher, Path logDir, long maxSpecBytes) {
+    this(system, coordinator, dispatcher, Optional.empty(), logDir, maxSpecBytes);
+  }
+
+  /**
+   * The API over the given actors; health answers 503 while the journal watch says the journal is down. The token,
+   * if any, comes from the system's {@code baton.http.token}.
+   */
+  public HttpApi(ActorSystem<?> system, ActorRef<Coordinator.Command> coordinator,
+      ActorRef<WorkDispatcher.Command> dispatcher, ActorRef<JournalWatch.Command> journal, Path logDir,
+      long maxSpecBytes) {
+    this(system, coordinator, dispatcher, Optional.of(journal), logDir, maxSpecBytes);
+  }
+
+  private HttpApi(ActorSystem<?> system, ActorRef<Coordinator.Command> coordinator,
+      ActorRef<WorkDispatcher.Command> dispatcher, Optional<ActorRef<JournalWatch.Command>> journal, Path logDir,
+      long maxSpecBytes) {
     this.system = system;
     this.coordinator = coordinator;
     this.dispatcher = dispatcher;
+    this.journal = journal;
     this.logDir = logDir;
     this.maxSpecBytes = maxSpecBytes;
     this.blocking = system.dispatchers().lookup(DispatcherSelector.fromConfig("baton.blocking-io-dispatcher"));
@@ -128,9 +147,16 @@ public final class HttpApi extends AllDirectives {
   }
 
   private Route health() {
-    return onSuccess(ask(Coordinator.GetHealth::new), health -> json(StatusCodes.OK,
-        Map.of("status", health.accepting() ? "ok" : "shutting-down", "accepting", health.accepting(),
-            "runningJobs", health.runningJobs())));
+    // The journal watch answers at once, also while the coordinator restarts after a journal failure.
+    CompletionStage<JournalWatch.State> journalState = journal
+        .map(watch -> AskPattern.ask(watch, JournalWatch.GetState::new, ASK_TIMEOUT, system.scheduler()))
+        .orElse(CompletableFuture.completedFuture(new JournalWatch.State(Optional.empty(), Duration.ZERO)));
+    return onSuccess(journalState, state -> state.down()
+        .map(reason -> json(StatusCodes.SERVICE_UNAVAILABLE, Map.of("status", "journal-down",
+            "error", "the journal has not worked for " + state.downFor().toSeconds() + " s: " + reason)))
+        .orElseGet(() -> onSuccess(ask(Coordinator.GetHealth::new), health -> json(StatusCodes.OK,
+            Map.of("status", health.accepting() ? "ok" : "shutting-down", "accepting", health.accepting(),
+                "runningJobs", health.runningJobs())))));
   }
 
   private Route list() {

@@ -1,0 +1,159 @@
+package baton.coordinator;
+
+import baton.protocol.Item;
+import java.io.IOException;
+import java.nio.ByteBuffer;
+import java.nio.channels.FileChannel;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardOpenOption;
+import java.time.Duration;
+import java.util.List;
+import java.util.Optional;
+import java.util.concurrent.CompletionStage;
+import org.apache.pekko.Done;
+import org.apache.pekko.stream.javadsl.Flow;
+import org.apache.pekko.stream.javadsl.Keep;
+import org.apache.pekko.stream.javadsl.Sink;
+import org.apache.pekko.util.ByteString;
+
+/**
+ * The end of a job's stream: writes the output file and tracks what reached it. It takes a checkpoint only right
+ * after a write has returned, so the recorded length always holds exactly the lines of the items recorded as done.
+ */
+final class OutputWriter {
+
+  private static final int OUTPUT_LINES_PER_WRITE = 256;
+
+  private final Progress.Tracker tracker;
+  private final JobStream.Listener listener;
+  private final FileChannel channel;
+  private final long reportNanos;
+  private final long checkpointNanos;
+  private long position;
+  private long lastReport = System.nanoTime();
+  private long lastCheckpoint = System.nanoTime();
+
+  /**
+   * The sink that writes a job's outcomes through an {@link OutputWriter} on Pekko's blocking-I/O dispatcher
+   * ({@code mapWithResource}'s default), a few chunks at a time.
+   *
+   * @param output the file to write, if the job has one
+   * @param resumeFrom what an earlier run wrote: the file is cut back to it, and the counts go on from it
+   */
+  static Sink<List<Outcome>, CompletionStage<Done>> sink(Optional<Path> output, Progress resumeFrom, int stages,
+      JobStream.Listener listener, Duration reportInterval, Duration checkpointInterval) {
+    return Flow.<List<Outcome>>create()
+        .groupedWeightedWithin(OUTPUT_LINES_PER_WRITE, chunk -> (long) chunk.size(), Duration.ofMillis(50))
+        .mapWithResource(
+            () -> new OutputWriter(output, resumeFrom, stages, listener, reportInterval, checkpointInterval),
+            (writer, chunks) -> {
+              writer.write(chunks);
+              return Done.getInstance();
+            },
+            writer -> {
+              writer.close();
+              return Optional.empty();
+            })
+        .toMat(Sink.ignore(), Keep.right());
+  }
+
+  private OutputWriter(Optional<Path> output, Progress resumeFrom, int stages, JobStream.Listener listener,
+      Duration reportInterval, Duration checkpointInterval) throws IOException {
+    this.tracker = new Progress.Tracker(resumeFrom, stages);
+    this.listener = listener;
+    this.reportNanos = reportInterval.toNanos();
+    this.checkpointNanos = checkpointInterval.toNanos();
+    if (output.isEmpty()) {
+      channel = null;
+      return;
+    }
+    Path file = output.get();
+    channel = FileChannel.open(file, StandardOpenOption.CREATE, StandardOpenOption.WRITE);
+    if (channel.size() < resumeFrom.outputBytes()) {
+      channel.close();
+      throw new IOException("cannot resume: " + file + " has " + Files.size(file)
+          + " bytes, fewer than the " + resumeFrom.outputBytes() + " already written");
+    }
+    channel.truncate(resumeFrom.outputBytes());
+    position = resumeFrom.outputBytes();
+    channel.position(position);
+  }
+
+  private void write(List<List<Outcome>> chunks) throws IOException {
+    if (channel != null) {
+      var lines = ByteString.createBuilder();
+      for (List<Outcome> chunk : chunks) {
+        for (Outcome outcome : chunk) {
+          if (outcome instanceof Outcome.Ok ok) {
+            lines.append(OutputLine.of(ok.item()));
+          }
+        }
+      }
+      ByteBuffer buffer = lines.result().toByteBuffer();
+      while (buffer.hasRemaining()) {
+        position += channel.write(buffer);
+      }
+    }
+    for (List<Outcome> chunk : chunks) {
+      for (Outcome outcome : chunk) {
+        tracker.record(outcome);
+      }
+    }
+    long now = System.nanoTime();
+    if (now - lastReport >= reportNanos) {
+      lastReport = now;
+      listener.sink(tracker.succeeded(), tracker.filtered());
+    }
+    if (now - lastCheckpoint >= checkpointNanos) {
+      lastCheckpoint = now;
+      listener.checkpoint(tracker.progress(position));
+    }
+  }
+
+  private void close() throws IOException {
+    if (channel != null) {
+      channel.force(false);
+      channel.close();
+    }
+    listener.sink(tracker.succeeded(), tracker.filtered());
+    listener.checkpoint(tracker.progress(position));
+  }
+
+  /** Formats an output line: {@code KEY<TAB>VALUE}, with backslash, tab, CR and LF escaped in both. */
+  static final class OutputLine {
+    private OutputLine() {
+    }
+
+    static ByteString of(Item item) {
+      String value = new String(item.payload(), StandardCharsets.UTF_8);
+      return ByteString.fromString(escape(item.key()) + '\t' + escape(value) + '\n', StandardCharsets.UTF_8);
+    }
+
+    static String escape(String text) {
+      StringBuilder out = null;
+      for (int i = 0; i < text.length(); i++) {
+        char c = text.charAt(i);
+        String replacement = switch (c) {
+          case '\\' -> "\\\\";
+          case '\t' -> "\\t";
+          case '\r' -> "\\r";
+          case '\n' -> "\\n";
+          default -> null;
+        };
+        if (replacement != null && out == null) {
+          out = new StringBuilder(text.length() + 8).append(text, 0, i);
+        }
+        if (out != null) {
+          if (replacement != null) {
+            out.append(replacement);
+          } else {
+            out.append(c);
+          }
+        }
+      }
+      return out == null ? text : out.toString();
+    }
+  }
+}

@@ -1,9 +1,9 @@
 package baton.coordinator;
 
-import baton.protocol.CborSerializable;
+import baton.coordinator.JournalV1.JobAccepted;
+import baton.coordinator.JournalV1.JobEnded;
 import baton.protocol.JobSpec;
 import baton.protocol.JobSpecParser;
-import baton.protocol.JobState;
 import baton.protocol.JobStatus;
 import baton.protocol.SpecException;
 import java.io.IOException;
@@ -44,7 +44,8 @@ import org.apache.pekko.persistence.typed.javadsl.SignalHandler;
  * event sourced: a coordinator started again on the same journal knows every job it accepted, and starts the
  * unfinished ones again, each from its last checkpoint.
  */
-public final class Coordinator extends EventSourcedBehavior<Coordinator.Command, Coordinator.Event, Coordinator.Jobs> {
+public final class Coordinator
+    extends EventSourcedBehavior<Coordinator.Command, JournalV1.CoordinatorEvent, Coordinator.Jobs> {
 
   public interface Command {
   }
@@ -114,34 +115,18 @@ public final class Coordinator extends EventSourcedBehavior<Coordinator.Command,
   private record Forgotten(String id, int rows, Throwable error) implements Command {
   }
 
-  /** What the journal keeps of the coordinator: the jobs it accepted and how each ended. */
-  interface Event extends CborSerializable {
-  }
-
-  /**
-   * A job was accepted: enough to run it again after a restart. A files input keeps the files it matched, so a
-   * resumed job numbers its items as the first run did.
-   */
-  record JobAccepted(String id, String name, String spec, String sourceName, String baseDir, String submittedAt,
-      List<String> files) implements Event {
-  }
-
-  /** A job ended. */
-  record JobEnded(JobStatus status) implements Event {
-  }
-
   /**
    * The jobs not ended, and the last {@code finished-jobs-kept} that did, oldest first. Only the event handler
    * changes it.
    */
   static final class Jobs {
     final Map<String, JobAccepted> open = new LinkedHashMap<>();
-    final Map<String, JobStatus> finished;
+    final Map<String, JournalV1.JobSummary> finished;
 
     Jobs(int kept) {
       finished = new LinkedHashMap<>(16, 0.75f, false) {
         @Override
-        protected boolean removeEldestEntry(Map.Entry<String, JobStatus> eldest) {
+        protected boolean removeEldestEntry(Map.Entry<String, JournalV1.JobSummary> eldest) {
           return size() > kept;
         }
       };
@@ -150,10 +135,6 @@ public final class Coordinator extends EventSourcedBehavior<Coordinator.Command,
     boolean knows(String id) {
       return open.containsKey(id) || finished.containsKey(id);
     }
-  }
-
-  /** {@link Jobs} as a snapshot in the journal, so that recovery reads one snapshot, not every job ever. */
-  record JobsSnapshot(List<JobAccepted> open, List<JobStatus> finished) implements CborSerializable {
   }
 
   private static final int SNAPSHOT_EVERY = 200;
@@ -211,22 +192,23 @@ public final class Coordinator extends EventSourcedBehavior<Coordinator.Command,
     return new SnapshotAdapter<>() {
       @Override
       public Object toJournal(Jobs jobs) {
-        return new JobsSnapshot(List.copyOf(jobs.open.values()), List.copyOf(jobs.finished.values()));
+        // One snapshot, so that recovery reads it rather than every job ever.
+        return new JournalV1.JobsSnapshot(List.copyOf(jobs.open.values()), List.copyOf(jobs.finished.values()));
       }
 
       @Override
       public Jobs fromJournal(Object stored) {
-        JobsSnapshot snapshot = (JobsSnapshot) stored;
+        JournalV1.JobsSnapshot snapshot = (JournalV1.JobsSnapshot) stored;
         Jobs jobs = emptyState();
         snapshot.open().forEach(accepted -> jobs.open.put(accepted.id(), accepted));
-        snapshot.finished().forEach(status -> jobs.finished.put(status.id(), status));
+        snapshot.finished().forEach(job -> jobs.finished.put(job.id(), job));
         return jobs;
       }
     };
   }
 
   @Override
-  public CommandHandler<Command, Event, Jobs> commandHandler() {
+  public CommandHandler<Command, JournalV1.CoordinatorEvent, Jobs> commandHandler() {
     return newCommandHandlerBuilder().forAnyState()
         .onCommand(Submit.class, this::onSubmit)
         .onCommand(Validated.class, this::onValidated)
@@ -243,15 +225,15 @@ public final class Coordinator extends EventSourcedBehavior<Coordinator.Command,
   }
 
   @Override
-  public EventHandler<Jobs, Event> eventHandler() {
+  public EventHandler<Jobs, JournalV1.CoordinatorEvent> eventHandler() {
     return newEventHandlerBuilder().forAnyState()
         .onEvent(JobAccepted.class, (jobs, accepted) -> {
           jobs.open.put(accepted.id(), accepted);
           return jobs;
         })
         .onEvent(JobEnded.class, (jobs, ended) -> {
-          jobs.open.remove(ended.status().id());
-          jobs.finished.put(ended.status().id(), ended.status());
+          jobs.open.remove(ended.job().id());
+          jobs.finished.put(ended.job().id(), ended.job());
           return jobs;
         })
         .build();
@@ -286,7 +268,7 @@ public final class Coordinator extends EventSourcedBehavior<Coordinator.Command,
     }
   }
 
-  private Effect<Event, Jobs> onSubmit(Jobs jobs, Submit submit) {
+  private Effect<JournalV1.CoordinatorEvent, Jobs> onSubmit(Jobs jobs, Submit submit) {
     if (!accepting) {
       submit.replyTo().tell(new Unavailable("the coordinator is shutting down and takes no new jobs"));
       return Effect().none();
@@ -300,7 +282,7 @@ public final class Coordinator extends EventSourcedBehavior<Coordinator.Command,
     return Effect().none();
   }
 
-  private Effect<Event, Jobs> onValidated(Jobs jobs, Validated validated) {
+  private Effect<JournalV1.CoordinatorEvent, Jobs> onValidated(Jobs jobs, Validated validated) {
     ActorRef<SubmitReply> replyTo = validated.submit().replyTo();
     if (validated.error() != null) {
       replyTo.tell(new Rejected(rejection(validated.submit().sourceName(), validated.error())));
@@ -314,13 +296,12 @@ public final class Coordinator extends EventSourcedBehavior<Coordinator.Command,
         validated.submit().sourceName(), validated.submit().baseDir().toString(), Instant.now().toString(), files);
     return Effect().persist(accepted).thenRun(state -> {
       startJob(accepted, spec);
-      replyTo.tell(new Accepted(new JobStatus(id, spec.name(), JobState.ACCEPTED, 0,
-          new JobStatus.Items(spec.input().size().orElse(-1), 0, 0, 0, 0), List.of(), null,
-          spec.output().map(Object::toString).orElse(null), accepted.submittedAt(), null, null, List.of(), null)));
+      replyTo.tell(new Accepted(JournalV1.JobSummary.accepted(id, spec.name(), spec.input().size().orElse(-1),
+          spec.output().map(Object::toString).orElse(null), accepted.submittedAt()).toStatus()));
     });
   }
 
-  private Effect<Event, Jobs> onResumable(Jobs jobs, Resumable resumable) {
+  private Effect<JournalV1.CoordinatorEvent, Jobs> onResumable(Jobs jobs, Resumable resumable) {
     JobAccepted accepted = resumable.accepted();
     if (resumable.error() == null) {
       startJob(accepted, resumable.spec());
@@ -328,9 +309,8 @@ public final class Coordinator extends EventSourcedBehavior<Coordinator.Command,
     }
     String error = "cannot resume after a restart: " + rejection(accepted.sourceName(), resumable.error());
     context.getLog().error("job {} {}", accepted.id(), error);
-    return Effect().persist(new JobEnded(new JobStatus(accepted.id(), accepted.name(), JobState.FAILED, 0,
-        new JobStatus.Items(-1, 0, 0, 0, 0), List.of(), error, null, accepted.submittedAt(), null,
-        Instant.now().toString(), List.of(), null))).thenRun(state -> forget(accepted.id()));
+    return Effect().persist(new JobEnded(JournalV1.JobSummary.failedBeforeRun(accepted.id(), accepted.name(),
+        accepted.submittedAt(), error, Instant.now().toString()))).thenRun(state -> forget(accepted.id()));
   }
 
   private void startJob(JobAccepted accepted, JobSpec spec) {
@@ -350,18 +330,19 @@ public final class Coordinator extends EventSourcedBehavior<Coordinator.Command,
     return sourceName + ": could not check the spec: " + cause;
   }
 
-  private Effect<Event, Jobs> onGetJob(Jobs jobs, GetJob request) {
+  private Effect<JournalV1.CoordinatorEvent, Jobs> onGetJob(Jobs jobs, GetJob request) {
     ActorRef<Job.Command> job = running.get(request.id());
     if (job != null) {
       job.tell(new Job.GetStatus(request.replyTo()));
     } else {
-      request.replyTo().tell(Optional.ofNullable(jobs.finished.get(request.id())));
+      request.replyTo().tell(finishedStatus(jobs, request.id()));
     }
     return Effect().none();
   }
 
-  private Effect<Event, Jobs> onListJobs(Jobs jobs, ListJobs request) {
-    List<JobStatus> all = new ArrayList<>(jobs.finished.values());
+  private Effect<JournalV1.CoordinatorEvent, Jobs> onListJobs(Jobs jobs, ListJobs request) {
+    List<JobStatus> all = new ArrayList<>(jobs.finished.values().stream().map(JournalV1.JobSummary::toStatus)
+        .toList());
     if (running.isEmpty()) {
       // Finished jobs are kept in the order they ended; the list is in the order they were submitted.
       all.sort(StatusCollector.OLDEST_FIRST);
@@ -372,24 +353,28 @@ public final class Coordinator extends EventSourcedBehavior<Coordinator.Command,
     return Effect().none();
   }
 
-  private Effect<Event, Jobs> onCancelJob(Jobs jobs, CancelJob request) {
+  private Effect<JournalV1.CoordinatorEvent, Jobs> onCancelJob(Jobs jobs, CancelJob request) {
     ActorRef<Job.Command> job = running.get(request.id());
     if (job != null) {
       job.tell(new Job.Cancel("cancelled by request"));
       job.tell(new Job.GetStatus(request.replyTo()));
     } else {
-      request.replyTo().tell(Optional.ofNullable(jobs.finished.get(request.id())));
+      request.replyTo().tell(finishedStatus(jobs, request.id()));
     }
     return Effect().none();
   }
 
-  private Effect<Event, Jobs> onJobFinished(Jobs jobs, JobFinished message) {
+  private static Optional<JobStatus> finishedStatus(Jobs jobs, String id) {
+    return Optional.ofNullable(jobs.finished.get(id)).map(JournalV1.JobSummary::toStatus);
+  }
+
+  private Effect<JournalV1.CoordinatorEvent, Jobs> onJobFinished(Jobs jobs, JobFinished message) {
     String id = message.status().id();
     if (!jobs.open.containsKey(id)) {
       stopJob(id);
       return Effect().none();
     }
-    return Effect().persist(new JobEnded(message.status())).thenRun(state -> {
+    return Effect().persist(new JobEnded(JournalV1.JobSummary.of(message.status()))).thenRun(state -> {
       stopJob(id);
       forget(id);
     });
@@ -413,7 +398,7 @@ public final class Coordinator extends EventSourcedBehavior<Coordinator.Command,
     });
   }
 
-  private Effect<Event, Jobs> onForgotten(Jobs jobs, Forgotten forgotten) {
+  private Effect<JournalV1.CoordinatorEvent, Jobs> onForgotten(Jobs jobs, Forgotten forgotten) {
     if (forgotten.error() != null) {
       context.getLog().warn("could not delete the journal of ended job {}: {}", forgotten.id(),
           Failures.unwrap(forgotten.error()).getMessage());
@@ -430,7 +415,7 @@ public final class Coordinator extends EventSourcedBehavior<Coordinator.Command,
     }
   }
 
-  private Effect<Event, Jobs> onStopAccepting(Jobs jobs, StopAccepting stop) {
+  private Effect<JournalV1.CoordinatorEvent, Jobs> onStopAccepting(Jobs jobs, StopAccepting stop) {
     if (accepting) {
       accepting = false;
       context.getLog().info("no longer accepting jobs: shutting down with {} jobs running", running.size());
@@ -439,12 +424,12 @@ public final class Coordinator extends EventSourcedBehavior<Coordinator.Command,
     return Effect().none();
   }
 
-  private Effect<Event, Jobs> onGetHealth(Jobs jobs, GetHealth request) {
+  private Effect<JournalV1.CoordinatorEvent, Jobs> onGetHealth(Jobs jobs, GetHealth request) {
     request.replyTo().tell(new Health(accepting, running.size()));
     return Effect().none();
   }
 
-  private Effect<Event, Jobs> onJobStopped(Jobs jobs, JobStopped stopped) {
+  private Effect<JournalV1.CoordinatorEvent, Jobs> onJobStopped(Jobs jobs, JobStopped stopped) {
     // A job that stopped without reporting its end crashed; record it rather than leave it running forever. The
     // stop of a job actor that an earlier incarnation started (before a journal failure) is no news about the one
     // running now.
@@ -454,9 +439,8 @@ public final class Coordinator extends EventSourcedBehavior<Coordinator.Command,
     running.remove(stopped.id());
     context.getLog().error("job {} stopped unexpectedly", stopped.id());
     JobAccepted accepted = jobs.open.get(stopped.id());
-    return Effect().persist(new JobEnded(new JobStatus(stopped.id(), accepted.name(), JobState.FAILED, 0,
-        new JobStatus.Items(-1, 0, 0, 0, 0), List.of(), "the job's actor stopped unexpectedly; see baton.log",
-        null, accepted.submittedAt(), null, Instant.now().toString(), List.of(), null)))
+    return Effect().persist(new JobEnded(JournalV1.JobSummary.failedBeforeRun(stopped.id(), accepted.name(),
+        accepted.submittedAt(), "the job's actor stopped unexpectedly; see baton.log", Instant.now().toString())))
         .thenRun(state -> forget(stopped.id()));
   }
 

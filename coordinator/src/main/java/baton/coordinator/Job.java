@@ -2,12 +2,10 @@ package baton.coordinator;
 
 import baton.protocol.CborSerializable;
 import baton.protocol.JobSpec;
-import baton.protocol.JobState;
 import baton.protocol.JobStatus;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
-import java.util.Arrays;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
@@ -24,6 +22,7 @@ import org.apache.pekko.persistence.typed.JournalPersistFailed;
 import org.apache.pekko.persistence.typed.PersistenceId;
 import org.apache.pekko.persistence.typed.RecoveryCompleted;
 import org.apache.pekko.persistence.typed.RecoveryFailed;
+import org.apache.pekko.persistence.typed.SnapshotAdapter;
 import org.apache.pekko.persistence.typed.javadsl.CommandHandler;
 import org.apache.pekko.persistence.typed.javadsl.CommandHandlerBuilder;
 import org.apache.pekko.persistence.typed.javadsl.Effect;
@@ -38,9 +37,11 @@ import org.apache.pekko.stream.UniqueKillSwitch;
  * One job. It runs the job's stream, keeps every count the stream reports, logs progress and failed items to the
  * job's own log (the job id is in the MDC), and decides the end state. All of a job's state is here and changes
  * only when a message arrives. It is event sourced: the stream's checkpoints ({@link Progress}), a stop being
- * decided, and the end go to the journal, so a job whose coordinator died starts again where it stopped.
+ * decided, and the end go to the journal (as {@link JournalV1}'s types), so a job whose coordinator died starts
+ * again where it stopped. It is a state machine of three states, running, stopping and ended, each with its own
+ * command handler ({@link #commandHandler}).
  */
-final class Job extends EventSourcedBehavior<Job.Command, Job.Event, Job.Record> {
+final class Job extends EventSourcedBehavior<Job.Command, JournalV1.JobEvent, Job.State> {
 
   interface Command {
   }
@@ -89,34 +90,73 @@ final class Job extends EventSourcedBehavior<Job.Command, Job.Event, Job.Record>
   private record StreamFinished(Throwable failure) implements Command {
   }
 
-  private record InputCounted(long total, JobState state, String error) implements Command {
+  private record InputCounted(long total, JournalV1.State state, String error) implements Command {
   }
 
   private enum LogProgress implements Command { INSTANCE }
 
-  /** What the journal keeps of a job. */
-  interface Event extends CborSerializable {
+  /**
+   * A job's durable state, rebuilt from the journal: when it started, its last checkpoint, the stop being made
+   * ({@code stopping}, with its reason) and its end. It decides which of the three command handlers runs: running
+   * (nothing stopping, not ended), stopping (a stop decided, not ended) and ended. {@code progress} is null until the
+   * first checkpoint, {@code end} until the job ends.
+   */
+  record State(String startedAt, Progress progress, JournalV1.State stopping, String stopReason,
+      JournalV1.JobSummary end) {
+
+    boolean isRunning() {
+      return stopping == null && end == null;
+    }
+
+    boolean isStopping() {
+      return stopping != null && end == null;
+    }
+
+    boolean isEnded() {
+      return end != null;
+    }
+
+    JournalV1.JobSnapshot toJournal() {
+      return new JournalV1.JobSnapshot(startedAt, progress, stopping, stopReason, end);
+    }
+
+    static State fromJournal(JournalV1.JobSnapshot snapshot) {
+      return new State(snapshot.startedAt(), snapshot.progress(), snapshot.stopping(), snapshot.stopReason(),
+          snapshot.end());
+    }
   }
 
-  /** The job's stream started for the first time. */
-  record Started(String startedAt) implements Event {
-  }
+  /**
+   * What the current run of the job's stream reports, on top of what the journal says earlier runs did
+   * ({@code base}). It is kept apart from {@link State} on purpose: the stream counts from its own start, so every
+   * start (also the one after a journal failure restarted the actor) makes a new run from the last checkpoint; the
+   * counts change with every item, far too often to be events (the checkpoints are what the journal keeps of them);
+   * and the kill switch is a handle on a running stream, which no journal can hold.
+   */
+  private static final class Run {
+    final Progress base;
+    final long[] stageDone;
+    final long[] stageFailed;
+    final Map<String, Long> nodeItems = new TreeMap<>();
+    // What the running job waits for besides its own work (no node connected), or null.
+    String waiting;
+    UniqueKillSwitch killSwitch;
+    long total;
+    boolean inputComplete;
+    long succeeded;
+    long filtered;
+    long failed;
 
-  /** The output and the counts reached a checkpoint. */
-  record Progressed(Progress progress) implements Event {
-  }
-
-  /** The job is being stopped (cancelled, or too many items failed); a resumed job ends at once in this state. */
-  record Stopping(JobState state, String reason) implements Event {
-  }
-
-  /** The job ended. */
-  record Ended(JobStatus status) implements Event {
-  }
-
-  /** A job's durable state; {@code progress} is null until the first checkpoint, {@code end} until it ends. */
-  record Record(String startedAt, Progress progress, JobState stopping, String stopReason, JobStatus end)
-      implements CborSerializable {
+    Run(JobSpec spec, Progress base, String waiting) {
+      this.base = base;
+      this.stageDone = new long[spec.stages().size() + 1];
+      this.stageFailed = new long[spec.stages().size() + 1];
+      this.total = spec.input().size().orElse(-1);
+      this.inputComplete = spec.input().size().isPresent();
+      this.succeeded = base.succeeded();
+      this.filtered = base.filtered();
+      this.waiting = waiting;
+    }
   }
 
   private static final class JobAborted extends RuntimeException {
@@ -132,19 +172,8 @@ final class Job extends EventSourcedBehavior<Job.Command, Job.Event, Job.Record>
   private final JobStream.Runtime runtime;
   private final ActorRef<JobStatus> onFinish;
   private final Instant submittedAt;
-  // What this run of the stream reports, on top of what the journal says earlier runs did.
-  private final long[] stageDone;
-  private final long[] stageFailed;
-  private final Map<String, Long> nodeItems = new TreeMap<>();
-  private Progress base;
-  // What the running job waits for besides its own work (no node connected), or null.
-  private String waiting;
-  private UniqueKillSwitch killSwitch;
-  private long total;
-  private boolean inputComplete;
-  private long succeeded;
-  private long filtered;
-  private long failed;
+  // The stream running now; see Run for why it is not part of the State.
+  private Run run;
 
   static Behavior<Command> create(String id, JobSpec spec, JobStream.Runtime runtime, Instant submittedAt,
       ActorRef<JobStatus> onFinish) {
@@ -167,10 +196,7 @@ final class Job extends EventSourcedBehavior<Job.Command, Job.Event, Job.Record>
     this.runtime = runtime;
     this.onFinish = onFinish;
     this.submittedAt = submittedAt;
-    this.stageDone = new long[spec.stages().size() + 1];
-    this.stageFailed = new long[spec.stages().size() + 1];
-    this.total = spec.input().size().orElse(-1);
-    this.inputComplete = spec.input().size().isPresent();
+    this.run = new Run(spec, Progress.none(spec.stages().size()), null);
   }
 
   /** Where a job's events are: {@code baton-job|<id>}. */
@@ -179,8 +205,8 @@ final class Job extends EventSourcedBehavior<Job.Command, Job.Event, Job.Record>
   }
 
   @Override
-  public Record emptyState() {
-    return new Record(null, null, null, null, null);
+  public State emptyState() {
+    return new State(null, null, null, null, null);
   }
 
   @Override
@@ -190,19 +216,32 @@ final class Job extends EventSourcedBehavior<Job.Command, Job.Event, Job.Record>
   }
 
   @Override
-  public CommandHandler<Command, Event, Record> commandHandler() {
-    CommandHandlerBuilder<Command, Event, Record> builder = newCommandHandlerBuilder();
-    builder.forState(record -> record.end() != null)
-        .onCommand(GetStatus.class, (record, request) -> {
-          request.replyTo().tell(Optional.of(record.end()));
-          return Effect().none();
-        })
-        .onCommand(Announce.class, (record, announce) -> onAnnounce(record.end()))
-        .onCommand(Stop.class, (record, stop) -> Effect().stop())
-        .onAnyCommand((record, ignored) -> Effect().none());
-    builder.forAnyState()
-        .onCommand(Start.class, (record, start) -> onStart(record))
-        .onCommand(RunStream.class, this::onRunStream)
+  public SnapshotAdapter<State> snapshotAdapter() {
+    return new SnapshotAdapter<>() {
+      @Override
+      public Object toJournal(State state) {
+        return state.toJournal();
+      }
+
+      @Override
+      public State fromJournal(Object stored) {
+        return State.fromJournal((JournalV1.JobSnapshot) stored);
+      }
+    };
+  }
+
+  /**
+   * The commands each state takes. Running: it starts, counts, checkpoints, may be cancelled or stop itself when
+   * too many items failed, and ends when its stream does. Stopping: the stop is in the journal; it still counts what
+   * the aborted stream reports, and ends in the stop's state once the stream is done (or at once, when it never
+   * ran). Ended: it answers with its end and waits for the coordinator's {@link Stop}.
+   */
+  @Override
+  public CommandHandler<Command, JournalV1.JobEvent, State> commandHandler() {
+    CommandHandlerBuilder<Command, JournalV1.JobEvent, State> builder = newCommandHandlerBuilder();
+    builder.forState(State::isRunning)
+        .onCommand(Start.class, this::onStart)
+        .onCommand(RunStream.class, (state, start) -> Effect().none().thenRun(this::runStream))
         .onCommand(GetStatus.class, this::onGetStatus)
         .onCommand(Cancel.class, this::onCancel)
         .onCommand(InputCount.class, this::onInputCount)
@@ -211,41 +250,72 @@ final class Job extends EventSourcedBehavior<Job.Command, Job.Event, Job.Record>
         .onCommand(SinkCount.class, this::onSinkCount)
         .onCommand(NodeWorked.class, this::onNodeWorked)
         .onCommand(WaitingChanged.class, this::onWaitingChanged)
-        .onCommand(CheckpointReached.class, (record, reached) -> Effect().persist(new Progressed(reached.progress())))
+        .onCommand(CheckpointReached.class, this::onCheckpointReached)
         .onCommand(StreamFinished.class, this::onStreamFinished)
         .onCommand(InputCounted.class, this::onInputCounted)
-        .onCommand(LogProgress.class, (record, tick) -> onLogProgress())
-        .onCommand(Stop.class, (record, stop) -> Effect().none());
+        .onCommand(LogProgress.class, this::onLogProgress)
+        .onCommand(Stop.class, (state, stop) -> Effect().none());
+    builder.forState(State::isStopping)
+        // Started again after a restart, or never started (a cancel came between writing Started and running the
+        // stream, so no op is ever called): it ends the way it was going to end.
+        .onCommand(Start.class, this::onStart)
+        .onCommand(RunStream.class, (state, start) -> endWithStop(state))
+        .onCommand(GetStatus.class, this::onGetStatus)
+        .onCommand(Cancel.class, (state, cancel) -> Effect().none())
+        .onCommand(InputCount.class, this::onInputCount)
+        .onCommand(StageCount.class, this::onStageCount)
+        .onCommand(ItemFailed.class, this::onItemFailed)
+        .onCommand(SinkCount.class, this::onSinkCount)
+        .onCommand(NodeWorked.class, this::onNodeWorked)
+        .onCommand(WaitingChanged.class, this::onWaitingChanged)
+        .onCommand(CheckpointReached.class, this::onCheckpointReached)
+        .onCommand(StreamFinished.class, this::onStreamFinished)
+        .onCommand(InputCounted.class, this::onInputCounted)
+        .onCommand(LogProgress.class, this::onLogProgress)
+        .onCommand(Stop.class, (state, stop) -> Effect().none());
+    builder.forState(State::isEnded)
+        .onCommand(GetStatus.class, (state, request) -> {
+          request.replyTo().tell(Optional.of(state.end().toStatus()));
+          return Effect().none();
+        })
+        .onCommand(Announce.class, (state, announce) -> {
+          onFinish.tell(state.end().toStatus());
+          return Effect().none();
+        })
+        .onCommand(Stop.class, (state, stop) -> Effect().stop())
+        .onAnyCommand((state, ignored) -> Effect().none());
     return builder.build();
   }
 
   @Override
-  public EventHandler<Record, Event> eventHandler() {
+  public EventHandler<State, JournalV1.JobEvent> eventHandler() {
     return newEventHandlerBuilder().forAnyState()
-        .onEvent(Started.class, (r, e) -> new Record(e.startedAt(), r.progress(), r.stopping(), r.stopReason(), null))
-        .onEvent(Progressed.class, (r, e) -> new Record(r.startedAt(), e.progress(), r.stopping(), r.stopReason(),
+        .onEvent(JournalV1.Started.class, (s, e) -> new State(e.startedAt(), s.progress(), s.stopping(),
+            s.stopReason(), null))
+        .onEvent(JournalV1.Progressed.class, (s, e) -> new State(s.startedAt(), e.progress(), s.stopping(),
+            s.stopReason(), null))
+        .onEvent(JournalV1.Stopping.class, (s, e) -> new State(s.startedAt(), s.progress(), e.state(), e.reason(),
             null))
-        .onEvent(Stopping.class, (r, e) -> new Record(r.startedAt(), r.progress(), e.state(), e.reason(), null))
-        .onEvent(Ended.class, (r, e) -> new Record(r.startedAt(), r.progress(), r.stopping(), r.stopReason(),
-            e.status()))
+        .onEvent(JournalV1.Ended.class, (s, e) -> new State(s.startedAt(), s.progress(), s.stopping(),
+            s.stopReason(), e.job()))
         .build();
   }
 
   @Override
-  public SignalHandler<Record> signalHandler() {
+  public SignalHandler<State> signalHandler() {
     return newSignalHandlerBuilder()
-        .onSignal(RecoveryCompleted.instance(), record -> {
+        .onSignal(RecoveryCompleted.instance(), state -> {
           // After a restart (the journal failed), the stream of the run before is gone with its materializer; its
           // completion, still on the way, must not end this run.
-          killSwitch = null;
-          if (record.end() != null) {
-            onFinish.tell(record.end());
+          run.killSwitch = null;
+          if (state.isEnded()) {
+            onFinish.tell(state.end().toStatus());
           } else {
             context.getSelf().tell(Start.INSTANCE);
           }
         })
-        .onSignal(JournalPersistFailed.class, (record, failed) -> onJournalFailed("write to", failed.getFailure()))
-        .onSignal(RecoveryFailed.class, (record, failed) -> onJournalFailed("read", failed.getFailure()))
+        .onSignal(JournalPersistFailed.class, (state, failed) -> onJournalFailed("write to", failed.getFailure()))
+        .onSignal(RecoveryFailed.class, (state, failed) -> onJournalFailed("read", failed.getFailure()))
         .build();
   }
 
@@ -255,41 +325,27 @@ final class Job extends EventSourcedBehavior<Job.Command, Job.Event, Job.Record>
     JournalWatch.report(context.getSystem(), persistenceId().id(), failure);
   }
 
-  private Effect<Event, Record> onStart(Record record) {
-    base = record.progress() == null ? Progress.none(spec.stages().size()) : record.progress();
-    succeeded = base.succeeded();
-    filtered = base.filtered();
-    // A start after a restart (the journal failed) counts this run afresh on top of the last checkpoint.
-    failed = 0;
-    Arrays.fill(stageDone, 0);
-    Arrays.fill(stageFailed, 0);
-    nodeItems.clear();
-    total = spec.input().size().orElse(-1);
-    inputComplete = spec.input().size().isPresent();
-    if (record.stopping() != null) {
+  private Effect<JournalV1.JobEvent, State> onStart(State state, Start start) {
+    // A start after a restart (the journal failed) counts this run afresh on top of the last checkpoint; what the
+    // job waits for stays until the dispatcher says otherwise.
+    run = new Run(spec, state.progress() == null ? Progress.none(spec.stages().size()) : state.progress(),
+        run.waiting);
+    if (state.isStopping()) {
       // It was being stopped when the coordinator died: end it the way it was going to end.
-      return endWith(record, record.stopping(), record.stopReason());
+      return endWithStop(state);
     }
-    if (record.startedAt() == null) {
+    if (state.startedAt() == null) {
       context.getLog().info("accepted job {} ({}): input {}, stages {}{}", id, spec.name(), describe(spec.input()),
           stageNames(), spec.output().map(path -> ", output " + path).orElse(""));
-      return Effect().persist(new Started(Instant.now().toString()))
+      return Effect().persist(new JournalV1.Started(Instant.now().toString()))
           .thenRun(started -> context.getSelf().tell(RunStream.INSTANCE));
     }
     context.getLog().info("resuming job {} after a restart: {} items already done", id,
-        base.succeeded() + base.failed() + base.filtered());
+        run.base.succeeded() + run.base.failed() + run.base.filtered());
     return Effect().none().thenRun(this::runStream);
   }
 
-  private Effect<Event, Record> onRunStream(Record record, RunStream run) {
-    if (record.stopping() != null) {
-      // A cancel came between writing Started and this: the stream never starts, so no op is ever called.
-      return endWith(record, record.stopping(), record.stopReason());
-    }
-    return Effect().none().thenRun(this::runStream);
-  }
-
-  private void runStream(Record record) {
+  private void runStream(State state) {
     ActorRef<Command> self = context.getSelf();
     JobStream stream = new JobStream(id, spec, runtime, new JobStream.Listener() {
       @Override
@@ -321,180 +377,181 @@ final class Job extends EventSourcedBehavior<Job.Command, Job.Event, Job.Record>
       public void checkpoint(Progress progress) {
         self.tell(new CheckpointReached(progress));
       }
-    }, base, context.messageAdapter(WorkDispatcher.Waiting.class, WaitingChanged::new));
+    }, run.base, context.messageAdapter(WorkDispatcher.Waiting.class, WaitingChanged::new));
     Pair<UniqueKillSwitch, CompletionStage<Done>> running = stream.run(Materializer.createMaterializer(context));
-    killSwitch = running.first();
+    run.killSwitch = running.first();
     context.pipeToSelf(running.second(), (done, failure) -> new StreamFinished(failure));
     timers.startTimerWithFixedDelay(LogProgress.INSTANCE, runtime.settings().progressInterval());
     context.getLog().info("started job {}", id);
   }
 
-  private Effect<Event, Record> onGetStatus(Record record, GetStatus request) {
-    JobState state = record.stopping() == null ? JobState.RUNNING : record.stopping();
-    request.replyTo().tell(Optional.of(status(record, state, record.stopReason(), null)));
+  private Effect<JournalV1.JobEvent, State> onGetStatus(State state, GetStatus request) {
+    JournalV1.State now = state.isStopping() ? state.stopping() : JournalV1.State.RUNNING;
+    request.replyTo().tell(Optional.of(summary(state, now, state.stopReason(), null)
+        .toStatus(now == JournalV1.State.RUNNING ? run.waiting : null)));
     return Effect().none();
   }
 
-  private Effect<Event, Record> onCancel(Record record, Cancel cancel) {
-    if (record.stopping() != null) {
-      return Effect().none();
-    }
+  private Effect<JournalV1.JobEvent, State> onCancel(State state, Cancel cancel) {
     context.getLog().info("cancelling job {}: {}", id, cancel.reason());
-    return stop(JobState.CANCELLED, cancel.reason());
+    return stop(JournalV1.State.CANCELLED, cancel.reason());
   }
 
-  private Effect<Event, Record> stop(JobState state, String reason) {
-    return Effect().persist(new Stopping(state, reason)).thenRun(record -> {
-      if (killSwitch != null) {
-        killSwitch.abort(new JobAborted(reason));
+  private Effect<JournalV1.JobEvent, State> stop(JournalV1.State state, String reason) {
+    return Effect().persist(new JournalV1.Stopping(state, reason)).thenRun(stopping -> {
+      if (run.killSwitch != null) {
+        run.killSwitch.abort(new JobAborted(reason));
       }
       // Batches still queued for the nodes are dropped, and results of those on a node are ignored.
       runtime.dispatcher().tell(new WorkDispatcher.CancelJob(id));
     });
   }
 
-  private Effect<Event, Record> onInputCount(Record record, InputCount count) {
+  private Effect<JournalV1.JobEvent, State> onInputCount(State state, InputCount count) {
     // An input's size, once known, stays; until then the count only grows, also when a stop cuts the input short.
-    if (!inputComplete) {
-      total = Math.max(total, count.emitted());
-      inputComplete = count.complete();
+    if (!run.inputComplete) {
+      run.total = Math.max(run.total, count.emitted());
+      run.inputComplete = count.complete();
     }
     return Effect().none();
   }
 
-  private Effect<Event, Record> onStageCount(Record record, StageCount count) {
-    stageDone[count.stage()] = Math.max(stageDone[count.stage()], count.done());
+  private Effect<JournalV1.JobEvent, State> onStageCount(State state, StageCount count) {
+    run.stageDone[count.stage()] = Math.max(run.stageDone[count.stage()], count.done());
     return Effect().none();
   }
 
-  private Effect<Event, Record> onItemFailed(Record record, ItemFailed message) {
+  private Effect<JournalV1.JobEvent, State> onItemFailed(State state, ItemFailed message) {
     Outcome.Failed failure = message.failure();
-    failed++;
-    stageFailed[failure.stage()]++;
+    run.failed++;
+    run.stageFailed[failure.stage()]++;
     context.getLog().warn("item failed: key {} in stage {} ({}): {}", failure.key(), failure.stage(),
         spec.stages().get(failure.stage() - 1).name(), failure.reason());
-    long failedInAll = base.failed() + failed;
-    if (failedInAll > spec.maxFailedItems() && record.stopping() == null) {
+    long failedInAll = run.base.failed() + run.failed;
+    if (failedInAll > spec.maxFailedItems() && state.isRunning()) {
       // Items in flight may still fail before the stop takes effect, so the error says when it stopped, not how
       // many failed in the end: the counts say that.
       String failedItems = failedInAll + (failedInAll == 1 ? " item" : " items");
       context.getLog().error("stopping job {}: {} failed, more than max-failed-items = {}", id, failedItems,
           spec.maxFailedItems());
-      return stop(JobState.FAILED, "stopped after " + failedItems + " failed (max-failed-items = "
+      return stop(JournalV1.State.FAILED, "stopped after " + failedItems + " failed (max-failed-items = "
           + spec.maxFailedItems() + ")");
     }
     return Effect().none();
   }
 
-  private Effect<Event, Record> onSinkCount(Record record, SinkCount count) {
-    succeeded = Math.max(succeeded, count.succeeded());
-    filtered = Math.max(filtered, count.filtered());
+  private Effect<JournalV1.JobEvent, State> onSinkCount(State state, SinkCount count) {
+    run.succeeded = Math.max(run.succeeded, count.succeeded());
+    run.filtered = Math.max(run.filtered, count.filtered());
     return Effect().none();
   }
 
-  private Effect<Event, Record> onNodeWorked(Record record, NodeWorked worked) {
-    nodeItems.merge(worked.node(), (long) worked.items(), Long::sum);
+  private Effect<JournalV1.JobEvent, State> onNodeWorked(State state, NodeWorked worked) {
+    run.nodeItems.merge(worked.node(), (long) worked.items(), Long::sum);
     return Effect().none();
   }
 
-  private Effect<Event, Record> onWaitingChanged(Record record, WaitingChanged changed) {
-    waiting = changed.waiting().waiting() ? changed.waiting().text() : null;
+  private Effect<JournalV1.JobEvent, State> onWaitingChanged(State state, WaitingChanged changed) {
+    run.waiting = changed.waiting().waiting() ? changed.waiting().text() : null;
     context.getLog().info(changed.waiting().text());
     return Effect().none();
   }
 
-  private Effect<Event, Record> onStreamFinished(Record record, StreamFinished finished) {
-    if (killSwitch == null) {
+  private Effect<JournalV1.JobEvent, State> onCheckpointReached(State state, CheckpointReached reached) {
+    return Effect().persist(new JournalV1.Progressed(reached.progress()));
+  }
+
+  private Effect<JournalV1.JobEvent, State> onStreamFinished(State state, StreamFinished finished) {
+    if (run.killSwitch == null) {
       return Effect().none();
     }
     timers.cancelAll();
-    if (record.stopping() != null) {
-      return endWith(record, record.stopping(), record.stopReason());
+    if (state.isStopping()) {
+      return endWithStop(state);
     }
     if (finished.failure() == null) {
-      return endWith(record, JobState.SUCCEEDED, null);
+      return endWith(state, JournalV1.State.SUCCEEDED, null);
     }
-    return endWith(record, JobState.FAILED, Failures.reason(finished.failure(), spec.itemTimeout()));
+    return endWith(state, JournalV1.State.FAILED, Failures.reason(finished.failure(), spec.itemTimeout()));
   }
 
-  private Effect<Event, Record> endWith(Record record, JobState state, String error) {
-    if (!inputComplete && spec.input() instanceof JobSpec.Lines lines) {
+  private Effect<JournalV1.JobEvent, State> endWithStop(State state) {
+    return endWith(state, state.stopping(), state.stopReason());
+  }
+
+  private Effect<JournalV1.JobEvent, State> endWith(State state, JournalV1.State end, String error) {
+    if (!run.inputComplete && spec.input() instanceof JobSpec.Lines lines) {
       // The job stopped before it read all its lines: the ones not read are not run, and count in the total.
-      inputComplete = true;
+      run.inputComplete = true;
+      long total = run.total;
       context.pipeToSelf(JobStream.countLines(lines.file(), runtime),
-          (count, failure) -> new InputCounted(failure == null ? count : total, state, error));
+          (count, failure) -> new InputCounted(failure == null ? count : total, end, error));
       return Effect().none();
     }
-    JobStatus status = status(record, state, error, Instant.now());
+    JournalV1.JobSummary summary = summary(state, end, error, Instant.now());
     // The end line is written before anyone can see the job as ended (the commands stashed during the persist run
     // after this callback): a `baton run` that sees the end stops the process.
-    return Effect().persist(new Ended(status)).thenRun(ended -> {
-      logEnd(status);
+    return Effect().persist(new JournalV1.Ended(summary)).thenRun(ended -> {
+      logEnd(summary);
       context.getSelf().tell(Announce.INSTANCE);
     });
   }
 
-  private Effect<Event, Record> onInputCounted(Record record, InputCounted counted) {
-    total = Math.max(total, counted.total());
-    return endWith(record, counted.state(), counted.error());
+  private Effect<JournalV1.JobEvent, State> onInputCounted(State state, InputCounted counted) {
+    run.total = Math.max(run.total, counted.total());
+    return endWith(state, counted.state(), counted.error());
   }
 
-  private Effect<Event, Record> onAnnounce(JobStatus status) {
-    onFinish.tell(status);
-    return Effect().none();
-  }
-
-  private void logEnd(JobStatus status) {
+  private void logEnd(JournalV1.JobSummary end) {
     String line = "job {} {} in {} ms: {} items, {} succeeded, {} failed, {} filtered, {} not run{}";
-    Object[] args = {id, status.state(), status.durationMillis(), status.items().total(), status.items().succeeded(),
-        status.items().failed(), status.items().filtered(), status.items().notRun(),
-        status.error() == null ? "" : "; " + status.error()};
-    if (status.state() == JobState.SUCCEEDED) {
+    JournalV1.Counts counts = end.counts();
+    Object[] args = {id, end.state(), end.durationMillis(), counts.total(), counts.succeeded(), counts.failed(),
+        counts.filtered(), counts.notRun(), end.error() == null ? "" : "; " + end.error()};
+    if (end.state() == JournalV1.State.SUCCEEDED) {
       context.getLog().info(line, args);
     } else {
       context.getLog().warn(line, args);
     }
   }
 
-  private Effect<Event, Record> onLogProgress() {
+  private Effect<JournalV1.JobEvent, State> onLogProgress(State state, LogProgress tick) {
     StringBuilder line = new StringBuilder();
-    line.append(succeeded + base.failed() + failed + filtered).append('/')
-        .append(total < 0 ? "?" : Long.toString(total)).append(" items done");
+    line.append(run.succeeded + run.base.failed() + run.failed + run.filtered).append('/')
+        .append(run.total < 0 ? "?" : Long.toString(run.total)).append(" items done");
     for (JobSpec.Stage stage : spec.stages()) {
       line.append("; stage ").append(stage.index()).append(' ').append(stage.name())
-          .append(": done ").append(base.stageDone()[stage.index()] + stageDone[stage.index()])
-          .append(", failed ").append(base.stageFailed()[stage.index()] + stageFailed[stage.index()]);
+          .append(": done ").append(run.base.stageDone()[stage.index()] + run.stageDone[stage.index()])
+          .append(", failed ").append(run.base.stageFailed()[stage.index()] + run.stageFailed[stage.index()]);
     }
     context.getLog().info("progress: {}", line);
     return Effect().none();
   }
 
-  private JobStatus status(Record record, JobState state, String error, Instant finishedAt) {
-    Progress done = base == null ? Progress.none(spec.stages().size()) : base;
-    List<JobStatus.StageStatus> stages = new ArrayList<>();
+  private JournalV1.JobSummary summary(State state, JournalV1.State now, String error, Instant finishedAt) {
+    Progress done = run.base;
+    List<JournalV1.StageCounts> stages = new ArrayList<>();
     for (JobSpec.Stage stage : spec.stages()) {
-      stages.add(new JobStatus.StageStatus(stage.name(), stage.kind(),
-          done.stageDone()[stage.index()] + stageDone[stage.index()],
-          done.stageFailed()[stage.index()] + stageFailed[stage.index()]));
+      stages.add(new JournalV1.StageCounts(stage.name(), stage.kind().name(),
+          done.stageDone()[stage.index()] + run.stageDone[stage.index()],
+          done.stageFailed()[stage.index()] + run.stageFailed[stage.index()]));
     }
-    Instant startedAt = record.startedAt() == null ? null : Instant.parse(record.startedAt());
+    Instant startedAt = state.startedAt() == null ? null : Instant.parse(state.startedAt());
     Instant end = finishedAt == null ? Instant.now() : finishedAt;
     long millis = startedAt == null ? 0 : Duration.between(startedAt, end).toMillis();
-    long failedItems = done.failed() + failed;
-    long finished = succeeded + failedItems + filtered;
-    long items = total;
+    long failedItems = done.failed() + run.failed;
+    long finished = run.succeeded + failedItems + run.filtered;
+    long items = run.total;
     long notRun = 0;
-    if (state.isFinal()) {
+    if (now.isFinal()) {
       // The items a stopped job never finished are not run; an input cut short counts at least what it read.
-      items = Math.max(total, finished);
+      items = Math.max(run.total, finished);
       notRun = items - finished;
     }
-    return new JobStatus(id, spec.name(), state, millis,
-        new JobStatus.Items(items, succeeded, failedItems, filtered, notRun), List.copyOf(stages), error,
+    return new JournalV1.JobSummary(id, spec.name(), now, millis,
+        new JournalV1.Counts(items, run.succeeded, failedItems, run.filtered, notRun), List.copyOf(stages), error,
         spec.output().map(Object::toString).orElse(null), submittedAt.toString(),
         startedAt == null ? null : startedAt.toString(), finishedAt == null ? null : finishedAt.toString(),
-        nodeItems.entrySet().stream().map(e -> new JobStatus.NodeItems(e.getKey(), e.getValue())).toList(),
-        state == JobState.RUNNING ? waiting : null);
+        run.nodeItems.entrySet().stream().map(e -> new JournalV1.NodeCount(e.getKey(), e.getValue())).toList());
   }
 
   private String stageNames() {

@@ -1,0 +1,162 @@
+package baton.coordinator;
+
+import baton.protocol.CborSerializable;
+import baton.protocol.JobState;
+import baton.protocol.JobStatus;
+import baton.protocol.OpKind;
+import java.util.List;
+
+/**
+ * The journal's own types, version 1: every event and snapshot that {@link Job} and {@link Coordinator} write, and
+ * nothing else. They are serialized by Jackson (CBOR) with the class name as manifest, so the names and fields
+ * below are the journal's format; the API's {@link JobStatus} is built from them ({@link JobSummary#toStatus}) and
+ * never persisted, so a change to the API cannot change the journal. {@link Progress} is part of this format too.
+ *
+ * <p>How to change the format: a field may be added as nullable (or with a default in a compact constructor), since
+ * older rows leave it out; anything else (a rename, a removed field, a changed type, a moved class) makes a
+ * {@code JournalV2} with the new types, which new events use, while the event handlers and snapshot adapters keep
+ * reading the V1 types (or a {@code JacksonMigration} bound in {@code pekko.serialization.jackson.migrations}
+ * rewrites them). {@code JournalFixtureTest} reads a journal written by version 1 and must keep passing.
+ */
+final class JournalV1 {
+
+  private JournalV1() {
+  }
+
+  /** A job's state as the journal keeps it. */
+  enum State {
+    ACCEPTED, RUNNING, SUCCEEDED, FAILED, CANCELLED;
+
+    JobState toApi() {
+      return switch (this) {
+        case ACCEPTED -> JobState.ACCEPTED;
+        case RUNNING -> JobState.RUNNING;
+        case SUCCEEDED -> JobState.SUCCEEDED;
+        case FAILED -> JobState.FAILED;
+        case CANCELLED -> JobState.CANCELLED;
+      };
+    }
+
+    static State of(JobState state) {
+      return switch (state) {
+        case ACCEPTED -> ACCEPTED;
+        case RUNNING -> RUNNING;
+        case SUCCEEDED -> SUCCEEDED;
+        case FAILED -> FAILED;
+        case CANCELLED -> CANCELLED;
+      };
+    }
+
+    boolean isFinal() {
+      return toApi().isFinal();
+    }
+  }
+
+  /** Item counts; once a job ended, {@code succeeded + failed + filtered + notRun == total}. */
+  record Counts(long total, long succeeded, long failed, long filtered, long notRun) {
+  }
+
+  /** One stage's counts; {@code kind} is the op kind's name ({@code IO} or {@code CPU}). */
+  record StageCounts(String op, String kind, long done, long failed) {
+  }
+
+  /** Items one cluster member's workers finished for a job. */
+  record NodeCount(String address, long items) {
+  }
+
+  /**
+   * What is known of a job at one moment: how an ended job is kept, and what {@code status} shows. Times are
+   * ISO-8601 text, null when not reached.
+   */
+  record JobSummary(String id, String name, State state, long durationMillis, Counts counts,
+      List<StageCounts> stages, String error, String output, String submittedAt, String startedAt,
+      String finishedAt, List<NodeCount> nodes) {
+
+    /** A job that ended before it ran (its spec could no longer be read, or its actor stopped unexpectedly). */
+    static JobSummary failedBeforeRun(String id, String name, String submittedAt, String error, String finishedAt) {
+      return new JobSummary(id, name, State.FAILED, 0, new Counts(-1, 0, 0, 0, 0), List.of(), error, null,
+          submittedAt, null, finishedAt, List.of());
+    }
+
+    /** A job just accepted, before its actor reports. */
+    static JobSummary accepted(String id, String name, long total, String output, String submittedAt) {
+      return new JobSummary(id, name, State.ACCEPTED, 0, new Counts(total, 0, 0, 0, 0), List.of(), null, output,
+          submittedAt, null, null, List.of());
+    }
+
+    /** The API's view of an ended job (nothing to wait for). */
+    JobStatus toStatus() {
+      return toStatus(null);
+    }
+
+    /** The API's view; {@code waiting} says what a running job waits for besides its work, or null. */
+    JobStatus toStatus(String waiting) {
+      return new JobStatus(id, name, state.toApi(), durationMillis,
+          new JobStatus.Items(counts.total(), counts.succeeded(), counts.failed(), counts.filtered(),
+              counts.notRun()),
+          stages.stream().map(s -> new JobStatus.StageStatus(s.op(), OpKind.valueOf(s.kind()), s.done(), s.failed()))
+              .toList(),
+          error, output, submittedAt, startedAt, finishedAt,
+          nodes.stream().map(n -> new JobStatus.NodeItems(n.address(), n.items())).toList(), waiting);
+    }
+
+    /** The journal's view of a status a job reported (its {@code waiting} is not kept). */
+    static JobSummary of(JobStatus status) {
+      JobStatus.Items items = status.items();
+      return new JobSummary(status.id(), status.name(), State.of(status.state()), status.durationMillis(),
+          new Counts(items.total(), items.succeeded(), items.failed(), items.filtered(), items.notRun()),
+          status.stages().stream().map(s -> new StageCounts(s.op(), s.kind().name(), s.done(), s.failed())).toList(),
+          status.error(), status.output(), status.submittedAt(), status.startedAt(), status.finishedAt(),
+          status.nodes().stream().map(n -> new NodeCount(n.address(), n.items())).toList());
+    }
+  }
+
+  // ---- the events and snapshot of a job (persistence id baton-job|<id>) ----
+
+  /** What the journal keeps of one job. */
+  interface JobEvent extends CborSerializable {
+  }
+
+  /** The job's stream started for the first time. */
+  record Started(String startedAt) implements JobEvent {
+  }
+
+  /** The output and the counts reached a checkpoint. */
+  record Progressed(Progress progress) implements JobEvent {
+  }
+
+  /** The job is being stopped ({@code FAILED} or {@code CANCELLED}); a resumed job ends at once in this state. */
+  record Stopping(State state, String reason) implements JobEvent {
+  }
+
+  /** The job ended. */
+  record Ended(JobSummary job) implements JobEvent {
+  }
+
+  /** A job's durable state; {@code progress} is null until the first checkpoint, {@code end} until it ends. */
+  record JobSnapshot(String startedAt, Progress progress, State stopping, String stopReason, JobSummary end)
+      implements CborSerializable {
+  }
+
+  // ---- the events and snapshot of the coordinator (persistence id baton-coordinator) ----
+
+  /** What the journal keeps of the coordinator: the jobs it accepted and how each ended. */
+  interface CoordinatorEvent extends CborSerializable {
+  }
+
+  /**
+   * A job was accepted: enough to run it again after a restart. A files input keeps the files it matched, so a
+   * resumed job numbers its items as the first run did.
+   */
+  record JobAccepted(String id, String name, String spec, String sourceName, String baseDir, String submittedAt,
+      List<String> files) implements CoordinatorEvent {
+  }
+
+  /** A job ended. */
+  record JobEnded(JobSummary job) implements CoordinatorEvent {
+  }
+
+  /** The coordinator's jobs: the ones not ended, and the last ones that did, oldest first. */
+  record JobsSnapshot(List<JobAccepted> open, List<JobSummary> finished) implements CborSerializable {
+  }
+}

@@ -1,9 +1,9 @@
 package baton.bench;
 
+import baton.app.Embedded;
+import baton.app.logging.LogSetup;
 import baton.coordinator.BatonConfig;
 import baton.coordinator.Coordinator;
-import baton.coordinator.Embedded;
-import baton.coordinator.logging.LogSetup;
 import baton.node.NodeSettings;
 import baton.protocol.JobState;
 import baton.protocol.JobStatus;

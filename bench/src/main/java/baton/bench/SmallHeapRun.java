@@ -1,7 +1,7 @@
 package baton.bench;
 
-import baton.coordinator.Embedded;
-import baton.coordinator.cli.JvmDefaults;
+import baton.app.Embedded;
+import baton.app.cli.JvmDefaults;
 import baton.protocol.JobStatus;
 import java.nio.file.Path;
 import java.util.List;

@@ -6,7 +6,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import baton.coordinator.CoordinatorSettings;
 import baton.coordinator.Journal;
 import baton.coordinator.JournalOutage;
-import baton.protocol.OpRegistry;
+import baton.protocol.op.OpRegistry;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.typesafe.config.Config;

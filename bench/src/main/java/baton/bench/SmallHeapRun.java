@@ -2,7 +2,7 @@ package baton.bench;
 
 import baton.app.Embedded;
 import baton.app.cli.JvmDefaults;
-import baton.protocol.JobStatus;
+import baton.coordinator.api.JobStatus;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.Optional;

@@ -1,11 +1,11 @@
 package baton.coordinator;
 
-import baton.protocol.CborSerializable;
-import baton.protocol.JobSpec;
-import baton.protocol.JobSpecParser;
-import baton.protocol.JobState;
-import baton.protocol.JobStatus;
-import baton.protocol.SpecException;
+import baton.coordinator.api.JobState;
+import baton.coordinator.api.JobStatus;
+import baton.coordinator.spec.JobSpecParser;
+import baton.protocol.spec.JobSpec;
+import baton.protocol.spec.SpecException;
+import baton.protocol.wire.CborSerializable;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.file.Files;

@@ -1,9 +1,9 @@
 package baton.coordinator;
 
-import baton.protocol.CborSerializable;
-import baton.protocol.JobSpec;
-import baton.protocol.JobState;
-import baton.protocol.JobStatus;
+import baton.coordinator.api.JobState;
+import baton.coordinator.api.JobStatus;
+import baton.protocol.spec.JobSpec;
+import baton.protocol.wire.CborSerializable;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;

@@ -1,10 +1,10 @@
 package baton.coordinator;
 
-import baton.protocol.IoContext;
-import baton.protocol.Item;
-import baton.protocol.JobSpec;
-import baton.protocol.WorkResult;
-import baton.protocol.WorkResult.ItemResult;
+import baton.protocol.op.IoContext;
+import baton.protocol.spec.JobSpec;
+import baton.protocol.wire.Item;
+import baton.protocol.wire.WorkResult.ItemResult;
+import baton.protocol.wire.WorkResult;
 import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.nio.channels.FileChannel;
@@ -112,7 +112,7 @@ final class JobStream {
         .map(this::notDoneYet)
         .filter(chunk -> !chunk.isEmpty());
     for (JobSpec.Stage stage : spec.stages()) {
-      flow = flow.via(stage.kind() == baton.protocol.OpKind.IO ? ioStage(stage) : cpuStage(stage))
+      flow = flow.via(stage.kind() == baton.protocol.op.OpKind.IO ? ioStage(stage) : cpuStage(stage))
           .via(countStage(stage.index()));
     }
     // The switch sits before the sink, not after the input: once the input is read, a switch there has completed
@@ -128,7 +128,7 @@ final class JobStream {
    * than a 64th of an input of known size, so that a small job still makes enough batches to spread.
    */
   private int chunkSize() {
-    int batch = spec.stages().stream().filter(stage -> stage.kind() == baton.protocol.OpKind.CPU)
+    int batch = spec.stages().stream().filter(stage -> stage.kind() == baton.protocol.op.OpKind.CPU)
         .mapToInt(JobSpec.Stage::batch).findFirst().orElse(runtime.settings().job().cpuBatch());
     if (spec.input().size().isEmpty()) {
       return batch;
@@ -203,7 +203,7 @@ final class JobStream {
   }
 
   private CompletionStage<Outcome> runIo(JobSpec.Stage stage, Outcome.Ok ok, int attempt) {
-    baton.protocol.IoOp op = (baton.protocol.IoOp) stage.op();
+    baton.protocol.op.IoOp op = (baton.protocol.op.IoOp) stage.op();
     Item item = ok.item();
     if (ended.isDone()) {
       // A retry whose backoff outlasted the stream (the job was cancelled, say): nothing will read its outcome.

@@ -1,6 +1,6 @@
 package baton.app.cli;
 
-import baton.protocol.JobStatus;
+import baton.coordinator.api.JobStatus;
 import java.io.PrintWriter;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Parameters;

@@ -1,7 +1,7 @@
 package baton.app.cli;
 
 import baton.coordinator.Json;
-import baton.protocol.JobStatus;
+import baton.coordinator.api.JobStatus;
 import com.fasterxml.jackson.core.type.TypeReference;
 import com.fasterxml.jackson.databind.JsonNode;
 import java.io.IOException;

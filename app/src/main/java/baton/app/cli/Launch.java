@@ -1,8 +1,8 @@
 package baton.app.cli;
 
 import baton.coordinator.BatonConfig;
-import baton.protocol.OpRegistry;
-import baton.protocol.SpecException;
+import baton.protocol.op.OpRegistry;
+import baton.protocol.spec.SpecException;
 import com.typesafe.config.Config;
 import java.io.IOException;
 import java.net.InetAddress;

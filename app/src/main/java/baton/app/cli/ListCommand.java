@@ -1,7 +1,7 @@
 package baton.app.cli;
 
 import baton.coordinator.Json;
-import baton.protocol.JobStatus;
+import baton.coordinator.api.JobStatus;
 import java.io.PrintWriter;
 import java.util.ArrayList;
 import java.util.List;

@@ -1,6 +1,6 @@
 package baton.app.cli;
 
-import baton.protocol.JobStatus;
+import baton.coordinator.api.JobStatus;
 import java.io.PrintStream;
 import java.io.PrintWriter;
 import java.time.Duration;

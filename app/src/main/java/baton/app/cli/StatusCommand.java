@@ -1,8 +1,8 @@
 package baton.app.cli;
 
 import baton.coordinator.Json;
-import baton.protocol.JobState;
-import baton.protocol.JobStatus;
+import baton.coordinator.api.JobState;
+import baton.coordinator.api.JobStatus;
 import java.io.PrintWriter;
 import java.time.Duration;
 import picocli.CommandLine.Command;

@@ -4,7 +4,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNotNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import baton.protocol.OpProvider;
+import baton.protocol.op.OpProvider;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -27,11 +27,11 @@ final class UserOpJarTest {
   private static final String SOURCE = """
       package testops;
 
-      import baton.protocol.CpuOp;
-      import baton.protocol.Op;
-      import baton.protocol.OpKind;
-      import baton.protocol.OpParams;
-      import baton.protocol.OpProvider;
+      import baton.protocol.op.CpuOp;
+      import baton.protocol.op.Op;
+      import baton.protocol.op.OpKind;
+      import baton.protocol.op.OpParams;
+      import baton.protocol.op.OpProvider;
       import java.nio.charset.StandardCharsets;
       import java.util.Set;
 
@@ -110,7 +110,7 @@ final class UserOpJarTest {
       for (Path file : files) {
         add(out, classes.relativize(file).toString().replace('\\', '/'), Files.readAllBytes(file));
       }
-      add(out, "META-INF/services/baton.protocol.OpProvider",
+      add(out, "META-INF/services/baton.protocol.op.OpProvider",
           "testops.SuffixOp\n".getBytes(StandardCharsets.UTF_8));
     }
     return jar;

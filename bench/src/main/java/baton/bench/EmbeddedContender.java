@@ -1,13 +1,13 @@
 package baton.bench;
 
+import baton.app.Embedded;
+import baton.app.logging.LogSetup;
 import baton.coordinator.BatonConfig;
 import baton.coordinator.Coordinator;
-import baton.coordinator.Embedded;
-import baton.coordinator.logging.LogSetup;
+import baton.coordinator.api.JobState;
+import baton.coordinator.api.JobStatus;
 import baton.node.NodeSettings;
-import baton.protocol.JobState;
-import baton.protocol.JobStatus;
-import baton.protocol.OpRegistry;
+import baton.protocol.op.OpRegistry;
 import com.typesafe.config.Config;
 import java.io.BufferedReader;
 import java.io.IOException;

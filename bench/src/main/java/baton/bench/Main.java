@@ -1,6 +1,6 @@
 package baton.bench;
 
-import baton.coordinator.cli.JvmDefaults;
+import baton.app.cli.JvmDefaults;
 import java.io.IOException;
 import java.io.PrintWriter;
 import java.lang.management.ManagementFactory;
@@ -15,11 +15,11 @@ import java.util.Locale;
 import java.util.Optional;
 import java.util.OptionalDouble;
 import java.util.concurrent.Callable;
-import picocli.CommandLine;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Spec;
+import picocli.CommandLine;
 
 /** {@code baton bench}: runs the workloads on every contender and writes the table, a CSV and a chart. */
 @Command(name = "bench", mixinStandardHelpOptions = true,

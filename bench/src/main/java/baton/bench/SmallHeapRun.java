@@ -1,8 +1,8 @@
 package baton.bench;
 
-import baton.coordinator.Embedded;
-import baton.coordinator.cli.JvmDefaults;
-import baton.protocol.JobStatus;
+import baton.app.Embedded;
+import baton.app.cli.JvmDefaults;
+import baton.coordinator.api.JobStatus;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.Optional;

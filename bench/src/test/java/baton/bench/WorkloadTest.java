@@ -3,9 +3,9 @@ package baton.bench;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import baton.protocol.CpuOp;
-import baton.protocol.OpRef;
-import baton.protocol.OpRegistry;
+import baton.protocol.op.CpuOp;
+import baton.protocol.op.OpRegistry;
+import baton.protocol.spec.OpRef;
 import com.typesafe.config.ConfigFactory;
 import java.nio.charset.StandardCharsets;
 import java.util.Optional;

@@ -2,10 +2,10 @@ package baton.coordinator;
 
 import baton.coordinator.JournalV1.JobAccepted;
 import baton.coordinator.JournalV1.JobEnded;
-import baton.protocol.JobSpec;
-import baton.protocol.JobSpecParser;
-import baton.protocol.JobStatus;
-import baton.protocol.SpecException;
+import baton.coordinator.api.JobStatus;
+import baton.coordinator.spec.JobSpecParser;
+import baton.protocol.spec.JobSpec;
+import baton.protocol.spec.SpecException;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.file.Files;

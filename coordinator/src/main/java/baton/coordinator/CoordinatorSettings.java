@@ -1,6 +1,6 @@
 package baton.coordinator;
 
-import baton.protocol.JobDefaults;
+import baton.coordinator.spec.JobDefaults;
 import com.typesafe.config.Config;
 import java.time.Duration;
 

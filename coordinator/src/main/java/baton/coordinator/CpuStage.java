@@ -1,9 +1,9 @@
 package baton.coordinator;
 
-import baton.protocol.Item;
-import baton.protocol.JobSpec;
-import baton.protocol.WorkResult;
-import baton.protocol.WorkResult.ItemResult;
+import baton.protocol.spec.JobSpec;
+import baton.protocol.wire.Item;
+import baton.protocol.wire.WorkResult.ItemResult;
+import baton.protocol.wire.WorkResult;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;

@@ -1,7 +1,7 @@
 package baton.coordinator;
 
-import baton.protocol.Item;
-import baton.protocol.JobSpec;
+import baton.protocol.spec.JobSpec;
+import baton.protocol.wire.Item;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;

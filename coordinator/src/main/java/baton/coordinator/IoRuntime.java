@@ -1,6 +1,6 @@
 package baton.coordinator;
 
-import baton.protocol.IoContext;
+import baton.protocol.op.IoContext;
 import com.typesafe.config.Config;
 import java.io.UncheckedIOException;
 import java.net.InetAddress;
@@ -9,9 +9,9 @@ import java.net.UnknownHostException;
 import java.net.http.HttpClient;
 import java.time.Duration;
 import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.TimeUnit;
 import java.util.concurrent.CompletionStage;
 import java.util.concurrent.Executor;
+import java.util.concurrent.TimeUnit;
 import java.util.function.Supplier;
 import org.apache.pekko.actor.typed.ActorSystem;
 import org.apache.pekko.actor.typed.DispatcherSelector;

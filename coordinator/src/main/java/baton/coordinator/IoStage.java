@@ -1,9 +1,9 @@
 package baton.coordinator;
 
-import baton.protocol.IoContext;
-import baton.protocol.IoOp;
-import baton.protocol.Item;
-import baton.protocol.JobSpec;
+import baton.protocol.op.IoContext;
+import baton.protocol.op.IoOp;
+import baton.protocol.spec.JobSpec;
+import baton.protocol.wire.Item;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;

@@ -1,8 +1,8 @@
 package baton.coordinator;
 
-import baton.protocol.CborSerializable;
-import baton.protocol.JobSpec;
-import baton.protocol.JobStatus;
+import baton.coordinator.api.JobStatus;
+import baton.protocol.spec.JobSpec;
+import baton.protocol.wire.CborSerializable;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;

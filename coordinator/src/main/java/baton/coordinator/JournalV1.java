@@ -1,9 +1,9 @@
 package baton.coordinator;
 
-import baton.protocol.CborSerializable;
-import baton.protocol.JobState;
-import baton.protocol.JobStatus;
-import baton.protocol.OpKind;
+import baton.coordinator.api.JobState;
+import baton.coordinator.api.JobStatus;
+import baton.protocol.op.OpKind;
+import baton.protocol.wire.CborSerializable;
 import java.util.List;
 
 /**

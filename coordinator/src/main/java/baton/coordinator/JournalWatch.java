@@ -1,6 +1,6 @@
 package baton.coordinator;
 
-import baton.protocol.CborSerializable;
+import baton.protocol.wire.CborSerializable;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.Optional;

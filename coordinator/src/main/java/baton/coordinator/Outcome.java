@@ -1,6 +1,6 @@
 package baton.coordinator;
 
-import baton.protocol.Item;
+import baton.protocol.wire.Item;
 
 /**
  * What flows between a job's stages: an item still going, or the record of where it stopped. Each carries the

@@ -1,6 +1,6 @@
 package baton.coordinator;
 
-import baton.protocol.Item;
+import baton.protocol.wire.Item;
 import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.nio.channels.FileChannel;

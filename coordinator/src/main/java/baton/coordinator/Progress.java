@@ -1,6 +1,6 @@
 package baton.coordinator;
 
-import baton.protocol.CborSerializable;
+import baton.protocol.wire.CborSerializable;
 import java.util.Arrays;
 import java.util.BitSet;
 import java.util.stream.LongStream;

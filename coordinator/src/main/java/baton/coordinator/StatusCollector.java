@@ -1,6 +1,6 @@
 package baton.coordinator;
 
-import baton.protocol.JobStatus;
+import baton.coordinator.api.JobStatus;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;

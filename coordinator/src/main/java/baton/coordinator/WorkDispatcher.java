@@ -1,13 +1,13 @@
 package baton.coordinator;
 
-import baton.protocol.BatchStarted;
-import baton.protocol.Item;
-import baton.protocol.OpRef;
-import baton.protocol.Pull;
-import baton.protocol.ServiceKeys;
-import baton.protocol.WorkBatch;
-import baton.protocol.WorkResult;
-import baton.protocol.WorkResult.ItemResult;
+import baton.protocol.spec.OpRef;
+import baton.protocol.wire.BatchStarted;
+import baton.protocol.wire.Item;
+import baton.protocol.wire.Pull;
+import baton.protocol.wire.ServiceKeys;
+import baton.protocol.wire.WorkBatch;
+import baton.protocol.wire.WorkResult.ItemResult;
+import baton.protocol.wire.WorkResult;
 import java.time.Duration;
 import java.util.ArrayDeque;
 import java.util.ArrayList;

@@ -5,10 +5,10 @@ import static org.junit.jupiter.api.Assertions.assertInstanceOf;
 import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import baton.protocol.JobSpecParser;
-import baton.protocol.JobState;
-import baton.protocol.JobStatus;
-import baton.protocol.OpRegistry;
+import baton.coordinator.api.JobState;
+import baton.coordinator.api.JobStatus;
+import baton.coordinator.spec.JobSpecParser;
+import baton.protocol.op.OpRegistry;
 import com.typesafe.config.ConfigFactory;
 import java.nio.file.Files;
 import java.nio.file.Path;

@@ -6,11 +6,11 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import baton.protocol.IoContext;
-import baton.protocol.IoOp;
-import baton.protocol.IoRoots;
-import baton.protocol.OpRegistry;
-import baton.protocol.SpecException;
+import baton.protocol.op.IoContext;
+import baton.protocol.op.IoOp;
+import baton.protocol.op.IoRoots;
+import baton.protocol.op.OpRegistry;
+import baton.protocol.spec.SpecException;
 import com.sun.net.httpserver.HttpServer;
 import com.typesafe.config.Config;
 import com.typesafe.config.ConfigFactory;

@@ -3,8 +3,8 @@ package baton.coordinator;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import baton.protocol.JobState;
-import baton.protocol.JobStatus;
+import baton.coordinator.api.JobState;
+import baton.coordinator.api.JobStatus;
 import com.fasterxml.jackson.databind.JsonNode;
 
 /**

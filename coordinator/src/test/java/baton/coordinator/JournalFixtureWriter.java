@@ -3,10 +3,10 @@ package baton.coordinator;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertInstanceOf;
 
-import baton.protocol.JobSpecParser;
-import baton.protocol.JobState;
-import baton.protocol.JobStatus;
-import baton.protocol.OpRegistry;
+import baton.coordinator.api.JobState;
+import baton.coordinator.api.JobStatus;
+import baton.coordinator.spec.JobSpecParser;
+import baton.protocol.op.OpRegistry;
 import com.typesafe.config.Config;
 import com.typesafe.config.ConfigFactory;
 import com.typesafe.config.ConfigValueFactory;

@@ -2,9 +2,9 @@ package baton.coordinator;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 
-import baton.protocol.JobState;
-import baton.protocol.JobStatus;
-import baton.protocol.OpKind;
+import baton.coordinator.api.JobState;
+import baton.coordinator.api.JobStatus;
+import baton.protocol.op.OpKind;
 import java.util.List;
 import org.junit.jupiter.api.Test;
 

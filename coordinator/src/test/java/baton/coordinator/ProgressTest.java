@@ -3,7 +3,7 @@ package baton.coordinator;
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 
-import baton.protocol.Item;
+import baton.protocol.wire.Item;
 import java.util.ArrayList;
 import java.util.Collections;
 import java.util.HashSet;

@@ -1,7 +1,7 @@
 package baton.node;
 
-import baton.protocol.OpRegistry;
-import baton.protocol.WorkBatch;
+import baton.protocol.op.OpRegistry;
+import baton.protocol.wire.WorkBatch;
 import java.util.function.Consumer;
 import org.apache.pekko.actor.typed.ActorRef;
 import org.apache.pekko.actor.typed.Behavior;

@@ -1,10 +1,10 @@
 package baton.node;
 
-import baton.protocol.BatchStarted;
-import baton.protocol.Pull;
-import baton.protocol.ServiceKeys;
-import baton.protocol.WorkBatch;
-import baton.protocol.WorkResult;
+import baton.protocol.wire.BatchStarted;
+import baton.protocol.wire.Pull;
+import baton.protocol.wire.ServiceKeys;
+import baton.protocol.wire.WorkBatch;
+import baton.protocol.wire.WorkResult;
 import java.util.HashMap;
 import java.util.LinkedHashSet;
 import java.util.Map;

@@ -1,13 +1,13 @@
 package baton.node;
 
-import baton.protocol.BatchStarted;
-import baton.protocol.CpuOp;
-import baton.protocol.Item;
-import baton.protocol.OpRef;
-import baton.protocol.OpRegistry;
-import baton.protocol.WorkBatch;
-import baton.protocol.WorkResult;
-import baton.protocol.WorkResult.ItemResult;
+import baton.protocol.op.CpuOp;
+import baton.protocol.op.OpRegistry;
+import baton.protocol.spec.OpRef;
+import baton.protocol.wire.BatchStarted;
+import baton.protocol.wire.Item;
+import baton.protocol.wire.WorkBatch;
+import baton.protocol.wire.WorkResult.ItemResult;
+import baton.protocol.wire.WorkResult;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;

@@ -1,7 +1,7 @@
 package baton.node;
 
-import baton.protocol.OpRegistry;
-import baton.protocol.WorkBatch;
+import baton.protocol.op.OpRegistry;
+import baton.protocol.wire.WorkBatch;
 import org.apache.pekko.actor.typed.Behavior;
 import org.apache.pekko.actor.typed.DispatcherSelector;
 import org.apache.pekko.actor.typed.SupervisorStrategy;

@@ -7,17 +7,14 @@ import static org.junit.jupiter.api.Assertions.assertInstanceOf;
 import static org.junit.jupiter.api.Assertions.assertNotSame;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import baton.protocol.BatchStarted;
-import baton.protocol.CborSerializable;
-import baton.protocol.Item;
-import baton.protocol.JobState;
-import baton.protocol.JobStatus;
-import baton.protocol.OpKind;
-import baton.protocol.OpRef;
-import baton.protocol.Pull;
-import baton.protocol.WorkBatch;
-import baton.protocol.WorkResult;
-import baton.protocol.WorkResult.ItemResult;
+import baton.protocol.spec.OpRef;
+import baton.protocol.wire.BatchStarted;
+import baton.protocol.wire.CborSerializable;
+import baton.protocol.wire.Item;
+import baton.protocol.wire.Pull;
+import baton.protocol.wire.WorkBatch;
+import baton.protocol.wire.WorkResult.ItemResult;
+import baton.protocol.wire.WorkResult;
 import com.typesafe.config.Config;
 import com.typesafe.config.ConfigFactory;
 import java.io.IOException;
@@ -35,11 +32,11 @@ import java.util.Set;
 import java.util.TreeSet;
 import java.util.stream.Collectors;
 import java.util.stream.Stream;
+import org.apache.pekko.actor.testkit.typed.annotations.JUnit5TestKit;
 import org.apache.pekko.actor.testkit.typed.javadsl.ActorTestKit;
 import org.apache.pekko.actor.testkit.typed.javadsl.JUnit5TestKitBuilder;
 import org.apache.pekko.actor.testkit.typed.javadsl.LogCapturingExtension;
 import org.apache.pekko.actor.testkit.typed.javadsl.TestKitJUnit5Extension;
-import org.apache.pekko.actor.testkit.typed.annotations.JUnit5TestKit;
 import org.apache.pekko.actor.typed.ActorRef;
 import org.apache.pekko.actor.typed.javadsl.Adapter;
 import org.apache.pekko.serialization.JavaSerializer;
@@ -146,21 +143,6 @@ final class SerializationTest {
   }
 
   @Test
-  void jobStatus_roundTrip_isEqual() {
-    JobStatus original = jobStatus();
-
-    assertEquals(original, roundTrip(original));
-  }
-
-  @Test
-  void jobStatus_withNulls_roundTripsNulls() {
-    JobStatus original = new JobStatus("j", "n", JobState.ACCEPTED, 0, new JobStatus.Items(-1, 0, 0, 0, 0), List.of(),
-        null, null, "2026-01-01T00:00:00Z", null, null, List.of(), null);
-
-    assertEquals(original, roundTrip(original));
-  }
-
-  @Test
   void javaSerializable_notBoundToCbor_isRefused() {
     record Plain(String text) implements Serializable {
     }
@@ -189,18 +171,8 @@ final class SerializationTest {
     assertEquals(expected.error(), actual.error());
   }
 
-  private static JobStatus jobStatus() {
-    return new JobStatus("job-7", "checksums", JobState.RUNNING, 1234,
-        new JobStatus.Items(10, 6, 1, 2, 0),
-        List.of(new JobStatus.StageStatus("read-file", OpKind.IO, 9, 0),
-            new JobStatus.StageStatus("sha256", OpKind.CPU, 8, 1)),
-        null, "/tmp/out.tsv", "2026-01-01T00:00:00Z", "2026-01-01T00:00:01Z", null,
-        List.of(new JobStatus.NodeItems("pekko://baton@127.0.0.1:2552", 8)), "waiting for workers: 0 nodes");
-  }
-
   /** One sample of every message type, nested ones included. */
   private List<Object> samples() {
-    JobStatus status = jobStatus();
     WorkResult result = new WorkResult(1, List.of(ItemResult.ok("k", new byte[] {1})), "node");
     return List.of(
         new WorkBatch(1, "job", 1, new OpRef("gzip", "{}"), List.of(Item.ofText("x")),
@@ -210,10 +182,6 @@ final class SerializationTest {
         result,
         result.results().get(0),
         new Pull(testKit.<WorkBatch>createTestProbe().getRef(), 1, 1, -1),
-        status,
-        status.items(),
-        status.stages().get(0),
-        status.nodes().get(0),
         Item.ofText("x"),
         new OpRef("gzip", "{}"));
   }

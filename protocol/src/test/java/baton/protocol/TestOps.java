@@ -1,5 +1,11 @@
 package baton.protocol;
 
+import baton.protocol.op.CpuOp;
+import baton.protocol.op.IoOp;
+import baton.protocol.op.Op;
+import baton.protocol.op.OpKind;
+import baton.protocol.op.OpParams;
+import baton.protocol.op.OpProvider;
 import java.time.Duration;
 import java.util.Set;
 

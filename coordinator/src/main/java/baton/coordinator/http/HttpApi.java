@@ -6,7 +6,7 @@ import baton.coordinator.Coordinator;
 import baton.coordinator.JournalWatch;
 import baton.coordinator.Json;
 import baton.coordinator.WorkDispatcher;
-import baton.protocol.JobStatus;
+import baton.coordinator.api.JobStatus;
 import java.io.IOException;
 import java.io.RandomAccessFile;
 import java.nio.charset.StandardCharsets;

@@ -1,11 +1,11 @@
 package baton.coordinator.ops;
 
-import baton.protocol.IoOp;
-import baton.protocol.IoRoots;
-import baton.protocol.Op;
-import baton.protocol.OpKind;
-import baton.protocol.OpParams;
-import baton.protocol.OpProvider;
+import baton.protocol.op.IoOp;
+import baton.protocol.op.IoRoots;
+import baton.protocol.op.Op;
+import baton.protocol.op.OpKind;
+import baton.protocol.op.OpParams;
+import baton.protocol.op.OpProvider;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.file.Files;

@@ -1,11 +1,11 @@
 package baton.coordinator.http;
 
 import baton.coordinator.Coordinator;
-import baton.coordinator.Journal;
 import baton.coordinator.CoordinatorSettings;
+import baton.coordinator.Journal;
 import baton.coordinator.WorkDispatcher;
-import baton.protocol.JobSpecParser;
-import baton.protocol.OpRegistry;
+import baton.coordinator.spec.JobSpecParser;
+import baton.protocol.op.OpRegistry;
 import com.typesafe.config.Config;
 import com.typesafe.config.ConfigFactory;
 import java.io.IOException;

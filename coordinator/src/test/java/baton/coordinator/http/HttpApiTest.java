@@ -3,12 +3,12 @@ package baton.coordinator.http;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import baton.coordinator.Journal;
 import baton.coordinator.Coordinator;
 import baton.coordinator.CoordinatorSettings;
+import baton.coordinator.Journal;
 import baton.coordinator.WorkDispatcher;
-import baton.protocol.JobSpecParser;
-import baton.protocol.OpRegistry;
+import baton.coordinator.spec.JobSpecParser;
+import baton.protocol.op.OpRegistry;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.typesafe.config.ConfigFactory;

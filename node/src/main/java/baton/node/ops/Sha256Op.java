@@ -1,10 +1,10 @@
 package baton.node.ops;
 
-import baton.protocol.CpuOp;
-import baton.protocol.Op;
-import baton.protocol.OpKind;
-import baton.protocol.OpParams;
-import baton.protocol.OpProvider;
+import baton.protocol.op.CpuOp;
+import baton.protocol.op.Op;
+import baton.protocol.op.OpKind;
+import baton.protocol.op.OpParams;
+import baton.protocol.op.OpProvider;
 import java.nio.charset.StandardCharsets;
 import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;

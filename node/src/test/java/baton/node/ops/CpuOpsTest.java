@@ -7,10 +7,10 @@ import static org.junit.jupiter.api.Assertions.assertSame;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import baton.protocol.CpuOp;
-import baton.protocol.OpRef;
-import baton.protocol.OpRegistry;
-import baton.protocol.SpecException;
+import baton.protocol.op.CpuOp;
+import baton.protocol.op.OpRegistry;
+import baton.protocol.spec.OpRef;
+import baton.protocol.spec.SpecException;
 import com.typesafe.config.ConfigFactory;
 import java.io.ByteArrayInputStream;
 import java.io.ByteArrayOutputStream;

@@ -1,10 +1,10 @@
 package baton.protocol.testops;
 
-import baton.protocol.IoOp;
-import baton.protocol.Op;
-import baton.protocol.OpKind;
-import baton.protocol.OpParams;
-import baton.protocol.OpProvider;
+import baton.protocol.op.IoOp;
+import baton.protocol.op.Op;
+import baton.protocol.op.OpKind;
+import baton.protocol.op.OpParams;
+import baton.protocol.op.OpProvider;
 import java.util.Set;
 import java.util.concurrent.CompletableFuture;
 

@@ -1,0 +1,85 @@
+package baton.app;
+
+import baton.coordinator.Coordinator;
+import baton.coordinator.CoordinatorSettings;
+import baton.coordinator.JournalSettings;
+import baton.coordinator.JournalWatch;
+import baton.coordinator.WorkDispatcher;
+import baton.coordinator.http.HttpApi;
+import baton.coordinator.spec.JobSpecParser;
+import baton.node.Node;
+import baton.node.NodeSettings;
+import baton.protocol.op.OpRegistry;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.Optional;
+import java.util.concurrent.CompletableFuture;
+import org.apache.pekko.Done;
+import org.apache.pekko.actor.CoordinatedShutdown;
+import org.apache.pekko.actor.typed.ActorRef;
+import org.apache.pekko.actor.typed.Behavior;
+import org.apache.pekko.actor.typed.Terminated;
+import org.apache.pekko.actor.typed.javadsl.AskPattern;
+import org.apache.pekko.actor.typed.javadsl.Behaviors;
+import org.apache.pekko.http.javadsl.Http;
+import org.apache.pekko.http.javadsl.ServerBinding;
+
+/**
+ * The guardian of a {@code baton coordinator} process: the dispatcher nodes pull from, the coordinator actor, an
+ * optional local worker pool, the HTTP API, and the {@link JournalWatch}. On shutdown it first stops taking jobs,
+ * then unbinds. When the journal stays down past {@code baton.journal.max-down}, it shuts the process down with the
+ * reason {@link JournalUnreachable}, for the command to turn into an exit code.
+ */
+public final class CoordinatorService {
+
+  /** Why the process shut down: the journal did not work for longer than {@code baton.journal.max-down}. */
+  public enum JournalUnreachable implements CoordinatedShutdown.Reason { INSTANCE }
+
+  /** Where the API listens and how large a submitted spec may be. */
+  public record HttpSettings(String host, int port, long maxSpecBytes, Path logDir) {
+  }
+
+  private CoordinatorService() {
+  }
+
+  /**
+   * @param localNode a worker pool to run in this process too, if present
+   * @param bound completes with the HTTP binding, or with the reason it failed
+   */
+  public static Behavior<Void> create(CoordinatorSettings settings, OpRegistry registry,
+      Optional<NodeSettings> localNode, HttpSettings http, CompletableFuture<ServerBinding> bound) {
+    return Behaviors.setup(context -> {
+      ActorRef<JournalWatch.Command> journal =
+          context.spawn(JournalWatch.create(JournalSettings.get(context.getSystem())), "journal-watch");
+      // The watch stops only when it gives up on the journal.
+      context.watch(journal);
+      ActorRef<WorkDispatcher.Command> dispatcher = context.spawn(WorkDispatcher.create(), "dispatcher");
+      JobSpecParser parser = new JobSpecParser(registry, settings.job());
+      ActorRef<Coordinator.Command> coordinator =
+          context.spawn(Coordinator.create(settings, parser, dispatcher), "coordinator");
+      localNode.ifPresent(node -> Node.start(context, registry, node));
+
+      CoordinatedShutdown.get(context.getSystem()).addTask(CoordinatedShutdown.PhaseBeforeServiceUnbind(),
+          "baton-stop-accepting-jobs", () -> AskPattern.<Coordinator.Command, Done>ask(coordinator,
+              Coordinator.StopAccepting::new, Duration.ofSeconds(5), context.getSystem().scheduler()));
+
+      HttpApi api = new HttpApi(context.getSystem(), coordinator, dispatcher, journal, http.logDir(),
+          http.maxSpecBytes());
+      Http.get(context.getSystem()).newServerAt(http.host(), http.port()).bind(api.routes())
+          .whenComplete((binding, failure) -> {
+            if (failure != null) {
+              bound.completeExceptionally(failure);
+            } else {
+              binding.addToCoordinatedShutdown(Duration.ofSeconds(5), context.getSystem());
+              bound.complete(binding);
+            }
+          });
+      return Behaviors.receive(Void.class)
+          .onSignal(Terminated.class, terminated -> {
+            CoordinatedShutdown.get(context.getSystem()).runAll(JournalUnreachable.INSTANCE);
+            return Behaviors.same();
+          })
+          .build();
+    });
+  }
+}

@@ -1,0 +1,29 @@
+package baton.app.cli;
+
+import baton.coordinator.api.JobStatus;
+import java.io.PrintWriter;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Parameters;
+
+/** {@code baton cancel ID}: stops a running job. */
+@Command(name = "cancel", mixinStandardHelpOptions = true,
+    description = {"Cancels a running job; it ends CANCELLED with the counts so far.",
+        "Exit codes: 0 cancelled, 1 the job had already ended (nothing to cancel), 2 no such job, "
+            + "3 coordinator unreachable."})
+final class CancelCommand extends ClientCommand {
+
+  @Parameters(index = "0", paramLabel = "ID", description = "The job id.")
+  String id;
+
+  @Override
+  int run(CoordinatorClient client, PrintWriter out, PrintWriter err) throws Exception {
+    JobStatus status = client.cancel(id);
+    if (RunCommand.ended(status)) {
+      // Ended before the cancel arrived: a job being stopped has no end time yet.
+      return fail(err, ExitCodes.FAILED, "job " + status.id() + " already ended: " + status.state());
+    }
+    out.println(status.id() + " " + status.state());
+    out.flush();
+    return ExitCodes.SUCCEEDED;
+  }
+}

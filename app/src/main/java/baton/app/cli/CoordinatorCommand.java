@@ -1,0 +1,140 @@
+package baton.app.cli;
+
+import baton.app.CoordinatorService;
+import baton.app.logging.LogSetup;
+import baton.coordinator.CoordinatorSettings;
+import baton.coordinator.Journal;
+import baton.node.ClusterSetup;
+import baton.node.NodeSettings;
+import com.typesafe.config.Config;
+import com.typesafe.config.ConfigValueFactory;
+import java.io.PrintWriter;
+import java.net.InetAddress;
+import java.net.UnknownHostException;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.Optional;
+import java.util.concurrent.Callable;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ExecutionException;
+import org.apache.pekko.actor.CoordinatedShutdown;
+import org.apache.pekko.actor.typed.ActorSystem;
+import org.apache.pekko.http.javadsl.ServerBinding;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Spec;
+
+/** {@code baton coordinator}: the cluster's seed, the coordinator actor, the io stages and the HTTP API. */
+@Command(name = "coordinator", mixinStandardHelpOptions = true,
+    description = {"Runs the coordinator: a cluster member with role 'coordinator' and the cluster's seed. "
+        + "Serves the HTTP API that the client commands use. Stop it with Ctrl-C or SIGTERM."})
+final class CoordinatorCommand implements Callable<Integer> {
+
+  @Spec
+  CommandSpec spec;
+
+  @Option(names = "--host", defaultValue = "127.0.0.1",
+      description = "Address to bind the cluster port and the HTTP API to (default: ${DEFAULT-VALUE}). "
+          + "Beyond loopback the API needs a token: BATON_TOKEN or baton.http.token.")
+  String host;
+
+  @Option(names = "--port", defaultValue = "2551", description = "Cluster port (default: ${DEFAULT-VALUE}).")
+  int port;
+
+  @Option(names = "--http-port", defaultValue = "8551", description = "HTTP API port (default: ${DEFAULT-VALUE}).")
+  int httpPort;
+
+  @Option(names = "--log-dir", paramLabel = "DIR", defaultValue = "logs",
+      description = "Where coordinator-<port>.log and jobs/<id>.log go (default: ${DEFAULT-VALUE}).")
+  Path logDir;
+
+  @Option(names = "--data-dir", paramLabel = "DIR", defaultValue = "data",
+      description = "Where the journal of jobs and their progress is kept; a coordinator started again on the same "
+          + "folder resumes its unfinished jobs (default: ${DEFAULT-VALUE}).")
+  Path dataDir;
+
+  @Option(names = "--workers", paramLabel = "N", defaultValue = "0",
+      description = "CPU workers to run in this process too (default: ${DEFAULT-VALUE}, none).")
+  int workers;
+
+  @Option(names = "--classpath", paramLabel = "PATH", description = "Jars or folders with user ops.")
+  String classpath;
+
+  @Override
+  public Integer call() throws Exception {
+    PrintWriter err = spec.commandLine().getErr();
+    Launch launch;
+    try {
+      Launch.checkPort("--port", port, false);
+      Launch.checkPort("--http-port", httpPort, true);
+      if (workers < 0) {
+        throw new Launch.UserError("--workers must be 0 or more, got " + workers);
+      }
+      launch = Launch.load(classpath);
+      if (launch.config().getString("baton.http.token").isEmpty() && !isLoopback(host)) {
+        throw new Launch.UserError("--host " + host + " is not a loopback address, so the API would be open to "
+            + "anyone who can reach it: set a token in BATON_TOKEN (or baton.http.token) and give it to clients");
+      }
+    } catch (Launch.UserError e) {
+      err.println("baton: " + e.getMessage());
+      return ExitCodes.BAD_INPUT;
+    }
+    // Named for its cluster port, as a node's log is: two coordinators on one log folder keep their logs apart.
+    LogSetup.configure(logDir, "coordinator-" + port + ".log");
+    Config config = Journal.withDatabase(ClusterSetup.member(launch.config(), "coordinator", host, port,
+        List.of(host + ":" + port)).withValue("baton.coordinator.data-dir",
+        ConfigValueFactory.fromAnyRef(dataDir.toAbsolutePath().normalize().toString())));
+    try {
+      Journal.open(config);
+    } catch (IllegalStateException e) {
+      err.println("baton: " + e.getMessage());
+      return ExitCodes.CANNOT_START;
+    }
+    Optional<NodeSettings> localNode = workers > 0
+        ? Optional.of(NodeSettings.from(config).withWorkers(workers)) : Optional.empty();
+    CompletableFuture<ServerBinding> bound = new CompletableFuture<>();
+    ActorSystem<Void> system;
+    try {
+      system = ActorSystem.create(CoordinatorService.create(CoordinatorSettings.from(config), launch.registry(),
+          localNode, new CoordinatorService.HttpSettings(host, httpPort,
+              config.getBytes("baton.http.max-spec-bytes"), logDir.toAbsolutePath()), bound),
+          ClusterSetup.SYSTEM_NAME, config);
+    } catch (RuntimeException e) {
+      err.println("baton: cannot start the coordinator on " + host + ":" + port + ": " + rootMessage(e));
+      return ExitCodes.CANNOT_START;
+    }
+    try {
+      ServerBinding binding = bound.get();
+      err.printf("baton: coordinator up: cluster pekko://%s@%s:%d, API http://%s:%d, logs in %s%n",
+          ClusterSetup.SYSTEM_NAME, host, port, host, binding.localAddress().getPort(), logDir.toAbsolutePath());
+      err.flush();
+    } catch (ExecutionException e) {
+      err.println("baton: cannot serve the API on " + host + ":" + httpPort + ": " + rootMessage(e));
+      system.terminate();
+      system.getWhenTerminated().toCompletableFuture().join();
+      return ExitCodes.CANNOT_START;
+    }
+    system.getWhenTerminated().toCompletableFuture().join();
+    // The guardian shut the process down because the journal stayed down; it logged why.
+    boolean journalDown = CoordinatedShutdown.get(system).getShutdownReason()
+        .filter(CoordinatorService.JournalUnreachable.INSTANCE::equals).isPresent();
+    return journalDown ? ExitCodes.JOURNAL_UNREACHABLE : ExitCodes.SUCCEEDED;
+  }
+
+  private static boolean isLoopback(String host) {
+    try {
+      return InetAddress.getByName(host).isLoopbackAddress();
+    } catch (UnknownHostException e) {
+      return false;
+    }
+  }
+
+  static String rootMessage(Throwable e) {
+    Throwable cause = e;
+    while (cause.getCause() != null && cause.getCause() != cause) {
+      cause = cause.getCause();
+    }
+    return cause.getMessage() == null ? cause.getClass().getSimpleName() : cause.getMessage();
+  }
+}

@@ -1,0 +1,49 @@
+package baton.app.cli;
+
+import baton.coordinator.BatonConfig;
+import baton.protocol.op.OpRegistry;
+import baton.protocol.spec.SpecException;
+import com.typesafe.config.Config;
+import java.io.IOException;
+import java.net.InetAddress;
+import java.net.InetSocketAddress;
+import java.net.ServerSocket;
+
+/** What every process command loads first: the config and the ops, with user ops from lib/ and --classpath. */
+record Launch(Config config, OpRegistry registry) {
+
+  /** A problem the user can fix; the message says what. */
+  static final class UserError extends Exception {
+    UserError(String message) {
+      super(message);
+    }
+  }
+
+  static Launch load(String classpath) throws UserError {
+    try {
+      ClassLoader loader = UserOps.classLoader(UserOps.defaultLibDir(), classpath);
+      Config config = BatonConfig.load(loader);
+      return new Launch(config, OpRegistry.load(loader, config));
+    } catch (IllegalArgumentException | SpecException e) {
+      throw new UserError(e.getMessage());
+    } catch (com.typesafe.config.ConfigException e) {
+      throw new UserError("bad configuration: " + e.getMessage());
+    }
+  }
+
+  static void checkPort(String option, int port, boolean zeroAllowed) throws UserError {
+    if (port < (zeroAllowed ? 0 : 1) || port > 65535) {
+      throw new UserError(option + " must be between " + (zeroAllowed ? 0 : 1) + " and 65535, got " + port);
+    }
+  }
+
+  /** A port that was free a moment ago on the host, for members started with --port 0. */
+  static int freePort(String host) throws UserError {
+    try (ServerSocket socket = new ServerSocket()) {
+      socket.bind(new InetSocketAddress(InetAddress.getByName(host), 0));
+      return socket.getLocalPort();
+    } catch (IOException e) {
+      throw new UserError("cannot find a free port on " + host + ": " + e.getMessage());
+    }
+  }
+}

@@ -1,0 +1,175 @@
+package baton.app.cli;
+
+import baton.app.Embedded;
+import baton.app.logging.LogSetup;
+import baton.coordinator.BatonConfig;
+import baton.coordinator.Coordinator;
+import baton.coordinator.Json;
+import baton.coordinator.api.JobState;
+import baton.coordinator.api.JobStatus;
+import baton.node.NodeSettings;
+import baton.protocol.op.OpRegistry;
+import baton.protocol.spec.SpecException;
+import com.typesafe.config.Config;
+import com.typesafe.config.ConfigValueFactory;
+import java.io.IOException;
+import java.io.PrintWriter;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.NoSuchFileException;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.concurrent.Callable;
+import java.util.concurrent.CompletionStage;
+import java.util.concurrent.ExecutionException;
+import java.util.function.Function;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Parameters;
+import picocli.CommandLine.Spec;
+
+/** {@code baton run SPEC}: a coordinator and a local node in this JVM run one job, then exit. */
+@Command(name = "run",
+    mixinStandardHelpOptions = true,
+    description = {"Runs one job in this process (a coordinator and a local node in one JVM), showing progress "
+        + "on stderr and a summary on stdout.",
+        "Ctrl-C (or SIGTERM) cancels the job and prints the summary so far; a second one stops at once.",
+        "Exit codes: 0 succeeded, 1 failed, 2 bad spec or usage, 130 interrupted by Ctrl-C (SIGINT) and 143 by "
+            + "SIGTERM: the job was cancelled."})
+final class RunCommand implements Callable<Integer> {
+
+  private static final Duration POLL = Duration.ofMillis(200);
+  private static final Duration LINE_INTERVAL = Duration.ofSeconds(3);
+
+  @Spec
+  CommandSpec spec;
+
+  @Parameters(index = "0", paramLabel = "SPEC", description = "The job spec, a HOCON file.")
+  Path specFile;
+
+  @Option(names = "--json", description = "Print the summary as one JSON object on stdout.")
+  boolean json;
+
+  @Option(names = "--log-dir", paramLabel = "DIR", defaultValue = "logs",
+      description = "Where baton.log and jobs/<id>.log go (default: ${DEFAULT-VALUE}).")
+  Path logDir;
+
+  @Option(names = "--workers", paramLabel = "N",
+      description = "CPU worker actors (default: baton.node.workers, 0 = one per core).")
+  Integer workers;
+
+  @Option(names = "--classpath", paramLabel = "PATH",
+      description = "Jars or folders with user ops, separated by '${sys:path.separator}'.")
+  String classpath;
+
+  @Option(names = "--quiet", description = "Show no progress on stderr.")
+  boolean quiet;
+
+  @Override
+  public Integer call() throws Exception {
+    PrintWriter out = spec.commandLine().getOut();
+    PrintWriter err = spec.commandLine().getErr();
+    if (workers != null && workers < 1) {
+      return fail(err, ExitCodes.BAD_INPUT, "--workers must be at least 1, got " + workers);
+    }
+    String text;
+    try {
+      text = Files.readString(specFile, StandardCharsets.UTF_8);
+    } catch (NoSuchFileException e) {
+      return fail(err, ExitCodes.BAD_INPUT, "no such spec file: " + specFile);
+    } catch (IOException e) {
+      return fail(err, ExitCodes.BAD_INPUT, "cannot read " + specFile + ": " + e.getMessage());
+    }
+    ClassLoader loader;
+    OpRegistry registry;
+    Config config;
+    try {
+      loader = UserOps.classLoader(UserOps.defaultLibDir(), classpath);
+      config = BatonConfig.load(loader);
+      registry = OpRegistry.load(loader, config);
+    } catch (IllegalArgumentException | SpecException e) {
+      return fail(err, ExitCodes.BAD_INPUT, e.getMessage());
+    }
+    LogSetup.configure(logDir, "baton.log");
+    NodeSettings node = NodeSettings.from(config).withWorkers(workers == null ? 0 : workers);
+    Path absolute = specFile.toAbsolutePath().normalize();
+    // The command stops its actor system itself, within baton.run.stop-timeout; the exit after it need not wait.
+    Config local = config.withValue("pekko.coordinated-shutdown.run-by-jvm-shutdown-hook",
+        ConfigValueFactory.fromAnyRef("off"));
+    try (Interrupts interrupts = Interrupts.install(); Embedded baton = Embedded.start(local, registry, node)
+        .stoppingWithin(config.getDuration("baton.run.stop-timeout"))) {
+      Coordinator.SubmitReply reply = await(baton.submit(text, absolute.getFileName().toString(),
+          absolute.getParent()));
+      if (reply instanceof Coordinator.Rejected rejected) {
+        return fail(err, ExitCodes.BAD_INPUT, rejected.error());
+      }
+      if (reply instanceof Coordinator.Unavailable unavailable) {
+        return fail(err, ExitCodes.FAILED, unavailable.error());
+      }
+      String id = ((Coordinator.Accepted) reply).status().id();
+      JobStatus status;
+      try (ProgressView view = quiet ? ProgressView.none() : ProgressView.forStderr(err, LINE_INTERVAL)) {
+        status = follow(id, baton::status, view, interrupts, () -> cancel(baton, id, err));
+      }
+      if (json) {
+        out.println(Json.write(status));
+        out.flush();
+      } else {
+        Summary.print(status, logDir.resolve("jobs").resolve(id + ".log").toString(), out);
+      }
+      if (interrupts.received().isPresent() && status.state() == JobState.CANCELLED) {
+        return Interrupts.exitCode(interrupts.received().get());
+      }
+      return status.state() == JobState.SUCCEEDED ? ExitCodes.SUCCEEDED : ExitCodes.FAILED;
+    }
+  }
+
+  private static void cancel(Embedded baton, String id, PrintWriter err) {
+    err.println("baton: interrupted: cancelling job " + id + " (Ctrl-C again stops at once)");
+    err.flush();
+    baton.cancel(id);
+  }
+
+  /** Polls a job's status until it has ended, showing each on the view; the first interrupt cancels the job. */
+  static JobStatus follow(String id, Function<String, CompletionStage<java.util.Optional<JobStatus>>> poll,
+      ProgressView view, Interrupts interrupts, Runnable cancel) throws Exception {
+    boolean cancelled = false;
+    while (true) {
+      JobStatus status = await(poll.apply(id))
+          .orElseThrow(() -> new IllegalStateException("job " + id + " is gone"));
+      view.update(status);
+      if (ended(status)) {
+        return status;
+      }
+      if (cancelled) {
+        Thread.sleep(POLL.toMillis());
+      } else if (interrupts.await(POLL).isPresent()) {
+        cancelled = true;
+        cancel.run();
+      }
+    }
+  }
+
+  /**
+   * Whether the job has ended: its end is in the journal and its last log line written. A job being stopped
+   * already shows its final state, but its counts and its log are not complete until {@code finishedAt} is set.
+   */
+  static boolean ended(JobStatus status) {
+    return status.state().isFinal() && status.finishedAt() != null;
+  }
+
+  private static <T> T await(CompletionStage<T> stage) throws Exception {
+    try {
+      return stage.toCompletableFuture().get();
+    } catch (ExecutionException e) {
+      throw e.getCause() instanceof Exception cause ? cause : e;
+    }
+  }
+
+  private static int fail(PrintWriter err, int code, String message) {
+    err.println("baton: " + message);
+    err.flush();
+    return code;
+  }
+}

@@ -1,0 +1,47 @@
+package baton.app.cli;
+
+import baton.coordinator.api.JobStatus;
+import java.io.IOException;
+import java.io.PrintWriter;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.NoSuchFileException;
+import java.nio.file.Path;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Parameters;
+
+/** {@code baton submit SPEC}: sends a job to the coordinator and prints its id. */
+@Command(name = "submit", mixinStandardHelpOptions = true,
+    description = {"Submits a job spec to the coordinator and prints the job id on stdout. Relative paths in the "
+        + "spec resolve against the spec's folder.",
+        "Exit codes: 0 accepted (with --wait: succeeded), 1 failed or cancelled, 2 bad spec, "
+            + "3 coordinator unreachable."})
+final class SubmitCommand extends ClientCommand {
+
+  @Parameters(index = "0", paramLabel = "SPEC", description = "The job spec, a HOCON file.")
+  Path specFile;
+
+  @Option(names = "--wait", description = "Wait for the job to end, showing progress on stderr.")
+  boolean await;
+
+  @Override
+  int run(CoordinatorClient client, PrintWriter out, PrintWriter err) throws Exception {
+    String text;
+    try {
+      text = Files.readString(specFile, StandardCharsets.UTF_8);
+    } catch (NoSuchFileException e) {
+      return fail(err, ExitCodes.BAD_INPUT, "no such spec file: " + specFile);
+    } catch (IOException e) {
+      return fail(err, ExitCodes.BAD_INPUT, "cannot read " + specFile + ": " + e.getMessage());
+    }
+    Path absolute = specFile.toAbsolutePath().normalize();
+    JobStatus accepted = client.submit(text, absolute.getFileName().toString(), absolute.getParent().toString());
+    out.println(accepted.id());
+    out.flush();
+    if (!await) {
+      return ExitCodes.SUCCEEDED;
+    }
+    return StatusCommand.waitFor(client, accepted.id(), err);
+  }
+}

@@ -1,0 +1,88 @@
+package baton.app.cli;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+import static org.junit.jupiter.api.Assumptions.assumeTrue;
+
+import baton.coordinator.http.ApiServer;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.Map;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
+
+/** The client commands against a coordinator's API in this JVM, as a user types them. */
+final class ClientCommandsTest {
+
+  @TempDir
+  Path dir;
+
+  private ApiServer api;
+  private String url;
+
+  @BeforeEach
+  void startApi() {
+    assumeTrue(System.getenv("BATON_TOKEN") == null, "BATON_TOKEN is set in this environment");
+    api = new ApiServer(Map.of(), dir.resolve("logs"));
+    url = api.base.toString();
+  }
+
+  @AfterEach
+  void stopApi() {
+    if (api != null) {
+      api.close();
+    }
+  }
+
+  @AfterAll
+  static void restoreLogging() throws Exception {
+    Cli.restoreTestLogging();
+  }
+
+  @Test
+  void coordinatorOption_hostAndPortWithoutScheme_isAccepted() {
+    Cli.Run run = Cli.run("list", "--json", "--coordinator", "127.0.0.1:" + api.base.getPort());
+
+    assertEquals(0, run.code(), run.toString());
+    assertEquals("[]", run.out().strip());
+  }
+
+  @ParameterizedTest
+  @ValueSource(strings = {"127.0.0.1:", "ftp://127.0.0.1:8551", "http://", "a b:1", "127.0.0.1:99999"})
+  void coordinatorOption_badValue_oneClearLineExit2(String value) {
+    Cli.Run run = Cli.run("list", "--coordinator", value);
+
+    assertEquals(2, run.code(), run.toString());
+    assertEquals("baton: --coordinator must be HOST:PORT or a URL such as http://127.0.0.1:8551, got " + value
+        + "\n", run.err());
+  }
+
+  @Test
+  void logs_unknownJob_saysSoWithoutPathsExit2() {
+    Cli.Run run = Cli.run("logs", "nosuch-000000", "--coordinator", url);
+
+    assertEquals(2, run.code(), run.toString());
+    assertEquals("baton: no job with id nosuch-000000\n", run.err());
+    assertFalse(run.err().contains(dir.toString()), run.err());
+  }
+
+  @Test
+  void cancel_finishedJob_saysItAlreadyEndedExit1() throws Exception {
+    Files.writeString(dir.resolve("quick.conf"), "input.range { from = 1, to = 3 }\n"
+        + "stages = [ { op = delay, millis = 1 } ]\n");
+    Cli.Run submit = Cli.run("submit", dir.resolve("quick.conf").toString(), "--wait", "--coordinator", url);
+    assertEquals(0, submit.code(), submit.toString());
+    String id = submit.out().strip();
+
+    Cli.Run cancel = Cli.run("cancel", id, "--coordinator", url);
+
+    assertEquals(1, cancel.code(), cancel.toString());
+    assertEquals("baton: job " + id + " already ended: SUCCEEDED\n", cancel.err());
+  }
+}

@@ -1,0 +1,47 @@
+package baton.coordinator.api;
+
+import baton.protocol.op.OpKind;
+import baton.protocol.wire.CborSerializable;
+import baton.protocol.wire.Item;
+import com.fasterxml.jackson.annotation.JsonInclude;
+import java.util.List;
+
+/**
+ * A job as the outside sees it, and the JSON that {@code baton run --json} prints. Times are ISO-8601 text;
+ * {@code error} is null unless the job failed as a whole; {@code waiting} is null unless the running job waits for
+ * something other than its own work, such as workers when no node is connected ("waiting for workers: 0 nodes").
+ */
+@JsonInclude(JsonInclude.Include.ALWAYS)
+public record JobStatus(
+    String id,
+    String name,
+    JobState state,
+    long durationMillis,
+    Items items,
+    List<StageStatus> stages,
+    String error,
+    String output,
+    String submittedAt,
+    String startedAt,
+    String finishedAt,
+    List<NodeItems> nodes,
+    String waiting) implements CborSerializable {
+
+  /**
+   * Item counts. {@code total} is -1 until the input's size is known; {@code filtered} counts items an op dropped
+   * on purpose (such as {@code grep}); {@code notRun} counts the items a stopped job (cancelled, failed by
+   * {@code max-failed-items} or by its stream) left unfinished, and is 0 until the job ends. Once the job is over,
+   * each item is in exactly one of the four and {@code succeeded + failed + filtered + notRun == total}.
+   */
+  public record Items(long total, long succeeded, long failed, long filtered, long notRun)
+      implements CborSerializable {
+  }
+
+  /** How many items the workers of one cluster member finished for the job. */
+  public record NodeItems(String address, long items) implements CborSerializable {
+  }
+
+  /** One stage's counts: items it finished (passed on or dropped) and items that failed in it. */
+  public record StageStatus(String op, OpKind kind, long done, long failed) implements CborSerializable {
+  }
+}

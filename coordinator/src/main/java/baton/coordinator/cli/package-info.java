@@ -1,2 +1,0 @@
-/** The {@code baton} command line: picocli commands that each return their exit code. */
-package baton.coordinator.cli;

@@ -1,0 +1,313 @@
+package baton.coordinator.spec;
+
+import baton.protocol.op.IoRoots;
+import baton.protocol.op.Op;
+import baton.protocol.op.OpKind;
+import baton.protocol.op.OpProvider;
+import baton.protocol.op.OpRegistry;
+import baton.protocol.spec.JobSpec;
+import baton.protocol.spec.OpRef;
+import baton.protocol.spec.Origins;
+import baton.protocol.spec.SpecException;
+import baton.protocol.spec.WholeNumbers;
+import com.typesafe.config.Config;
+import com.typesafe.config.ConfigException;
+import com.typesafe.config.ConfigFactory;
+import com.typesafe.config.ConfigObject;
+import com.typesafe.config.ConfigOrigin;
+import com.typesafe.config.ConfigParseOptions;
+import com.typesafe.config.ConfigRenderOptions;
+import com.typesafe.config.ConfigResolveOptions;
+import com.typesafe.config.ConfigSyntax;
+import com.typesafe.config.ConfigValue;
+import com.typesafe.config.ConfigValueType;
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Optional;
+import java.util.Set;
+import java.util.TreeSet;
+
+/**
+ * Reads a job spec from HOCON and checks all of it: keys, types, ranges, ops and their parameters, inputs that
+ * must exist. Every problem becomes one {@link SpecException} naming the file and line where HOCON gives one.
+ */
+public final class JobSpecParser {
+
+  private static final Set<String> TOP_KEYS =
+      Set.of("name", "input", "stages", "output", "max-failed-items", "retries", "item-timeout");
+  private static final Set<String> STAGE_KEYS = Set.of("op", "parallelism", "batch");
+  private static final Set<String> INPUT_KINDS = Set.of("files", "lines", "range");
+
+  private final OpRegistry registry;
+  private final JobDefaults defaults;
+
+  public JobSpecParser(OpRegistry registry, JobDefaults defaults) {
+    this.registry = registry;
+    this.defaults = defaults;
+  }
+
+  /** Reads a spec file; relative paths in it resolve against the file's folder. */
+  public JobSpec parseFile(Path file) {
+    String text;
+    try {
+      text = Files.readString(file, StandardCharsets.UTF_8);
+    } catch (IOException e) {
+      throw new SpecException(file + ": cannot read the spec: " + describe(e));
+    }
+    Path absolute = file.toAbsolutePath().normalize();
+    Path folder = absolute.getParent();
+    return parse(text, absolute.getFileName().toString(), folder);
+  }
+
+  /**
+   * Reads a spec from text.
+   *
+   * @param sourceName the name errors give for the spec, usually its file name
+   * @param baseDir the folder relative paths resolve against
+   */
+  public JobSpec parse(String text, String sourceName, Path baseDir) {
+    return parse(text, sourceName, baseDir, null);
+  }
+
+  /**
+   * Reads the spec of a job accepted earlier, to run it again: a {@code files} input takes {@code matched}, the
+   * files its glob matched at submit, and does not expand the glob again. A file gone since is then an item that
+   * fails when read, not a job that cannot run.
+   *
+   * @param matched the files matched at submit, or null to expand the glob as {@link #parse(String, String, Path)}
+   */
+  public JobSpec parse(String text, String sourceName, Path baseDir, List<Path> matched) {
+    int tooDeep = Nesting.lineTooDeep(text, defaults.maxNesting());
+    if (tooDeep > 0) {
+      throw new SpecException(sourceName + ":" + tooDeep + ": the spec nests objects, lists or dotted keys deeper "
+          + "than baton.job.max-nesting = " + defaults.maxNesting());
+    }
+    try {
+      Config config = parseHocon(text, sourceName);
+      return read(config, sourceName, baseDir.toAbsolutePath().normalize(), text, matched);
+    } catch (ConfigException e) {
+      throw new SpecException(Origins.where(e.origin()) + Origins.withoutOrigin(e));
+    } catch (StackOverflowError e) {
+      // The nesting check above should make this unreachable; a spec must never take the process down.
+      throw new SpecException(sourceName + ": the spec is nested too deeply to read");
+    }
+  }
+
+  private static Config parseHocon(String text, String sourceName) {
+    Config config = ConfigFactory.parseString(text, ConfigParseOptions.defaults().setSyntax(ConfigSyntax.CONF)
+        .setOriginDescription(sourceName).setIncluder(NoIncludes.INSTANCE));
+    // Substitutions could read the coordinator's environment (tokens, passwords) into a job's name, and a few
+    // lines of ${a}${a}${a} nested ten deep make gigabytes; a job spec has no need for either.
+    if (!config.isResolved()) {
+      throw new SpecException(sourceName + ": substitutions such as ${...} (and +=) are not allowed in a job spec");
+    }
+    return config.resolve(ConfigResolveOptions.noSystem());
+  }
+
+  private JobSpec read(Config config, String sourceName, Path baseDir, String text, List<Path> matched) {
+    rejectUnknownKeys(config.root(), TOP_KEYS, "key");
+    String name = config.hasPath("name") ? config.getString("name").strip() : baseName(sourceName);
+    if (name.isEmpty()) {
+      throw at(config.getValue("name").origin(), "name must not be empty");
+    }
+    JobSpec.Input input = readInput(config, sourceName, baseDir, matched);
+    List<JobSpec.Stage> stages = readStages(config, sourceName, baseDir);
+    Optional<Path> output = Optional.empty();
+    if (config.hasPath("output")) {
+      ConfigOrigin origin = config.getValue("output").origin();
+      Path path = insideRoots(resolve(baseDir, config.getString("output"), origin), origin, "output");
+      if (Files.isDirectory(path)) {
+        throw at(config.getValue("output").origin(), "output " + path + " is a folder; name a file");
+      }
+      output = Optional.of(path);
+    }
+    int maxFailed = intIn(config, "max-failed-items", defaults.maxFailedItems(), 0, Integer.MAX_VALUE);
+    int retries = intIn(config, "retries", defaults.retries(), 0, 100);
+    Duration itemTimeout = config.hasPath("item-timeout") ? config.getDuration("item-timeout")
+        : defaults.itemTimeout();
+    if (itemTimeout.isNegative() || itemTimeout.isZero()) {
+      throw at(config.getValue("item-timeout").origin(), "item-timeout must be positive");
+    }
+    return new JobSpec(name, input, stages, output, maxFailed, retries, itemTimeout, text);
+  }
+
+  private JobSpec.Input readInput(Config config, String sourceName, Path baseDir, List<Path> matched) {
+    if (!config.hasPath("input")) {
+      throw new SpecException(sourceName + ": missing input: give one of input.files, input.lines, input.range");
+    }
+    ConfigValue value = config.getValue("input");
+    if (value.valueType() != ConfigValueType.OBJECT) {
+      throw at(value.origin(), "input must be an object with one of files, lines, range");
+    }
+    ConfigObject object = (ConfigObject) value;
+    rejectUnknownKeys(object, INPUT_KINDS, "input");
+    if (object.size() != 1) {
+      throw at(value.origin(), "input needs exactly one of files, lines, range; found "
+          + (object.isEmpty() ? "none" : String.join(", ", new TreeSet<>(object.keySet()))));
+    }
+    Config input = object.toConfig();
+    if (input.hasPath("files")) {
+      String glob = input.getString("files");
+      if (matched != null) {
+        return new JobSpec.Files(glob, List.copyOf(matched));
+      }
+      ConfigOrigin origin = input.getValue("files").origin();
+      List<Path> files;
+      try {
+        files = Glob.expand(baseDir, glob, defaults.roots());
+      } catch (IOException e) {
+        throw at(origin, "cannot list files for " + glob + ": " + describe(e));
+      } catch (java.io.UncheckedIOException e) {
+        throw at(origin, "cannot list files for " + glob + ": " + describe(e.getCause()));
+      } catch (IoRoots.OutsideRoots e) {
+        throw at(origin, "input.files: " + e.getMessage());
+      } catch (IllegalArgumentException e) {
+        // An invalid path or glob syntax, named by the exception's message.
+        throw at(origin, "input.files " + glob + " is not a valid glob: " + e.getMessage());
+      }
+      if (files.isEmpty()) {
+        throw at(input.getValue("files").origin(), "input.files " + glob + " matches no file");
+      }
+      if (files.size() > defaults.maxItems()) {
+        throw at(input.getValue("files").origin(), "input.files matches " + files.size()
+            + " files, more than baton.job.max-items = " + defaults.maxItems());
+      }
+      for (Path file : files) {
+        insideRoots(file, origin, "input.files");
+      }
+      return new JobSpec.Files(glob, List.copyOf(files));
+    }
+    if (input.hasPath("lines")) {
+      Path file = insideRoots(resolve(baseDir, input.getString("lines"), input.getValue("lines").origin()),
+          input.getValue("lines").origin(), "input.lines");
+      if (!Files.isRegularFile(file) || !Files.isReadable(file)) {
+        throw at(input.getValue("lines").origin(), "input.lines " + file + " is not a readable file");
+      }
+      return new JobSpec.Lines(file);
+    }
+    ConfigValue rangeValue = input.getValue("range");
+    if (rangeValue.valueType() != ConfigValueType.OBJECT) {
+      throw at(rangeValue.origin(), "input.range must be an object { from = 1, to = 1000 }");
+    }
+    rejectUnknownKeys((ConfigObject) rangeValue, Set.of("from", "to"), "input.range");
+    Config range = input.getConfig("range");
+    for (String key : List.of("from", "to")) {
+      if (!range.hasPath(key)) {
+        throw at(rangeValue.origin(), "input.range needs " + key);
+      }
+    }
+    long from = WholeNumbers.get(range, "from");
+    long to = WholeNumbers.get(range, "to");
+    if (to < from) {
+      throw at(rangeValue.origin(), "input.range: to (" + to + ") is less than from (" + from + ")");
+    }
+    // Subtracting first keeps ranges near Long.MIN_VALUE/MAX_VALUE from overflowing the count.
+    if (to - from < 0 || to - from >= defaults.maxItems()) {
+      throw at(rangeValue.origin(), "input.range has more than baton.job.max-items = "
+          + defaults.maxItems() + " items");
+    }
+    return new JobSpec.Range(from, to);
+  }
+
+  private List<JobSpec.Stage> readStages(Config config, String sourceName, Path baseDir) {
+    if (!config.hasPath("stages")) {
+      throw new SpecException(sourceName + ": missing stages: give a list such as stages = [ { op = sha256 } ]");
+    }
+    ConfigValue value = config.getValue("stages");
+    if (value.valueType() != ConfigValueType.LIST) {
+      throw at(value.origin(), "stages must be a list of objects such as [ { op = sha256 } ]");
+    }
+    List<? extends ConfigValue> list = config.getList("stages");
+    if (list.isEmpty()) {
+      throw at(value.origin(), "stages is empty: give at least one stage");
+    }
+    List<JobSpec.Stage> stages = new ArrayList<>();
+    for (ConfigValue entry : list) {
+      int index = stages.size() + 1;
+      if (entry.valueType() != ConfigValueType.OBJECT) {
+        throw at(entry.origin(), "stage " + index + " must be an object such as { op = sha256 }");
+      }
+      stages.add(readStage(index, (ConfigObject) entry, baseDir));
+    }
+    return List.copyOf(stages);
+  }
+
+  private JobSpec.Stage readStage(int index, ConfigObject object, Path baseDir) {
+    Config stage = object.toConfig();
+    if (!stage.hasPath("op")) {
+      throw at(object.origin(), "stage " + index + " has no op; known ops: " + registry.knownNames());
+    }
+    String name = stage.getString("op");
+    OpProvider provider = registry.find(name).orElseThrow(() -> at(stage.getValue("op").origin(),
+        "stage " + index + ": unknown op " + name + "; known ops: " + registry.knownNames()));
+    Set<String> allowed = new TreeSet<>(STAGE_KEYS);
+    allowed.addAll(provider.parameters());
+    rejectUnknownKeys(object, allowed, "parameter of op " + name);
+    boolean cpu = provider.kind() == OpKind.CPU;
+    int parallelism = intIn(stage, "parallelism",
+        cpu ? defaults.cpuParallelism() : defaults.ioParallelism(), 1, defaults.maxParallelism());
+    int batch = intIn(stage, "batch", cpu ? defaults.cpuBatch() : 1, 1, 100_000);
+    Config params = stage.withoutPath("op").withoutPath("parallelism").withoutPath("batch");
+    Op op = registry.create(provider, params, baseDir, defaults.roots(), object.origin());
+    String rendered = params.root().render(ConfigRenderOptions.concise());
+    return new JobSpec.Stage(index, provider.kind(), parallelism, batch, op, new OpRef(name, rendered));
+  }
+
+  private static int intIn(Config config, String key, int fallback, int min, int max) {
+    if (!config.hasPath(key)) {
+      return fallback;
+    }
+    long value = WholeNumbers.get(config, key);
+    if (value < min || value > max) {
+      throw at(config.getValue(key).origin(), key + " must be between " + min + " and " + max + ", got " + value);
+    }
+    return (int) value;
+  }
+
+  private static void rejectUnknownKeys(ConfigObject object, Set<String> allowed, String what) {
+    for (var entry : object.entrySet()) {
+      if (!allowed.contains(entry.getKey())) {
+        throw at(entry.getValue().origin(), "unknown " + what + " '" + entry.getKey() + "'; expected one of "
+            + String.join(", ", new TreeSet<>(allowed)));
+      }
+    }
+  }
+
+  private static Path resolve(Path baseDir, String path, ConfigOrigin origin) {
+    try {
+      return baseDir.resolve(path).normalize();
+    } catch (java.nio.file.InvalidPathException e) {
+      throw at(origin, "not a valid path: " + e.getMessage());
+    }
+  }
+
+  /** The path's real location, or a SpecException when it lies outside baton.io.roots. */
+  private Path insideRoots(Path path, ConfigOrigin origin, String what) {
+    try {
+      return defaults.roots().inside(path);
+    } catch (IoRoots.OutsideRoots e) {
+      throw at(origin, what + ": " + e.getMessage());
+    }
+  }
+
+  private static SpecException at(ConfigOrigin origin, String message) {
+    return new SpecException(Origins.where(origin) + message);
+  }
+
+  private static String baseName(String sourceName) {
+    // Not Path.of: the name comes from a client and need not be a valid path on this system.
+    String file = sourceName.substring(Math.max(sourceName.lastIndexOf('/'), sourceName.lastIndexOf('\\')) + 1);
+    int dot = file.lastIndexOf('.');
+    return dot > 0 ? file.substring(0, dot) : file;
+  }
+
+  private static String describe(IOException e) {
+    String kind = e.getClass().getSimpleName();
+    return e.getMessage() == null ? kind : kind + " " + e.getMessage();
+  }
+}

@@ -1,8 +1,0 @@
-package baton.protocol;
-
-/**
- * Marks a message that may cross the cluster. {@code reference.conf} binds it to Pekko's {@code jackson-cbor}
- * serializer; Java serialization stays off.
- */
-public interface CborSerializable {
-}

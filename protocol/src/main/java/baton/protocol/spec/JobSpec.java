@@ -1,0 +1,70 @@
+package baton.protocol.spec;
+
+import baton.protocol.op.Op;
+import baton.protocol.op.OpKind;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.List;
+import java.util.Optional;
+import java.util.OptionalLong;
+
+/**
+ * A checked job spec: what the coordinator's parser ({@code baton.coordinator.spec.JobSpecParser}) makes of a HOCON file. Paths are absolute; every op has been made
+ * once, so a spec that exists can run.
+ */
+public record JobSpec(
+    String name,
+    Input input,
+    List<Stage> stages,
+    Optional<Path> output,
+    int maxFailedItems,
+    int retries,
+    Duration itemTimeout,
+    String source) {
+
+  /** Where a job's items come from. */
+  public sealed interface Input {
+
+    /** How many items the input yields, when that is known before reading it. */
+    OptionalLong size();
+  }
+
+  /** One item per file that matches a glob; the key is the file's path, the payload empty. */
+  public record Files(String glob, List<Path> files) implements Input {
+    @Override
+    public OptionalLong size() {
+      return OptionalLong.of(files.size());
+    }
+  }
+
+  /** One item per line of a file; key and payload are the line. */
+  public record Lines(Path file) implements Input {
+    @Override
+    public OptionalLong size() {
+      return OptionalLong.empty();
+    }
+  }
+
+  /** One item per number from {@code from} to {@code to}, both included; key and payload are the number's text. */
+  public record Range(long from, long to) implements Input {
+    @Override
+    public OptionalLong size() {
+      return OptionalLong.of(to - from + 1);
+    }
+  }
+
+  /**
+   * One stage of the job.
+   *
+   * @param index 1-based position in the spec
+   * @param parallelism items (io) or batches (cpu) in flight at once
+   * @param batch how many items travel to a worker together (cpu stages)
+   * @param op the op made at submit time; io stages run this instance
+   * @param ref what a worker needs to make the same op (cpu stages)
+   */
+  public record Stage(int index, OpKind kind, int parallelism, int batch, Op op, OpRef ref) {
+    public String name() {
+      return ref.name();
+    }
+  }
+}

@@ -1,6 +1,5 @@
 package baton.coordinator.cli;
 
-import baton.coordinator.BatonConfig;
 import baton.coordinator.Coordinator;
 import baton.coordinator.Embedded;
 import baton.coordinator.Json;
@@ -9,7 +8,6 @@ import baton.node.NodeSettings;
 import baton.protocol.JobState;
 import baton.protocol.JobStatus;
 import baton.protocol.OpRegistry;
-import baton.protocol.SpecException;
 import com.typesafe.config.Config;
 import com.typesafe.config.ConfigValueFactory;
 import java.io.IOException;
@@ -81,16 +79,14 @@ final class RunCommand implements Callable<Integer> {
     } catch (IOException e) {
       return fail(err, ExitCodes.BAD_INPUT, "cannot read " + specFile + ": " + e.getMessage());
     }
-    ClassLoader loader;
-    OpRegistry registry;
-    Config config;
+    Launch launch;
     try {
-      loader = UserOps.classLoader(UserOps.defaultLibDir(), classpath);
-      config = BatonConfig.load(loader);
-      registry = OpRegistry.load(loader, config);
-    } catch (IllegalArgumentException | SpecException e) {
+      launch = Launch.load(classpath);
+    } catch (Launch.UserError e) {
       return fail(err, ExitCodes.BAD_INPUT, e.getMessage());
     }
+    Config config = launch.config();
+    OpRegistry registry = launch.registry();
     LogSetup.configure(logDir, "baton.log");
     NodeSettings node = NodeSettings.from(config).withWorkers(workers == null ? 0 : workers);
     Path absolute = specFile.toAbsolutePath().normalize();

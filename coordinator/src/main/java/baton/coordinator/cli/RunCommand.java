@@ -10,11 +10,7 @@ import baton.protocol.JobStatus;
 import baton.protocol.OpRegistry;
 import com.typesafe.config.Config;
 import com.typesafe.config.ConfigValueFactory;
-import java.io.IOException;
 import java.io.PrintWriter;
-import java.nio.charset.StandardCharsets;
-import java.nio.file.Files;
-import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.concurrent.Callable;
@@ -71,16 +67,10 @@ final class RunCommand implements Callable<Integer> {
     if (workers != null && workers < 1) {
       return fail(err, ExitCodes.BAD_INPUT, "--workers must be at least 1, got " + workers);
     }
-    String text;
-    try {
-      text = Files.readString(specFile, StandardCharsets.UTF_8);
-    } catch (NoSuchFileException e) {
-      return fail(err, ExitCodes.BAD_INPUT, "no such spec file: " + specFile);
-    } catch (IOException e) {
-      return fail(err, ExitCodes.BAD_INPUT, "cannot read " + specFile + ": " + e.getMessage());
-    }
+    SpecFile specText;
     Launch launch;
     try {
+      specText = SpecFile.read(specFile);
       launch = Launch.load(classpath);
     } catch (Launch.UserError e) {
       return fail(err, ExitCodes.BAD_INPUT, e.getMessage());
@@ -89,14 +79,13 @@ final class RunCommand implements Callable<Integer> {
     OpRegistry registry = launch.registry();
     LogSetup.configure(logDir, "baton.log");
     NodeSettings node = NodeSettings.from(config).withWorkers(workers == null ? 0 : workers);
-    Path absolute = specFile.toAbsolutePath().normalize();
     // The command stops its actor system itself, within baton.run.stop-timeout; the exit after it need not wait.
     Config local = config.withValue("pekko.coordinated-shutdown.run-by-jvm-shutdown-hook",
         ConfigValueFactory.fromAnyRef("off"));
     try (Interrupts interrupts = Interrupts.install(); Embedded baton = Embedded.start(local, registry, node)
         .stoppingWithin(config.getDuration("baton.run.stop-timeout"))) {
-      Coordinator.SubmitReply reply = await(baton.submit(text, absolute.getFileName().toString(),
-          absolute.getParent()));
+      Coordinator.SubmitReply reply = await(baton.submit(specText.text(), specText.name(),
+          specText.dir()));
       if (reply instanceof Coordinator.Rejected rejected) {
         return fail(err, ExitCodes.BAD_INPUT, rejected.error());
       }

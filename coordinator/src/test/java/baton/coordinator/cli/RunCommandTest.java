@@ -201,6 +201,30 @@ final class RunCommandTest {
   }
 
   @Test
+  void run_specIsADirectory_exit2WithOneLine() {
+    Cli.Run run = Cli.run("run", dir.toString());
+
+    assertEquals(2, run.code(), run.toString());
+    assertEquals("baton: " + dir + " is a directory, not a spec file\n", run.err());
+  }
+
+  @Test
+  void submit_specIsADirectory_exit2BeforeAskingTheCoordinator() {
+    Cli.Run run = Cli.run("submit", dir.toString(), "--coordinator", "127.0.0.1:1");
+
+    assertEquals(2, run.code(), run.toString());
+    assertEquals("baton: " + dir + " is a directory, not a spec file\n", run.err());
+  }
+
+  @Test
+  void submit_noSuchSpecFile_exit2BeforeAskingTheCoordinator() {
+    Cli.Run run = Cli.run("submit", dir.resolve("absent.conf").toString(), "--coordinator", "127.0.0.1:1");
+
+    assertEquals(2, run.code(), run.toString());
+    assertEquals("baton: no such spec file: " + dir.resolve("absent.conf") + "\n", run.err());
+  }
+
+  @Test
   void run_zeroWorkers_exit2() throws Exception {
     Path spec = write("ok.conf", "input.range { from = 1, to = 3 }\nstages = [ { op = sha256 } ]\n");
 

@@ -12,11 +12,9 @@ import com.typesafe.config.Config;
 import com.typesafe.config.ConfigValueFactory;
 import java.io.PrintWriter;
 import java.nio.file.Path;
-import java.time.Duration;
 import java.util.concurrent.Callable;
 import java.util.concurrent.CompletionStage;
 import java.util.concurrent.ExecutionException;
-import java.util.function.Function;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
@@ -32,9 +30,6 @@ import picocli.CommandLine.Spec;
         "Exit codes: 0 succeeded, 1 failed, 2 bad spec or usage, 130 interrupted by Ctrl-C (SIGINT) and 143 by "
             + "SIGTERM: the job was cancelled."})
 final class RunCommand implements Callable<Integer> {
-
-  private static final Duration POLL = Duration.ofMillis(200);
-  private static final Duration LINE_INTERVAL = Duration.ofSeconds(3);
 
   @Spec
   CommandSpec spec;
@@ -94,8 +89,11 @@ final class RunCommand implements Callable<Integer> {
       }
       String id = ((Coordinator.Accepted) reply).status().id();
       JobStatus status;
-      try (ProgressView view = quiet ? ProgressView.none() : ProgressView.forStderr(err, LINE_INTERVAL)) {
-        status = follow(id, baton::status, view, interrupts, () -> cancel(baton, id, err));
+      try (ProgressView view = quiet ? ProgressView.none() : ProgressView.forStderr(err, Follow.LINE_INTERVAL)) {
+        status = Follow.untilEnded(id,
+            polled -> await(baton.status(polled)).orElseThrow(() -> new IllegalStateException("job " + polled
+                + " is gone")),
+            view, patience -> interrupts.await(patience).isPresent(), () -> cancel(baton, id, err));
       }
       if (json) {
         out.println(Json.write(status));
@@ -114,34 +112,6 @@ final class RunCommand implements Callable<Integer> {
     err.println("baton: interrupted: cancelling job " + id + " (Ctrl-C again stops at once)");
     err.flush();
     baton.cancel(id);
-  }
-
-  /** Polls a job's status until it has ended, showing each on the view; the first interrupt cancels the job. */
-  static JobStatus follow(String id, Function<String, CompletionStage<java.util.Optional<JobStatus>>> poll,
-      ProgressView view, Interrupts interrupts, Runnable cancel) throws Exception {
-    boolean cancelled = false;
-    while (true) {
-      JobStatus status = await(poll.apply(id))
-          .orElseThrow(() -> new IllegalStateException("job " + id + " is gone"));
-      view.update(status);
-      if (ended(status)) {
-        return status;
-      }
-      if (cancelled) {
-        Thread.sleep(POLL.toMillis());
-      } else if (interrupts.await(POLL).isPresent()) {
-        cancelled = true;
-        cancel.run();
-      }
-    }
-  }
-
-  /**
-   * Whether the job has ended: its end is in the journal and its last log line written. A job being stopped
-   * already shows its final state, but its counts and its log are not complete until {@code finishedAt} is set.
-   */
-  static boolean ended(JobStatus status) {
-    return status.state().isFinal() && status.finishedAt() != null;
   }
 
   private static <T> T await(CompletionStage<T> stage) throws Exception {

@@ -140,7 +140,7 @@ final class SerializationTest {
 
   @Test
   void pull_roundTrip_isEqual() {
-    Pull original = new Pull(testKit.<WorkBatch>createTestProbe().getRef(), 8, 4, 99);
+    Pull original = new Pull(testKit.<WorkBatch>createTestProbe().getRef(), 8, 4, false, 99);
 
     assertEquals(original, roundTrip(original));
   }
@@ -209,7 +209,7 @@ final class SerializationTest {
         new BatchStarted(1),
         result,
         result.results().get(0),
-        new Pull(testKit.<WorkBatch>createTestProbe().getRef(), 1, 1, -1),
+        Pull.fullLoad(testKit.<WorkBatch>createTestProbe().getRef(), 1, 1),
         status,
         status.items(),
         status.stages().get(0),

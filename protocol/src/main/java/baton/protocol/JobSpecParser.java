@@ -12,7 +12,6 @@ import com.typesafe.config.ConfigSyntax;
 import com.typesafe.config.ConfigValue;
 import com.typesafe.config.ConfigValueType;
 import java.io.IOException;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -39,19 +38,6 @@ public final class JobSpecParser {
   public JobSpecParser(OpRegistry registry, JobDefaults defaults) {
     this.registry = registry;
     this.defaults = defaults;
-  }
-
-  /** Reads a spec file; relative paths in it resolve against the file's folder. */
-  public JobSpec parseFile(Path file) {
-    String text;
-    try {
-      text = Files.readString(file, StandardCharsets.UTF_8);
-    } catch (IOException e) {
-      throw new SpecException(file + ": cannot read the spec: " + describe(e));
-    }
-    Path absolute = file.toAbsolutePath().normalize();
-    Path folder = absolute.getParent();
-    return parse(text, absolute.getFileName().toString(), folder);
   }
 
   /**

@@ -10,7 +10,6 @@ import baton.protocol.WorkBatch;
 import com.typesafe.config.Config;
 import java.nio.file.Path;
 import java.time.Duration;
-import java.util.List;
 import java.util.Optional;
 import java.util.concurrent.CompletionStage;
 import java.util.concurrent.ExecutionException;
@@ -68,10 +67,6 @@ public final class Embedded implements AutoCloseable {
     return new Embedded(system, Optional.of(patience));
   }
 
-  public ActorSystem<Coordinator.Command> system() {
-    return system;
-  }
-
   public CompletionStage<Coordinator.SubmitReply> submit(String spec, String sourceName, Path baseDir) {
     return AskPattern.ask(system, replyTo -> new Coordinator.Submit(spec, sourceName, baseDir, replyTo),
         ASK_TIMEOUT, system.scheduler());
@@ -79,10 +74,6 @@ public final class Embedded implements AutoCloseable {
 
   public CompletionStage<Optional<JobStatus>> status(String id) {
     return AskPattern.ask(system, replyTo -> new Coordinator.GetJob(id, replyTo), ASK_TIMEOUT, system.scheduler());
-  }
-
-  public CompletionStage<List<JobStatus>> list() {
-    return AskPattern.ask(system, Coordinator.ListJobs::new, ASK_TIMEOUT, system.scheduler());
   }
 
   public CompletionStage<Optional<JobStatus>> cancel(String id) {

@@ -12,7 +12,9 @@ import com.typesafe.config.ConfigSyntax;
 import com.typesafe.config.ConfigValue;
 import com.typesafe.config.ConfigValueType;
 import java.io.IOException;
+import java.io.UncheckedIOException;
 import java.nio.file.Files;
+import java.nio.file.InvalidPathException;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -138,7 +140,7 @@ public final class JobSpecParser {
         files = Glob.expand(baseDir, glob, defaults.roots());
       } catch (IOException e) {
         throw at(origin, "cannot list files for " + glob + ": " + describe(e));
-      } catch (java.io.UncheckedIOException e) {
+      } catch (UncheckedIOException e) {
         throw at(origin, "cannot list files for " + glob + ": " + describe(e.getCause()));
       } catch (IoRoots.OutsideRoots e) {
         throw at(origin, "input.files: " + e.getMessage());
@@ -257,7 +259,7 @@ public final class JobSpecParser {
   private static Path resolve(Path baseDir, String path, ConfigOrigin origin) {
     try {
       return baseDir.resolve(path).normalize();
-    } catch (java.nio.file.InvalidPathException e) {
+    } catch (InvalidPathException e) {
       throw at(origin, "not a valid path: " + e.getMessage());
     }
   }

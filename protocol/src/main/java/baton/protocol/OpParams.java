@@ -3,8 +3,10 @@ package baton.protocol;
 import com.typesafe.config.Config;
 import com.typesafe.config.ConfigException;
 import com.typesafe.config.ConfigOrigin;
+import java.nio.file.InvalidPathException;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.function.Supplier;
 
 /**
  * One stage's parameters as written in the spec, over the op's defaults from {@code baton.ops.<name>}. Every getter
@@ -93,7 +95,7 @@ public final class OpParams {
     String text = getString(name);
     try {
       return roots.inside(baseDir.resolve(text));
-    } catch (IoRoots.OutsideRoots | java.nio.file.InvalidPathException e) {
+    } catch (IoRoots.OutsideRoots | InvalidPathException e) {
       throw error(name, name + ": " + e.getMessage());
     }
   }
@@ -104,7 +106,7 @@ public final class OpParams {
     return new SpecException(Origins.where(origin) + "op " + op + ": " + message);
   }
 
-  private <T> T read(String name, java.util.function.Supplier<T> getter) {
+  private <T> T read(String name, Supplier<T> getter) {
     if (!config.hasPath(name)) {
       throw error(name, "missing parameter " + name);
     }

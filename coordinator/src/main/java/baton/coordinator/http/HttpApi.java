@@ -22,8 +22,11 @@ import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionException;
 import java.util.concurrent.CompletionStage;
 import java.util.concurrent.Executor;
+import java.util.concurrent.TimeoutException;
+import java.util.function.Supplier;
 import java.util.regex.Pattern;
 import org.apache.pekko.actor.typed.ActorRef;
 import org.apache.pekko.actor.typed.ActorSystem;
@@ -33,6 +36,7 @@ import org.apache.pekko.cluster.Member;
 import org.apache.pekko.cluster.typed.Cluster;
 import org.apache.pekko.http.javadsl.model.ContentTypes;
 import org.apache.pekko.http.javadsl.model.HttpEntities;
+import org.apache.pekko.http.javadsl.model.HttpEntity;
 import org.apache.pekko.http.javadsl.model.HttpResponse;
 import org.apache.pekko.http.javadsl.model.RequestEntity;
 import org.apache.pekko.http.javadsl.model.StatusCode;
@@ -45,6 +49,7 @@ import org.apache.pekko.http.javadsl.server.RejectionHandler;
 import org.apache.pekko.http.javadsl.server.Route;
 import org.apache.pekko.http.javadsl.unmarshalling.Unmarshaller;
 import org.apache.pekko.http.scaladsl.model.EntityStreamSizeException;
+import org.apache.pekko.japi.function.Function;
 import org.apache.pekko.util.ByteString;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -116,7 +121,7 @@ public final class HttpApi extends AllDirectives {
                     path("log", () -> get(() -> log(id))))))))))));
   }
 
-  private Route authorized(java.util.function.Supplier<Route> inner) {
+  private Route authorized(Supplier<Route> inner) {
     if (tokenDigest.isEmpty()) {
       return inner.get();
     }
@@ -298,7 +303,7 @@ public final class HttpApi extends AllDirectives {
         .orElseGet(() -> error(StatusCodes.NOT_FOUND, "no job " + id));
   }
 
-  private <T> CompletionStage<T> ask(org.apache.pekko.japi.function.Function<ActorRef<T>, Coordinator.Command> make) {
+  private <T> CompletionStage<T> ask(Function<ActorRef<T>, Coordinator.Command> make) {
     return AskPattern.ask(coordinator, make, ASK_TIMEOUT, system.scheduler());
   }
 
@@ -323,7 +328,7 @@ public final class HttpApi extends AllDirectives {
       if (response.entity().getContentType().equals(ContentTypes.APPLICATION_JSON)) {
         return response;
       }
-      String text = response.entity() instanceof org.apache.pekko.http.javadsl.model.HttpEntity.Strict strict
+      String text = response.entity() instanceof HttpEntity.Strict strict
           ? strict.getData().utf8String() : response.status().reason();
       return response.withEntity(HttpEntities.create(ContentTypes.APPLICATION_JSON,
           Json.write(Map.of("error", text.isBlank() ? response.status().reason() : text))));
@@ -337,7 +342,7 @@ public final class HttpApi extends AllDirectives {
   private ExceptionHandler exceptions() {
     return ExceptionHandler.newBuilder()
         .matchAny(e -> {
-          Throwable cause = e instanceof java.util.concurrent.CompletionException && e.getCause() != null
+          Throwable cause = e instanceof CompletionException && e.getCause() != null
               ? e.getCause() : e;
           if (cause instanceof EntityStreamSizeException) {
             // A body beyond baton.http.drain-limit: not drained, so Pekko closes the connection after this answer.
@@ -345,7 +350,7 @@ public final class HttpApi extends AllDirectives {
             return error(StatusCodes.PAYLOAD_TOO_LARGE, tooLarge());
           }
           LOG.error("HTTP request failed", e);
-          if (cause instanceof java.util.concurrent.TimeoutException) {
+          if (cause instanceof TimeoutException) {
             return error(StatusCodes.SERVICE_UNAVAILABLE, "the coordinator did not answer in time");
           }
           return error(StatusCodes.INTERNAL_SERVER_ERROR, "internal error: " + cause.getMessage());

@@ -12,6 +12,7 @@ import java.nio.file.AccessDeniedException;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.Locale;
 import java.util.concurrent.CompletionException;
 import javax.net.ssl.SSLException;
 
@@ -50,7 +51,7 @@ final class IoFailures {
       reason = "TLS with " + address + " failed: " + message(e);
     } else if (e instanceof ConnectException) {
       String message = message(e);
-      reason = message.isEmpty() || message.toLowerCase(java.util.Locale.ROOT).contains("refused")
+      reason = message.isEmpty() || message.toLowerCase(Locale.ROOT).contains("refused")
           ? "connection refused to " + address
           : "cannot connect to " + address + ": " + message;
     } else if (e instanceof IOException) {

@@ -6,7 +6,6 @@ import baton.node.NodeSettings;
 import baton.protocol.JobSpecParser;
 import baton.protocol.OpRegistry;
 import java.nio.file.Path;
-import java.time.Duration;
 import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
 import org.apache.pekko.Done;
@@ -56,7 +55,7 @@ public final class CoordinatorService {
 
       CoordinatedShutdown.get(context.getSystem()).addTask(CoordinatedShutdown.PhaseBeforeServiceUnbind(),
           "baton-stop-accepting-jobs", () -> AskPattern.<Coordinator.Command, Done>ask(coordinator,
-              Coordinator.StopAccepting::new, Duration.ofSeconds(5), context.getSystem().scheduler()));
+              Coordinator.StopAccepting::new, settings.stopAcceptingTimeout(), context.getSystem().scheduler()));
 
       HttpApi api = new HttpApi(context.getSystem(), coordinator, dispatcher, journal, http.logDir(),
           http.maxSpecBytes());
@@ -65,7 +64,7 @@ public final class CoordinatorService {
             if (failure != null) {
               bound.completeExceptionally(failure);
             } else {
-              binding.addToCoordinatedShutdown(Duration.ofSeconds(5), context.getSystem());
+              binding.addToCoordinatedShutdown(settings.httpUnbindTimeout(), context.getSystem());
               bound.complete(binding);
             }
           });

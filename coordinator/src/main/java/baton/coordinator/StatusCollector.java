@@ -14,8 +14,6 @@ import org.apache.pekko.actor.typed.javadsl.Behaviors;
 /** Gathers the statuses of running jobs for one {@code list} request, then answers and stops. */
 final class StatusCollector {
 
-  private static final Duration PATIENCE = Duration.ofSeconds(3);
-
   /** The order of {@code list}: by submission time (ISO-8601 text of varying precision, so compared as instants). */
   static final Comparator<JobStatus> OLDEST_FIRST = Comparator.comparing(
       (JobStatus status) -> status.submittedAt() == null ? null : Instant.parse(status.submittedAt()),
@@ -33,13 +31,21 @@ final class StatusCollector {
   private StatusCollector() {
   }
 
+  /** Waits for the jobs' answers as long as the system's {@code baton.coordinator.list-patience}. */
   static Behavior<Command> create(List<JobStatus> known, List<ActorRef<Job.Command>> jobs,
       ActorRef<List<JobStatus>> replyTo) {
+    return Behaviors.setup(context -> create(known, jobs, replyTo,
+        CoordinatorSettings.from(context.getSystem().settings().config()).listPatience()));
+  }
+
+  /** Waits for the jobs' answers at most {@code patience}, then answers with those it has. */
+  static Behavior<Command> create(List<JobStatus> known, List<ActorRef<Job.Command>> jobs,
+      ActorRef<List<JobStatus>> replyTo, Duration patience) {
     return Behaviors.setup(context -> {
       @SuppressWarnings({"unchecked", "rawtypes"})
       ActorRef<Optional<JobStatus>> answers = (ActorRef) context.messageAdapter(Optional.class, Answered::new);
       jobs.forEach(job -> job.tell(new Job.GetStatus(answers)));
-      context.scheduleOnce(PATIENCE, context.getSelf(), Timeout.INSTANCE);
+      context.scheduleOnce(patience, context.getSelf(), Timeout.INSTANCE);
       return collecting(new ArrayList<>(known), jobs.size(), replyTo);
     });
   }

@@ -63,7 +63,6 @@ import org.slf4j.LoggerFactory;
 public final class HttpApi extends AllDirectives {
 
   private static final Logger LOG = LoggerFactory.getLogger(HttpApi.class);
-  private static final Duration ASK_TIMEOUT = Duration.ofSeconds(20);
   private static final Pattern JOB_ID = Pattern.compile("[a-z0-9][a-z0-9-]{0,63}");
   private static final int MAX_LOG_CHUNK = 1 << 20;
 
@@ -76,6 +75,7 @@ public final class HttpApi extends AllDirectives {
   private final Executor blocking;
   private final Optional<byte[]> tokenDigest;
   private final long drainLimit;
+  private final Duration askTimeout;
 
   /** The API over the given actors, with no journal watch; health then asks the coordinator alone. */
   public HttpApi(ActorSystem<?> system, ActorRef<Coordinator.Command> coordinator,
@@ -106,6 +106,7 @@ public final class HttpApi extends AllDirectives {
     String token = system.settings().config().getString("baton.http.token");
     this.tokenDigest = token.isEmpty() ? Optional.empty() : Optional.of(sha256(token));
     this.drainLimit = Math.max(maxSpecBytes, system.settings().config().getBytes("baton.http.drain-limit"));
+    this.askTimeout = system.settings().config().getDuration("baton.coordinator.ask-timeout");
   }
 
   public Route routes() {
@@ -154,7 +155,7 @@ public final class HttpApi extends AllDirectives {
   private Route health() {
     // The journal watch answers at once, also while the coordinator restarts after a journal failure.
     CompletionStage<JournalWatch.State> journalState = journal
-        .map(watch -> AskPattern.ask(watch, JournalWatch.GetState::new, ASK_TIMEOUT, system.scheduler()))
+        .map(watch -> AskPattern.ask(watch, JournalWatch.GetState::new, askTimeout, system.scheduler()))
         .orElse(CompletableFuture.completedFuture(new JournalWatch.State(Optional.empty(), Duration.ZERO)));
     return onSuccess(journalState, state -> state.down()
         .map(reason -> json(StatusCodes.SERVICE_UNAVAILABLE, Map.of("status", "journal-down",
@@ -257,7 +258,7 @@ public final class HttpApi extends AllDirectives {
 
   private Route nodes() {
     CompletionStage<List<WorkDispatcher.NodeInfo>> pulling =
-        AskPattern.ask(dispatcher, WorkDispatcher.GetNodes::new, ASK_TIMEOUT, system.scheduler());
+        AskPattern.ask(dispatcher, WorkDispatcher.GetNodes::new, askTimeout, system.scheduler());
     return onSuccess(pulling, infos -> {
       Map<String, Integer> workers = new LinkedHashMap<>();
       infos.forEach(info -> workers.put(info.address(), info.workers()));
@@ -304,7 +305,7 @@ public final class HttpApi extends AllDirectives {
   }
 
   private <T> CompletionStage<T> ask(Function<ActorRef<T>, Coordinator.Command> make) {
-    return AskPattern.ask(coordinator, make, ASK_TIMEOUT, system.scheduler());
+    return AskPattern.ask(coordinator, make, askTimeout, system.scheduler());
   }
 
   private Route json(StatusCode status, Object body) {

@@ -5,6 +5,7 @@ import baton.protocol.CpuOp;
 import baton.protocol.Item;
 import baton.protocol.OpRef;
 import baton.protocol.OpRegistry;
+import baton.protocol.Reasons;
 import baton.protocol.WorkBatch;
 import baton.protocol.WorkResult;
 import baton.protocol.WorkResult.ItemResult;
@@ -104,8 +105,6 @@ public final class Worker extends AbstractBehavior<WorkBatch> {
   }
 
   static String reason(Throwable e) {
-    String message = e.getMessage();
-    String kind = e.getClass().getSimpleName();
-    return message == null || message.isBlank() ? kind : kind + ": " + message;
+    return Reasons.withKind(e);
   }
 }

@@ -2,6 +2,7 @@ package baton.coordinator.cli;
 
 import baton.coordinator.Json;
 import baton.protocol.JobStatus;
+import baton.protocol.Reasons;
 import com.fasterxml.jackson.core.type.TypeReference;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.typesafe.config.Config;
@@ -132,7 +133,7 @@ final class CoordinatorClient {
     } catch (ConnectException | HttpConnectTimeoutException e) {
       throw new Unreachable("cannot reach the coordinator at " + base + " (is `baton coordinator` running?)");
     } catch (IOException e) {
-      throw new Unreachable("cannot talk to the coordinator at " + base + ": " + e);
+      throw new Unreachable("cannot talk to the coordinator at " + base + ": " + Reasons.withKind(e));
     } catch (InterruptedException e) {
       Thread.currentThread().interrupt();
       throw new Unreachable("interrupted while talking to the coordinator");

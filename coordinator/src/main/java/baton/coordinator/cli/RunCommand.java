@@ -8,6 +8,7 @@ import baton.node.NodeSettings;
 import baton.protocol.JobState;
 import baton.protocol.JobStatus;
 import baton.protocol.OpRegistry;
+import baton.protocol.Reasons;
 import com.typesafe.config.Config;
 import com.typesafe.config.ConfigValueFactory;
 import java.io.PrintWriter;
@@ -118,7 +119,7 @@ final class RunCommand implements Callable<Integer> {
     try {
       return stage.toCompletableFuture().get();
     } catch (ExecutionException e) {
-      throw e.getCause() instanceof Exception cause ? cause : e;
+      throw Reasons.unwrap(e) instanceof Exception cause ? cause : e;
     }
   }
 

@@ -7,6 +7,7 @@ import baton.coordinator.JournalWatch;
 import baton.coordinator.Json;
 import baton.coordinator.WorkDispatcher;
 import baton.protocol.JobStatus;
+import baton.protocol.Reasons;
 import java.io.IOException;
 import java.io.RandomAccessFile;
 import java.nio.charset.StandardCharsets;
@@ -22,7 +23,6 @@ import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.CompletionException;
 import java.util.concurrent.CompletionStage;
 import java.util.concurrent.Executor;
 import java.util.concurrent.TimeoutException;
@@ -343,8 +343,7 @@ public final class HttpApi extends AllDirectives {
   private ExceptionHandler exceptions() {
     return ExceptionHandler.newBuilder()
         .matchAny(e -> {
-          Throwable cause = e instanceof CompletionException && e.getCause() != null
-              ? e.getCause() : e;
+          Throwable cause = Reasons.unwrap(e);
           if (cause instanceof EntityStreamSizeException) {
             // A body beyond baton.http.drain-limit: not drained, so Pekko closes the connection after this answer.
             LOG.debug("request body over the drain limit: {}", cause.getMessage());
@@ -354,7 +353,7 @@ public final class HttpApi extends AllDirectives {
           if (cause instanceof TimeoutException) {
             return error(StatusCodes.SERVICE_UNAVAILABLE, "the coordinator did not answer in time");
           }
-          return error(StatusCodes.INTERNAL_SERVER_ERROR, "internal error: " + cause.getMessage());
+          return error(StatusCodes.INTERNAL_SERVER_ERROR, "internal error: " + Reasons.text(cause));
         })
         .build();
   }

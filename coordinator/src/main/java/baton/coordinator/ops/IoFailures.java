@@ -1,5 +1,6 @@
 package baton.coordinator.ops;
 
+import baton.protocol.Reasons;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.net.ConnectException;
@@ -37,7 +38,7 @@ final class IoFailures {
    * ("connection refused to 127.0.0.1:1"); the JDK's own often says only "ConnectException".
    */
   static RuntimeException describe(URI url, Duration timeout, Throwable error) {
-    Throwable e = error instanceof CompletionException && error.getCause() != null ? error.getCause() : error;
+    Throwable e = Reasons.unwrap(error);
     String address = url.getHost() + ":" + (url.getPort() >= 0 ? url.getPort()
         : "https".equalsIgnoreCase(url.getScheme()) ? 443 : 80);
     String reason;

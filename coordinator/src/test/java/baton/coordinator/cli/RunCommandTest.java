@@ -17,25 +17,21 @@ import java.util.HexFormat;
 import java.util.List;
 import java.util.Map;
 import java.util.Random;
-import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.RepeatedTest;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.ExtendWith;
 import org.junit.jupiter.api.io.TempDir;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.CsvSource;
 
 /** {@code baton run} in this JVM: output, JSON summary, exit codes, error messages and the job's own log. */
+@ExtendWith(Cli.RestoresTestLogging.class)
 final class RunCommandTest {
 
   private static final ObjectMapper JSON = new ObjectMapper();
 
   @TempDir
   Path dir;
-
-  @AfterAll
-  static void restoreLogging() throws Exception {
-    Cli.restoreTestLogging();
-  }
 
   @Test
   void run_readFileThenSha256_exit0OutputMatchesMessageDigestForEveryFile() throws Exception {

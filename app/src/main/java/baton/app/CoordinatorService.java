@@ -11,7 +11,6 @@ import baton.node.Node;
 import baton.node.NodeSettings;
 import baton.protocol.op.OpRegistry;
 import java.nio.file.Path;
-import java.time.Duration;
 import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
 import org.apache.pekko.Done;
@@ -61,7 +60,7 @@ public final class CoordinatorService {
 
       CoordinatedShutdown.get(context.getSystem()).addTask(CoordinatedShutdown.PhaseBeforeServiceUnbind(),
           "baton-stop-accepting-jobs", () -> AskPattern.<Coordinator.Command, Done>ask(coordinator,
-              Coordinator.StopAccepting::new, Duration.ofSeconds(5), context.getSystem().scheduler()));
+              Coordinator.StopAccepting::new, settings.stopAcceptingTimeout(), context.getSystem().scheduler()));
 
       HttpApi api = new HttpApi(context.getSystem(), coordinator, dispatcher, journal, http.logDir(),
           http.maxSpecBytes());
@@ -70,7 +69,7 @@ public final class CoordinatorService {
             if (failure != null) {
               bound.completeExceptionally(failure);
             } else {
-              binding.addToCoordinatedShutdown(Duration.ofSeconds(5), context.getSystem());
+              binding.addToCoordinatedShutdown(settings.httpUnbindTimeout(), context.getSystem());
               bound.complete(binding);
             }
           });

@@ -14,7 +14,6 @@ import baton.protocol.wire.WorkBatch;
 import com.typesafe.config.Config;
 import java.nio.file.Path;
 import java.time.Duration;
-import java.util.List;
 import java.util.Optional;
 import java.util.concurrent.CompletionStage;
 import java.util.concurrent.ExecutionException;
@@ -33,15 +32,15 @@ import org.slf4j.LoggerFactory;
  */
 public final class Embedded implements AutoCloseable {
 
-  private static final Duration ASK_TIMEOUT = Duration.ofSeconds(30);
-
   private static final Logger LOG = LoggerFactory.getLogger(Embedded.class);
 
   private final ActorSystem<Coordinator.Command> system;
+  private final Duration askTimeout;
   private final Optional<Duration> stopTimeout;
 
-  private Embedded(ActorSystem<Coordinator.Command> system, Optional<Duration> stopTimeout) {
+  private Embedded(ActorSystem<Coordinator.Command> system, Duration askTimeout, Optional<Duration> stopTimeout) {
     this.system = system;
+    this.askTimeout = askTimeout;
     this.stopTimeout = stopTimeout;
   }
 
@@ -61,7 +60,7 @@ public final class Embedded implements AutoCloseable {
       context.spawn(NodeAgent.create(workers, node), "node");
       return Coordinator.create(settings, parser, dispatcher);
     }), "baton", withJournal);
-    return new Embedded(system, Optional.empty());
+    return new Embedded(system, settings.askTimeout(), Optional.empty());
   }
 
   /**
@@ -69,28 +68,20 @@ public final class Embedded implements AutoCloseable {
    * busy with a cancelled job's batches finish them first, and a process about to exit need not wait for that.
    */
   public Embedded stoppingWithin(Duration patience) {
-    return new Embedded(system, Optional.of(patience));
-  }
-
-  public ActorSystem<Coordinator.Command> system() {
-    return system;
+    return new Embedded(system, askTimeout, Optional.of(patience));
   }
 
   public CompletionStage<Coordinator.SubmitReply> submit(String spec, String sourceName, Path baseDir) {
     return AskPattern.ask(system, replyTo -> new Coordinator.Submit(spec, sourceName, baseDir, replyTo),
-        ASK_TIMEOUT, system.scheduler());
+        askTimeout, system.scheduler());
   }
 
   public CompletionStage<Optional<JobStatus>> status(String id) {
-    return AskPattern.ask(system, replyTo -> new Coordinator.GetJob(id, replyTo), ASK_TIMEOUT, system.scheduler());
-  }
-
-  public CompletionStage<List<JobStatus>> list() {
-    return AskPattern.ask(system, Coordinator.ListJobs::new, ASK_TIMEOUT, system.scheduler());
+    return AskPattern.ask(system, replyTo -> new Coordinator.GetJob(id, replyTo), askTimeout, system.scheduler());
   }
 
   public CompletionStage<Optional<JobStatus>> cancel(String id) {
-    return AskPattern.ask(system, replyTo -> new Coordinator.CancelJob(id, replyTo), ASK_TIMEOUT,
+    return AskPattern.ask(system, replyTo -> new Coordinator.CancelJob(id, replyTo), askTimeout,
         system.scheduler());
   }
 

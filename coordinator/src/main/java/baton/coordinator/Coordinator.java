@@ -348,7 +348,8 @@ public final class Coordinator
       all.sort(StatusCollector.OLDEST_FIRST);
       request.replyTo().tell(List.copyOf(all));
     } else {
-      context.spawnAnonymous(StatusCollector.create(all, List.copyOf(running.values()), request.replyTo()));
+      context.spawnAnonymous(StatusCollector.create(all, List.copyOf(running.values()), request.replyTo(),
+          settings.listPatience()));
     }
     return Effect().none();
   }

@@ -15,7 +15,11 @@ public record CoordinatorSettings(
     int maxLineBytes,
     int finishedJobsKept,
     long maxItemBytes,
-    Duration batchAnswerTimeout) {
+    Duration batchAnswerTimeout,
+    Duration askTimeout,
+    Duration listPatience,
+    Duration stopAcceptingTimeout,
+    Duration httpUnbindTimeout) {
 
   public static CoordinatorSettings from(Config config) {
     Config baton = config.getConfig("baton");
@@ -29,7 +33,11 @@ public record CoordinatorSettings(
         (int) baton.getMemorySize("coordinator.max-line-bytes").toBytes(),
         baton.getInt("coordinator.finished-jobs-kept"),
         baton.getBytes("cluster.max-item-bytes"),
-        baton.getDuration("coordinator.batch-answer-timeout"));
+        baton.getDuration("coordinator.batch-answer-timeout"),
+        baton.getDuration("coordinator.ask-timeout"),
+        baton.getDuration("coordinator.list-patience"),
+        baton.getDuration("coordinator.stop-accepting-timeout"),
+        baton.getDuration("coordinator.http-unbind-timeout"));
   }
 
   /** The wait before retry number {@code attempt} (1-based): doubles from min up to max. */

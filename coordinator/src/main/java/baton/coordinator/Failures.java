@@ -1,8 +1,7 @@
 package baton.coordinator;
 
+import baton.protocol.op.Reasons;
 import java.time.Duration;
-import java.util.concurrent.CompletionException;
-import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeoutException;
 
 /** Turns exceptions into the one-line reasons the job log and status show. */
@@ -12,12 +11,7 @@ final class Failures {
   }
 
   static Throwable unwrap(Throwable e) {
-    Throwable cause = e;
-    while ((cause instanceof CompletionException || cause instanceof ExecutionException)
-        && cause.getCause() != null) {
-      cause = cause.getCause();
-    }
-    return cause;
+    return Reasons.unwrap(e);
   }
 
   static String reason(Throwable e, Duration timeout) {
@@ -25,8 +19,6 @@ final class Failures {
     if (cause instanceof TimeoutException) {
       return "timed out after " + timeout.toMillis() + " ms (item-timeout)";
     }
-    String message = cause.getMessage();
-    String kind = cause.getClass().getSimpleName();
-    return message == null || message.isBlank() ? kind : message;
+    return Reasons.text(cause);
   }
 }

@@ -1,5 +1,6 @@
 package baton.coordinator;
 
+import baton.protocol.op.Reasons;
 import baton.protocol.wire.CborSerializable;
 import java.time.Duration;
 import java.time.Instant;
@@ -166,12 +167,8 @@ public final class JournalWatch extends AbstractBehavior<JournalWatch.Command> {
 
   /** The cause's first line: what a user can act on. */
   static String reason(Throwable failure) {
-    Throwable cause = failure;
-    while (cause.getCause() != null && cause.getCause() != cause) {
-      cause = cause.getCause();
-    }
-    String message = cause.getMessage() == null ? cause.getClass().getSimpleName()
-        : cause.getMessage().lines().findFirst().orElse(cause.getClass().getSimpleName());
+    Throwable cause = Reasons.root(failure);
+    String message = Reasons.text(cause).lines().findFirst().orElse(cause.getClass().getSimpleName());
     return message.length() > 300 ? message.substring(0, 300) + "..." : message;
   }
 

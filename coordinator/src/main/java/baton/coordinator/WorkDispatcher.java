@@ -199,12 +199,12 @@ public final class WorkDispatcher extends AbstractBehavior<WorkDispatcher.Comman
       getContext().watchWith(pull.agent(), new NodeGone(pull.agent()));
       getContext().getLog().info("node {} pulls work for {} workers", pull.agent().path().address(), pull.workers());
       tellWorkersCame();
-    } else if (pull.isFullLoad()) {
+    } else if (pull.fullLoad()) {
       // A node sends its full load to a dispatcher new to it; one that comes again (the Receptionist dropped and
       // listed this dispatcher) replaces the load, so the node never holds more than it asked for.
       node.load = pull.credits();
     }
-    if (!pull.isFullLoad()) {
+    if (!pull.fullLoad()) {
       // Results travel on another lane and may come after the pull: only the result takes a batch off inFlight.
       node.unreturned.remove(pull.completedBatch());
     }

@@ -59,10 +59,10 @@ final class WorkDispatcherTest {
     TestProbe<WorkBatch> nodeA = testKit.createTestProbe();
     TestProbe<WorkBatch> nodeB = testKit.createTestProbe();
     TestProbe<WorkResult> asker = testKit.createTestProbe();
-    pulls.tell(new Pull(nodeA.getRef(), 1, 1, -1));
+    pulls.tell(Pull.fullLoad(nodeA.getRef(), 1, 1));
     dispatcher.tell(dispatch("job-1", asker.getRef(), "x", "y"));
     WorkBatch onA = nodeA.expectMessageClass(WorkBatch.class);
-    pulls.tell(new Pull(nodeB.getRef(), 1, 1, -1));
+    pulls.tell(Pull.fullLoad(nodeB.getRef(), 1, 1));
     nodeB.expectNoMessage(QUIET);
 
     nodeA.stop();
@@ -83,7 +83,7 @@ final class WorkDispatcherTest {
     TestProbe<WorkBatch> node = testKit.createTestProbe();
     TestProbe<WorkResult> cancelledAsker = testKit.createTestProbe();
     TestProbe<WorkResult> otherAsker = testKit.createTestProbe();
-    pulls.tell(new Pull(node.getRef(), 1, 1, -1));
+    pulls.tell(Pull.fullLoad(node.getRef(), 1, 1));
     dispatcher.tell(dispatch("job-1", cancelledAsker.getRef(), "a"));
     dispatcher.tell(dispatch("job-1", cancelledAsker.getRef(), "b"));
     dispatcher.tell(dispatch("job-2", otherAsker.getRef(), "c"));
@@ -92,9 +92,9 @@ final class WorkDispatcherTest {
 
     dispatcher.tell(new WorkDispatcher.CancelJob("job-1"));
     running.replyTo().tell(result(running, "node"));
-    pulls.tell(new Pull(node.getRef(), 1, 1, running.batch()));
+    pulls.tell(Pull.oneMore(node.getRef(), 1, running.batch()));
     dispatcher.tell(dispatch("job-1", cancelledAsker.getRef(), "late"));
-    pulls.tell(new Pull(node.getRef(), 1, 1, -1));
+    pulls.tell(Pull.fullLoad(node.getRef(), 1, 1));
 
     WorkBatch next = node.expectMessageClass(WorkBatch.class);
     assertEquals("job-2", next.jobId());

@@ -7,7 +7,8 @@ import java.util.List;
 
 /**
  * The config that makes a process a cluster member: Artery on the given host and port, the seed nodes and the
- * member's roles, over the cluster defaults in {@code baton-cluster.conf}.
+ * member's roles, over the cluster defaults under {@code baton.cluster-member} in the node module's
+ * {@code reference.conf}.
  */
 public final class ClusterSetup {
 

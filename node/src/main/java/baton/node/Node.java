@@ -6,6 +6,7 @@ import java.util.function.Consumer;
 import org.apache.pekko.actor.typed.ActorRef;
 import org.apache.pekko.actor.typed.Behavior;
 import org.apache.pekko.actor.typed.javadsl.ActorContext;
+import org.apache.pekko.actor.typed.javadsl.Behaviors;
 
 /** Starts a node's working parts under a parent actor: the worker pool and the agent that pulls work for it. */
 public final class Node {
@@ -27,10 +28,10 @@ public final class Node {
    * @param notices where lines for the person who started the node go (the console), besides the log
    */
   public static Behavior<Void> guardian(OpRegistry registry, NodeSettings settings, Consumer<String> notices) {
-    return org.apache.pekko.actor.typed.javadsl.Behaviors.setup(context -> {
+    return Behaviors.setup(context -> {
       start(context, registry, settings);
       context.spawn(CoordinatorWatch.create(settings, notices), "coordinator-watch");
-      return org.apache.pekko.actor.typed.javadsl.Behaviors.empty();
+      return Behaviors.empty();
     });
   }
 }

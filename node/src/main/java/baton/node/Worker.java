@@ -2,6 +2,7 @@ package baton.node;
 
 import baton.protocol.op.CpuOp;
 import baton.protocol.op.OpRegistry;
+import baton.protocol.op.Reasons;
 import baton.protocol.spec.OpRef;
 import baton.protocol.wire.BatchStarted;
 import baton.protocol.wire.Item;
@@ -104,8 +105,6 @@ public final class Worker extends AbstractBehavior<WorkBatch> {
   }
 
   static String reason(Throwable e) {
-    String message = e.getMessage();
-    String kind = e.getClass().getSimpleName();
-    return message == null || message.isBlank() ? kind : kind + ": " + message;
+    return Reasons.withKind(e);
   }
 }

@@ -71,7 +71,7 @@ final class NodeAgentTest {
 
     assertEquals(2 * WORKERS, pull.credits());
     assertEquals(WORKERS, pull.workers());
-    assertEquals(-1, pull.completedBatch());
+    assertTrue(pull.fullLoad());
   }
 
   @Test
@@ -88,6 +88,7 @@ final class NodeAgentTest {
     assertArrayEquals("3".getBytes(StandardCharsets.US_ASCII), result.results().get(0).payload());
     Pull next = dispatcher.receiveMessage();
     assertEquals(1, next.credits());
+    assertEquals(false, next.fullLoad());
     assertEquals(41, next.completedBatch());
     assertEquals(first.agent(), next.agent());
   }
@@ -116,7 +117,7 @@ final class NodeAgentTest {
   void agent_dispatcherDroppedFromTheListingAndListedAgain_keepsGivingCreditsButNoSecondFullLoad() {
     startAgent();
     Pull first = registerDispatcher().receiveMessage();
-    assertTrue(first.isFullLoad());
+    assertTrue(first.fullLoad());
     TestProbe<WorkResult> asker = testKit.createTestProbe();
     TestProbe<BatchStarted> started = testKit.createTestProbe();
 

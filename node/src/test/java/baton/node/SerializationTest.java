@@ -137,7 +137,7 @@ final class SerializationTest {
 
   @Test
   void pull_roundTrip_isEqual() {
-    Pull original = new Pull(testKit.<WorkBatch>createTestProbe().getRef(), 8, 4, 99);
+    Pull original = new Pull(testKit.<WorkBatch>createTestProbe().getRef(), 8, 4, false, 99);
 
     assertEquals(original, roundTrip(original));
   }
@@ -181,7 +181,7 @@ final class SerializationTest {
         new BatchStarted(1),
         result,
         result.results().get(0),
-        new Pull(testKit.<WorkBatch>createTestProbe().getRef(), 1, 1, -1),
+        Pull.fullLoad(testKit.<WorkBatch>createTestProbe().getRef(), 1, 1),
         Item.ofText("x"),
         new OpRef("gzip", "{}"));
   }

@@ -1,5 +1,6 @@
 package baton.app.cli;
 
+import baton.protocol.op.Reasons;
 import java.io.PrintWriter;
 import java.util.Comparator;
 import java.util.Optional;
@@ -36,7 +37,7 @@ public final class BatonCommand implements Callable<Integer> {
     CommandLine commandLine = new CommandLine(new BatonCommand());
     commandLine.setExecutionExceptionHandler((error, cmd, parsed) -> {
       PrintWriter err = cmd.getErr();
-      err.println("baton: " + (error.getMessage() == null ? error.toString() : error.getMessage()));
+      err.println("baton: " + Reasons.text(error));
       err.flush();
       return ExitCodes.FAILED;
     });

@@ -18,7 +18,7 @@ final class CancelCommand extends ClientCommand {
   @Override
   int run(CoordinatorClient client, PrintWriter out, PrintWriter err) throws Exception {
     JobStatus status = client.cancel(id);
-    if (RunCommand.ended(status)) {
+    if (Follow.ended(status)) {
       // Ended before the cancel arrived: a job being stopped has no end time yet.
       return fail(err, ExitCodes.FAILED, "job " + status.id() + " already ended: " + status.state());
     }

@@ -13,8 +13,6 @@ import picocli.CommandLine.Spec;
  */
 abstract class ClientCommand implements Callable<Integer> {
 
-  static final int UNREACHABLE = 3;
-
   @Spec
   CommandSpec spec;
 
@@ -27,7 +25,7 @@ abstract class ClientCommand implements Callable<Integer> {
     try {
       return run(options.client(), spec.commandLine().getOut(), err);
     } catch (CoordinatorClient.Unreachable e) {
-      return fail(err, UNREACHABLE, e.getMessage());
+      return fail(err, ExitCodes.UNREACHABLE, e.getMessage());
     } catch (CoordinatorClient.ApiError e) {
       // 401: no token or the wrong one, a usage problem like a bad spec.
       int code = e.status == 400 || e.status == 401 || e.status == 404 || e.status == 413

@@ -1,5 +1,7 @@
 package baton.app.cli;
 
+import baton.coordinator.BatonConfig;
+import com.typesafe.config.ConfigException;
 import java.util.Optional;
 import picocli.CommandLine.Option;
 
@@ -27,7 +29,13 @@ final class ClientOptions {
     if (bearer == null || bearer.isBlank()) {
       bearer = System.getenv("BATON_TOKEN");
     }
+    CoordinatorClient.Settings settings;
+    try {
+      settings = CoordinatorClient.Settings.from(BatonConfig.load(ClientOptions.class.getClassLoader()));
+    } catch (ConfigException e) {
+      throw new IllegalArgumentException("bad configuration: " + e.getMessage(), e);
+    }
     return new CoordinatorClient(chosen,
-        bearer == null || bearer.isBlank() ? Optional.empty() : Optional.of(bearer.strip()));
+        bearer == null || bearer.isBlank() ? Optional.empty() : Optional.of(bearer.strip()), settings);
   }
 }

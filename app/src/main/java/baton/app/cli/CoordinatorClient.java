@@ -2,8 +2,10 @@ package baton.app.cli;
 
 import baton.coordinator.Json;
 import baton.coordinator.api.JobStatus;
+import baton.protocol.op.Reasons;
 import com.fasterxml.jackson.core.type.TypeReference;
 import com.fasterxml.jackson.databind.JsonNode;
+import com.typesafe.config.Config;
 import java.io.IOException;
 import java.net.ConnectException;
 import java.net.URI;
@@ -38,13 +40,24 @@ final class CoordinatorClient {
     }
   }
 
+  /** The client's timeouts, read once from {@code baton.client}. */
+  record Settings(Duration connectTimeout, Duration requestTimeout) {
+    static Settings from(Config config) {
+      Config client = config.getConfig("baton.client");
+      return new Settings(client.getDuration("connect-timeout"), client.getDuration("request-timeout"));
+    }
+  }
+
   private final URI base;
   private final Optional<String> token;
-  private final HttpClient http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5)).build();
+  private final Duration requestTimeout;
+  private final HttpClient http;
 
-  CoordinatorClient(String url, Optional<String> token) {
+  CoordinatorClient(String url, Optional<String> token, Settings settings) {
     this.token = token;
     this.base = baseUri(url);
+    this.requestTimeout = settings.requestTimeout();
+    this.http = HttpClient.newBuilder().connectTimeout(settings.connectTimeout()).build();
   }
 
   /** The API's base from {@code HOST:PORT} or an http(s) URL; one clear message for anything else. */
@@ -115,12 +128,12 @@ final class CoordinatorClient {
     token.ifPresent(t -> request.header("Authorization", "Bearer " + t));
     HttpResponse<String> response;
     try {
-      response = http.send(request.timeout(Duration.ofSeconds(30)).build(),
+      response = http.send(request.timeout(requestTimeout).build(),
           HttpResponse.BodyHandlers.ofString(StandardCharsets.UTF_8));
     } catch (ConnectException | HttpConnectTimeoutException e) {
       throw new Unreachable("cannot reach the coordinator at " + base + " (is `baton coordinator` running?)");
     } catch (IOException e) {
-      throw new Unreachable("cannot talk to the coordinator at " + base + ": " + e);
+      throw new Unreachable("cannot talk to the coordinator at " + base + ": " + Reasons.withKind(e));
     } catch (InterruptedException e) {
       Thread.currentThread().interrupt();
       throw new Unreachable("interrupted while talking to the coordinator");

@@ -6,6 +6,7 @@ import baton.coordinator.CoordinatorSettings;
 import baton.coordinator.Journal;
 import baton.node.ClusterSetup;
 import baton.node.NodeSettings;
+import baton.protocol.op.Reasons;
 import com.typesafe.config.Config;
 import com.typesafe.config.ConfigValueFactory;
 import java.io.PrintWriter;
@@ -131,10 +132,6 @@ final class CoordinatorCommand implements Callable<Integer> {
   }
 
   static String rootMessage(Throwable e) {
-    Throwable cause = e;
-    while (cause.getCause() != null && cause.getCause() != cause) {
-      cause = cause.getCause();
-    }
-    return cause.getMessage() == null ? cause.getClass().getSimpleName() : cause.getMessage();
+    return Reasons.text(Reasons.root(e));
   }
 }

@@ -8,6 +8,8 @@ public final class ExitCodes {
   public static final int FAILED = 1;
   /** A bad spec or bad usage. */
   public static final int BAD_INPUT = 2;
+  /** A client command could not reach the coordinator at all. */
+  public static final int UNREACHABLE = 3;
   /** The process could not start: its port is taken, its data dir locked or not writable. */
   public static final int CANNOT_START = 4;
   /** {@code baton run} was interrupted (Ctrl-C, SIGINT): the job was cancelled. 128 + the signal's number. */

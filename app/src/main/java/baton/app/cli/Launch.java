@@ -4,6 +4,7 @@ import baton.coordinator.BatonConfig;
 import baton.protocol.op.OpRegistry;
 import baton.protocol.spec.SpecException;
 import com.typesafe.config.Config;
+import com.typesafe.config.ConfigException;
 import java.io.IOException;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
@@ -26,7 +27,7 @@ record Launch(Config config, OpRegistry registry) {
       return new Launch(config, OpRegistry.load(loader, config));
     } catch (IllegalArgumentException | SpecException e) {
       throw new UserError(e.getMessage());
-    } catch (com.typesafe.config.ConfigException e) {
+    } catch (ConfigException e) {
       throw new UserError("bad configuration: " + e.getMessage());
     }
   }

@@ -27,7 +27,7 @@ final class LogsCommand extends ClientCommand {
     }
     long offset = 0;
     while (true) {
-      boolean ended = !follow || client.status(id).map(RunCommand::ended).orElse(true);
+      boolean ended = !follow || client.status(id).map(Follow::ended).orElse(true);
       JsonNode chunk = client.log(id, offset);
       out.print(chunk.get("text").asText());
       out.flush();

@@ -9,20 +9,15 @@ import baton.coordinator.api.JobState;
 import baton.coordinator.api.JobStatus;
 import baton.node.NodeSettings;
 import baton.protocol.op.OpRegistry;
+import baton.protocol.op.Reasons;
 import baton.protocol.spec.SpecException;
 import com.typesafe.config.Config;
 import com.typesafe.config.ConfigValueFactory;
-import java.io.IOException;
 import java.io.PrintWriter;
-import java.nio.charset.StandardCharsets;
-import java.nio.file.Files;
-import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
-import java.time.Duration;
 import java.util.concurrent.Callable;
 import java.util.concurrent.CompletionStage;
 import java.util.concurrent.ExecutionException;
-import java.util.function.Function;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
@@ -38,9 +33,6 @@ import picocli.CommandLine.Spec;
         "Exit codes: 0 succeeded, 1 failed, 2 bad spec or usage, 130 interrupted by Ctrl-C (SIGINT) and 143 by "
             + "SIGTERM: the job was cancelled."})
 final class RunCommand implements Callable<Integer> {
-
-  private static final Duration POLL = Duration.ofMillis(200);
-  private static final Duration LINE_INTERVAL = Duration.ofSeconds(3);
 
   @Spec
   CommandSpec spec;
@@ -73,34 +65,25 @@ final class RunCommand implements Callable<Integer> {
     if (workers != null && workers < 1) {
       return fail(err, ExitCodes.BAD_INPUT, "--workers must be at least 1, got " + workers);
     }
-    String text;
+    SpecFile specText;
+    Launch launch;
     try {
-      text = Files.readString(specFile, StandardCharsets.UTF_8);
-    } catch (NoSuchFileException e) {
-      return fail(err, ExitCodes.BAD_INPUT, "no such spec file: " + specFile);
-    } catch (IOException e) {
-      return fail(err, ExitCodes.BAD_INPUT, "cannot read " + specFile + ": " + e.getMessage());
-    }
-    ClassLoader loader;
-    OpRegistry registry;
-    Config config;
-    try {
-      loader = UserOps.classLoader(UserOps.defaultLibDir(), classpath);
-      config = BatonConfig.load(loader);
-      registry = OpRegistry.load(loader, config);
-    } catch (IllegalArgumentException | SpecException e) {
+      specText = SpecFile.read(specFile);
+      launch = Launch.load(classpath);
+    } catch (Launch.UserError e) {
       return fail(err, ExitCodes.BAD_INPUT, e.getMessage());
     }
+    Config config = launch.config();
+    OpRegistry registry = launch.registry();
     LogSetup.configure(logDir, "baton.log");
     NodeSettings node = NodeSettings.from(config).withWorkers(workers == null ? 0 : workers);
-    Path absolute = specFile.toAbsolutePath().normalize();
     // The command stops its actor system itself, within baton.run.stop-timeout; the exit after it need not wait.
     Config local = config.withValue("pekko.coordinated-shutdown.run-by-jvm-shutdown-hook",
         ConfigValueFactory.fromAnyRef("off"));
     try (Interrupts interrupts = Interrupts.install(); Embedded baton = Embedded.start(local, registry, node)
         .stoppingWithin(config.getDuration("baton.run.stop-timeout"))) {
-      Coordinator.SubmitReply reply = await(baton.submit(text, absolute.getFileName().toString(),
-          absolute.getParent()));
+      Coordinator.SubmitReply reply = await(baton.submit(specText.text(), specText.name(),
+          specText.dir()));
       if (reply instanceof Coordinator.Rejected rejected) {
         return fail(err, ExitCodes.BAD_INPUT, rejected.error());
       }
@@ -109,8 +92,11 @@ final class RunCommand implements Callable<Integer> {
       }
       String id = ((Coordinator.Accepted) reply).status().id();
       JobStatus status;
-      try (ProgressView view = quiet ? ProgressView.none() : ProgressView.forStderr(err, LINE_INTERVAL)) {
-        status = follow(id, baton::status, view, interrupts, () -> cancel(baton, id, err));
+      try (ProgressView view = quiet ? ProgressView.none() : ProgressView.forStderr(err, Follow.LINE_INTERVAL)) {
+        status = Follow.untilEnded(id,
+            polled -> await(baton.status(polled)).orElseThrow(() -> new IllegalStateException("job " + polled
+                + " is gone")),
+            view, patience -> interrupts.await(patience).isPresent(), () -> cancel(baton, id, err));
       }
       if (json) {
         out.println(Json.write(status));
@@ -131,39 +117,11 @@ final class RunCommand implements Callable<Integer> {
     baton.cancel(id);
   }
 
-  /** Polls a job's status until it has ended, showing each on the view; the first interrupt cancels the job. */
-  static JobStatus follow(String id, Function<String, CompletionStage<java.util.Optional<JobStatus>>> poll,
-      ProgressView view, Interrupts interrupts, Runnable cancel) throws Exception {
-    boolean cancelled = false;
-    while (true) {
-      JobStatus status = await(poll.apply(id))
-          .orElseThrow(() -> new IllegalStateException("job " + id + " is gone"));
-      view.update(status);
-      if (ended(status)) {
-        return status;
-      }
-      if (cancelled) {
-        Thread.sleep(POLL.toMillis());
-      } else if (interrupts.await(POLL).isPresent()) {
-        cancelled = true;
-        cancel.run();
-      }
-    }
-  }
-
-  /**
-   * Whether the job has ended: its end is in the journal and its last log line written. A job being stopped
-   * already shows its final state, but its counts and its log are not complete until {@code finishedAt} is set.
-   */
-  static boolean ended(JobStatus status) {
-    return status.state().isFinal() && status.finishedAt() != null;
-  }
-
   private static <T> T await(CompletionStage<T> stage) throws Exception {
     try {
       return stage.toCompletableFuture().get();
     } catch (ExecutionException e) {
-      throw e.getCause() instanceof Exception cause ? cause : e;
+      throw Reasons.unwrap(e) instanceof Exception cause ? cause : e;
     }
   }
 

@@ -4,7 +4,6 @@ import baton.coordinator.Json;
 import baton.coordinator.api.JobState;
 import baton.coordinator.api.JobStatus;
 import java.io.PrintWriter;
-import java.time.Duration;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
@@ -15,8 +14,6 @@ import picocli.CommandLine.Parameters;
         "Exit codes: 0 shown (with --wait: succeeded), 1 failed or cancelled (with --wait), 2 no such job, "
             + "3 coordinator unreachable."})
 final class StatusCommand extends ClientCommand {
-
-  private static final Duration POLL = Duration.ofMillis(250);
 
   @Parameters(index = "0", paramLabel = "ID", description = "The job id that submit printed.")
   String id;
@@ -46,15 +43,10 @@ final class StatusCommand extends ClientCommand {
   /** Follows a job to its end with progress on stderr; answers the exit code its end state calls for. */
   static int waitFor(CoordinatorClient client, String id, PrintWriter err) throws Exception {
     JobStatus status;
-    try (ProgressView view = ProgressView.forStderr(err, Duration.ofSeconds(3))) {
-      while (true) {
-        status = client.status(id).orElseThrow(() -> new IllegalArgumentException("no job " + id));
-        view.update(status);
-        if (RunCommand.ended(status)) {
-          break;
-        }
-        Thread.sleep(POLL.toMillis());
-      }
+    try (ProgressView view = ProgressView.forStderr(err, Follow.LINE_INTERVAL)) {
+      status = Follow.untilEnded(id,
+          polled -> client.status(polled).orElseThrow(() -> new IllegalArgumentException("no job " + polled)),
+          view, Follow.Pause.uninterruptible(), () -> { });
     }
     err.printf("%s %s in %.2f s: %d succeeded, %d failed%s%s%n", status.id(), status.state(),
         status.durationMillis() / 1000.0, status.items().succeeded(), status.items().failed(),

@@ -3,9 +3,6 @@ package baton.app.cli;
 import baton.coordinator.api.JobStatus;
 import java.io.IOException;
 import java.io.PrintWriter;
-import java.nio.charset.StandardCharsets;
-import java.nio.file.Files;
-import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
@@ -27,16 +24,13 @@ final class SubmitCommand extends ClientCommand {
 
   @Override
   int run(CoordinatorClient client, PrintWriter out, PrintWriter err) throws Exception {
-    String text;
+    SpecFile file;
     try {
-      text = Files.readString(specFile, StandardCharsets.UTF_8);
-    } catch (NoSuchFileException e) {
-      return fail(err, ExitCodes.BAD_INPUT, "no such spec file: " + specFile);
-    } catch (IOException e) {
-      return fail(err, ExitCodes.BAD_INPUT, "cannot read " + specFile + ": " + e.getMessage());
+      file = SpecFile.read(specFile);
+    } catch (Launch.UserError e) {
+      return fail(err, ExitCodes.BAD_INPUT, e.getMessage());
     }
-    Path absolute = specFile.toAbsolutePath().normalize();
-    JobStatus accepted = client.submit(text, absolute.getFileName().toString(), absolute.getParent().toString());
+    JobStatus accepted = client.submit(file.text(), file.name(), file.dir().toString());
     out.println(accepted.id());
     out.flush();
     if (!await) {

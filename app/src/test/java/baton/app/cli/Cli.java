@@ -4,6 +4,8 @@ import ch.qos.logback.classic.LoggerContext;
 import ch.qos.logback.classic.util.ContextInitializer;
 import java.io.PrintWriter;
 import java.io.StringWriter;
+import org.junit.jupiter.api.extension.AfterAllCallback;
+import org.junit.jupiter.api.extension.ExtensionContext;
 import org.slf4j.LoggerFactory;
 import picocli.CommandLine;
 
@@ -15,6 +17,14 @@ public final class Cli {
     @Override
     public String toString() {
       return "exit " + code + "\n--- stdout\n" + out + "--- stderr\n" + err;
+    }
+  }
+
+  /** For test classes that run commands: puts back logback-test.xml once the class's tests are done. */
+  static final class RestoresTestLogging implements AfterAllCallback {
+    @Override
+    public void afterAll(ExtensionContext context) throws Exception {
+      restoreTestLogging();
     }
   }
 

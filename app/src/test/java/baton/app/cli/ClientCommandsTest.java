@@ -9,15 +9,16 @@ import baton.coordinator.http.ApiServer;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Map;
-import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.ExtendWith;
 import org.junit.jupiter.api.io.TempDir;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
 
 /** The client commands against a coordinator's API in this JVM, as a user types them. */
+@ExtendWith(Cli.RestoresTestLogging.class)
 final class ClientCommandsTest {
 
   @TempDir
@@ -38,11 +39,6 @@ final class ClientCommandsTest {
     if (api != null) {
       api.close();
     }
-  }
-
-  @AfterAll
-  static void restoreLogging() throws Exception {
-    Cli.restoreTestLogging();
   }
 
   @Test

@@ -8,20 +8,16 @@ import java.net.InetAddress;
 import java.net.ServerSocket;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.ExtendWith;
 import org.junit.jupiter.api.io.TempDir;
 
 /** What a user meets first: usage, help, typos, a process that cannot start, and where its log goes. */
+@ExtendWith(Cli.RestoresTestLogging.class)
 final class CommandLineTest {
 
   @TempDir
   Path dir;
-
-  @AfterAll
-  static void restoreLogging() throws Exception {
-    Cli.restoreTestLogging();
-  }
 
   @Test
   void baton_noArguments_usageOnStderrExit2() {

@@ -16,25 +16,21 @@ import java.util.HexFormat;
 import java.util.List;
 import java.util.Map;
 import java.util.Random;
-import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.RepeatedTest;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.ExtendWith;
 import org.junit.jupiter.api.io.TempDir;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.CsvSource;
 
 /** {@code baton run} in this JVM: output, JSON summary, exit codes, error messages and the job's own log. */
+@ExtendWith(Cli.RestoresTestLogging.class)
 final class RunCommandTest {
 
   private static final ObjectMapper JSON = new ObjectMapper();
 
   @TempDir
   Path dir;
-
-  @AfterAll
-  static void restoreLogging() throws Exception {
-    Cli.restoreTestLogging();
-  }
 
   @Test
   void run_readFileThenSha256_exit0OutputMatchesMessageDigestForEveryFile() throws Exception {
@@ -194,6 +190,30 @@ final class RunCommandTest {
   @Test
   void run_noSuchSpecFile_exit2() {
     Cli.Run run = Cli.run("run", dir.resolve("absent.conf").toString());
+
+    assertEquals(2, run.code(), run.toString());
+    assertEquals("baton: no such spec file: " + dir.resolve("absent.conf") + "\n", run.err());
+  }
+
+  @Test
+  void run_specIsADirectory_exit2WithOneLine() {
+    Cli.Run run = Cli.run("run", dir.toString());
+
+    assertEquals(2, run.code(), run.toString());
+    assertEquals("baton: " + dir + " is a directory, not a spec file\n", run.err());
+  }
+
+  @Test
+  void submit_specIsADirectory_exit2BeforeAskingTheCoordinator() {
+    Cli.Run run = Cli.run("submit", dir.toString(), "--coordinator", "127.0.0.1:1");
+
+    assertEquals(2, run.code(), run.toString());
+    assertEquals("baton: " + dir + " is a directory, not a spec file\n", run.err());
+  }
+
+  @Test
+  void submit_noSuchSpecFile_exit2BeforeAskingTheCoordinator() {
+    Cli.Run run = Cli.run("submit", dir.resolve("absent.conf").toString(), "--coordinator", "127.0.0.1:1");
 
     assertEquals(2, run.code(), run.toString());
     assertEquals("baton: no such spec file: " + dir.resolve("absent.conf") + "\n", run.err());

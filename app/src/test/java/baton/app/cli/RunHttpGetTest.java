@@ -10,8 +10,8 @@ import java.net.InetAddress;
 import java.net.ServerSocket;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.ExtendWith;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
@@ -19,17 +19,13 @@ import org.junit.jupiter.api.io.TempDir;
  * a reason in the job log that names the setting, and the job goes on. The keys name loopback only, on a port
  * nothing listens on, so even a missing check sends nothing beyond this host.
  */
+@ExtendWith(Cli.RestoresTestLogging.class)
 final class RunHttpGetTest {
 
   private static final ObjectMapper JSON = new ObjectMapper();
 
   @TempDir
   Path dir;
-
-  @AfterAll
-  static void restoreLogging() throws Exception {
-    Cli.restoreTestLogging();
-  }
 
   @Test
   void run_loopbackKeysWithoutAllowList_eachItemFailsNamingTheSetting_jobSucceeds() throws Exception {

@@ -17,11 +17,12 @@ import java.util.jar.JarOutputStream;
 import java.util.stream.Stream;
 import javax.tools.JavaCompiler;
 import javax.tools.ToolProvider;
-import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.ExtendWith;
 import org.junit.jupiter.api.io.TempDir;
 
 /** A user op compiled and jarred by the test, then run with {@code baton run --classpath}. */
+@ExtendWith(Cli.RestoresTestLogging.class)
 final class UserOpJarTest {
 
   private static final String SOURCE = """
@@ -49,11 +50,6 @@ final class UserOpJarTest {
 
   @TempDir
   Path dir;
-
-  @AfterAll
-  static void restoreLogging() throws Exception {
-    Cli.restoreTestLogging();
-  }
 
   @Test
   void run_userOpJarOnClasspath_opRunsOnTheWorkers() throws Exception {

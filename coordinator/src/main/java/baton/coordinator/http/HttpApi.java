@@ -7,6 +7,7 @@ import baton.coordinator.JournalWatch;
 import baton.coordinator.Json;
 import baton.coordinator.WorkDispatcher;
 import baton.coordinator.api.JobStatus;
+import baton.protocol.op.Reasons;
 import java.io.IOException;
 import java.io.RandomAccessFile;
 import java.nio.charset.StandardCharsets;
@@ -24,6 +25,8 @@ import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
 import java.util.concurrent.Executor;
+import java.util.concurrent.TimeoutException;
+import java.util.function.Supplier;
 import java.util.regex.Pattern;
 import org.apache.pekko.actor.typed.ActorRef;
 import org.apache.pekko.actor.typed.ActorSystem;
@@ -33,6 +36,7 @@ import org.apache.pekko.cluster.Member;
 import org.apache.pekko.cluster.typed.Cluster;
 import org.apache.pekko.http.javadsl.model.ContentTypes;
 import org.apache.pekko.http.javadsl.model.HttpEntities;
+import org.apache.pekko.http.javadsl.model.HttpEntity;
 import org.apache.pekko.http.javadsl.model.HttpResponse;
 import org.apache.pekko.http.javadsl.model.RequestEntity;
 import org.apache.pekko.http.javadsl.model.StatusCode;
@@ -45,6 +49,7 @@ import org.apache.pekko.http.javadsl.server.RejectionHandler;
 import org.apache.pekko.http.javadsl.server.Route;
 import org.apache.pekko.http.javadsl.unmarshalling.Unmarshaller;
 import org.apache.pekko.http.scaladsl.model.EntityStreamSizeException;
+import org.apache.pekko.japi.function.Function;
 import org.apache.pekko.util.ByteString;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -58,7 +63,6 @@ import org.slf4j.LoggerFactory;
 public final class HttpApi extends AllDirectives {
 
   private static final Logger LOG = LoggerFactory.getLogger(HttpApi.class);
-  private static final Duration ASK_TIMEOUT = Duration.ofSeconds(20);
   private static final Pattern JOB_ID = Pattern.compile("[a-z0-9][a-z0-9-]{0,63}");
   private static final int MAX_LOG_CHUNK = 1 << 20;
 
@@ -71,6 +75,7 @@ public final class HttpApi extends AllDirectives {
   private final Executor blocking;
   private final Optional<byte[]> tokenDigest;
   private final long drainLimit;
+  private final Duration askTimeout;
 
   /** The API over the given actors, with no journal watch; health then asks the coordinator alone. */
   public HttpApi(ActorSystem<?> system, ActorRef<Coordinator.Command> coordinator,
@@ -101,6 +106,7 @@ public final class HttpApi extends AllDirectives {
     String token = system.settings().config().getString("baton.http.token");
     this.tokenDigest = token.isEmpty() ? Optional.empty() : Optional.of(sha256(token));
     this.drainLimit = Math.max(maxSpecBytes, system.settings().config().getBytes("baton.http.drain-limit"));
+    this.askTimeout = system.settings().config().getDuration("baton.coordinator.ask-timeout");
   }
 
   public Route routes() {
@@ -116,7 +122,7 @@ public final class HttpApi extends AllDirectives {
                     path("log", () -> get(() -> log(id))))))))))));
   }
 
-  private Route authorized(java.util.function.Supplier<Route> inner) {
+  private Route authorized(Supplier<Route> inner) {
     if (tokenDigest.isEmpty()) {
       return inner.get();
     }
@@ -149,7 +155,7 @@ public final class HttpApi extends AllDirectives {
   private Route health() {
     // The journal watch answers at once, also while the coordinator restarts after a journal failure.
     CompletionStage<JournalWatch.State> journalState = journal
-        .map(watch -> AskPattern.ask(watch, JournalWatch.GetState::new, ASK_TIMEOUT, system.scheduler()))
+        .map(watch -> AskPattern.ask(watch, JournalWatch.GetState::new, askTimeout, system.scheduler()))
         .orElse(CompletableFuture.completedFuture(new JournalWatch.State(Optional.empty(), Duration.ZERO)));
     return onSuccess(journalState, state -> state.down()
         .map(reason -> json(StatusCodes.SERVICE_UNAVAILABLE, Map.of("status", "journal-down",
@@ -252,7 +258,7 @@ public final class HttpApi extends AllDirectives {
 
   private Route nodes() {
     CompletionStage<List<WorkDispatcher.NodeInfo>> pulling =
-        AskPattern.ask(dispatcher, WorkDispatcher.GetNodes::new, ASK_TIMEOUT, system.scheduler());
+        AskPattern.ask(dispatcher, WorkDispatcher.GetNodes::new, askTimeout, system.scheduler());
     return onSuccess(pulling, infos -> {
       Map<String, Integer> workers = new LinkedHashMap<>();
       infos.forEach(info -> workers.put(info.address(), info.workers()));
@@ -298,8 +304,8 @@ public final class HttpApi extends AllDirectives {
         .orElseGet(() -> error(StatusCodes.NOT_FOUND, "no job " + id));
   }
 
-  private <T> CompletionStage<T> ask(org.apache.pekko.japi.function.Function<ActorRef<T>, Coordinator.Command> make) {
-    return AskPattern.ask(coordinator, make, ASK_TIMEOUT, system.scheduler());
+  private <T> CompletionStage<T> ask(Function<ActorRef<T>, Coordinator.Command> make) {
+    return AskPattern.ask(coordinator, make, askTimeout, system.scheduler());
   }
 
   private Route json(StatusCode status, Object body) {
@@ -323,7 +329,7 @@ public final class HttpApi extends AllDirectives {
       if (response.entity().getContentType().equals(ContentTypes.APPLICATION_JSON)) {
         return response;
       }
-      String text = response.entity() instanceof org.apache.pekko.http.javadsl.model.HttpEntity.Strict strict
+      String text = response.entity() instanceof HttpEntity.Strict strict
           ? strict.getData().utf8String() : response.status().reason();
       return response.withEntity(HttpEntities.create(ContentTypes.APPLICATION_JSON,
           Json.write(Map.of("error", text.isBlank() ? response.status().reason() : text))));
@@ -337,18 +343,17 @@ public final class HttpApi extends AllDirectives {
   private ExceptionHandler exceptions() {
     return ExceptionHandler.newBuilder()
         .matchAny(e -> {
-          Throwable cause = e instanceof java.util.concurrent.CompletionException && e.getCause() != null
-              ? e.getCause() : e;
+          Throwable cause = Reasons.unwrap(e);
           if (cause instanceof EntityStreamSizeException) {
             // A body beyond baton.http.drain-limit: not drained, so Pekko closes the connection after this answer.
             LOG.debug("request body over the drain limit: {}", cause.getMessage());
             return error(StatusCodes.PAYLOAD_TOO_LARGE, tooLarge());
           }
           LOG.error("HTTP request failed", e);
-          if (cause instanceof java.util.concurrent.TimeoutException) {
+          if (cause instanceof TimeoutException) {
             return error(StatusCodes.SERVICE_UNAVAILABLE, "the coordinator did not answer in time");
           }
-          return error(StatusCodes.INTERNAL_SERVER_ERROR, "internal error: " + cause.getMessage());
+          return error(StatusCodes.INTERNAL_SERVER_ERROR, "internal error: " + Reasons.text(cause));
         })
         .build();
   }

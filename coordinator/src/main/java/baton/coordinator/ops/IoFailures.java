@@ -1,5 +1,6 @@
 package baton.coordinator.ops;
 
+import baton.protocol.op.Reasons;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.net.ConnectException;
@@ -12,6 +13,7 @@ import java.nio.file.AccessDeniedException;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.Locale;
 import java.util.concurrent.CompletionException;
 import javax.net.ssl.SSLException;
 
@@ -36,7 +38,7 @@ final class IoFailures {
    * ("connection refused to 127.0.0.1:1"); the JDK's own often says only "ConnectException".
    */
   static RuntimeException describe(URI url, Duration timeout, Throwable error) {
-    Throwable e = error instanceof CompletionException && error.getCause() != null ? error.getCause() : error;
+    Throwable e = Reasons.unwrap(error);
     String address = url.getHost() + ":" + (url.getPort() >= 0 ? url.getPort()
         : "https".equalsIgnoreCase(url.getScheme()) ? 443 : 80);
     String reason;
@@ -50,7 +52,7 @@ final class IoFailures {
       reason = "TLS with " + address + " failed: " + message(e);
     } else if (e instanceof ConnectException) {
       String message = message(e);
-      reason = message.isEmpty() || message.toLowerCase(java.util.Locale.ROOT).contains("refused")
+      reason = message.isEmpty() || message.toLowerCase(Locale.ROOT).contains("refused")
           ? "connection refused to " + address
           : "cannot connect to " + address + ": " + message;
     } else if (e instanceof IOException) {

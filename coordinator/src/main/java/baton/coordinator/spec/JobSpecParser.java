@@ -22,8 +22,9 @@ import com.typesafe.config.ConfigSyntax;
 import com.typesafe.config.ConfigValue;
 import com.typesafe.config.ConfigValueType;
 import java.io.IOException;
-import java.nio.charset.StandardCharsets;
+import java.io.UncheckedIOException;
 import java.nio.file.Files;
+import java.nio.file.InvalidPathException;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -49,19 +50,6 @@ public final class JobSpecParser {
   public JobSpecParser(OpRegistry registry, JobDefaults defaults) {
     this.registry = registry;
     this.defaults = defaults;
-  }
-
-  /** Reads a spec file; relative paths in it resolve against the file's folder. */
-  public JobSpec parseFile(Path file) {
-    String text;
-    try {
-      text = Files.readString(file, StandardCharsets.UTF_8);
-    } catch (IOException e) {
-      throw new SpecException(file + ": cannot read the spec: " + describe(e));
-    }
-    Path absolute = file.toAbsolutePath().normalize();
-    Path folder = absolute.getParent();
-    return parse(text, absolute.getFileName().toString(), folder);
   }
 
   /**
@@ -162,7 +150,7 @@ public final class JobSpecParser {
         files = Glob.expand(baseDir, glob, defaults.roots());
       } catch (IOException e) {
         throw at(origin, "cannot list files for " + glob + ": " + describe(e));
-      } catch (java.io.UncheckedIOException e) {
+      } catch (UncheckedIOException e) {
         throw at(origin, "cannot list files for " + glob + ": " + describe(e.getCause()));
       } catch (IoRoots.OutsideRoots e) {
         throw at(origin, "input.files: " + e.getMessage());
@@ -281,7 +269,7 @@ public final class JobSpecParser {
   private static Path resolve(Path baseDir, String path, ConfigOrigin origin) {
     try {
       return baseDir.resolve(path).normalize();
-    } catch (java.nio.file.InvalidPathException e) {
+    } catch (InvalidPathException e) {
       throw at(origin, "not a valid path: " + e.getMessage());
     }
   }

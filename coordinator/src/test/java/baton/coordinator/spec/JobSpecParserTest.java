@@ -40,7 +40,7 @@ final class JobSpecParserTest {
   // --- valid specs ---
 
   @Test
-  void parseFile_filesGlob_matchesSortedFilesRelativeToSpecFolder() throws IOException {
+  void parse_filesGlob_matchesSortedFilesRelativeToSpecFolder() throws IOException {
     Path specDir = Files.createDirectories(dir.resolve("specs"));
     Path data = Files.createDirectories(specDir.resolve("data"));
     Path b = Files.writeString(data.resolve("b.txt"), "b");
@@ -50,7 +50,7 @@ final class JobSpecParserTest {
     Path spec = Files.writeString(specDir.resolve("checks.conf"),
         "input.files = \"data/*.txt\"\nstages = [ { op = repeat } ]\n");
 
-    JobSpec parsed = parser.parseFile(spec);
+    JobSpec parsed = parser.parse(Files.readString(spec), "checks.conf", specDir);
 
     JobSpec.Files input = assertInstanceOf(JobSpec.Files.class, parsed.input());
     assertEquals("data/*.txt", input.glob());
@@ -60,13 +60,13 @@ final class JobSpecParserTest {
   }
 
   @Test
-  void parseFile_linesAndOutput_resolveAgainstSpecFolderNotWorkingDirectory() throws IOException {
+  void parse_linesAndOutput_resolveAgainstSpecFolderNotWorkingDirectory() throws IOException {
     Path specDir = Files.createDirectories(dir.resolve("nested/specs"));
     Path lines = Files.writeString(specDir.resolve("urls.txt"), "one\ntwo\n");
     Path spec = Files.writeString(specDir.resolve("lines.conf"),
         "name = lines-job\ninput.lines = urls.txt\noutput = ../out/result.tsv\nstages = [ { op = echo } ]\n");
 
-    JobSpec parsed = parser.parseFile(spec);
+    JobSpec parsed = parser.parse(Files.readString(spec), "lines.conf", specDir);
 
     assertEquals(new JobSpec.Lines(lines.toAbsolutePath()), parsed.input());
     assertTrue(parsed.input().size().isEmpty(), "a lines input does not know its size before reading");
@@ -437,15 +437,6 @@ final class JobSpecParserTest {
         () -> parse("input.range { from = 1, to = 3 }\nstages = [ { op = mislabeled } ]\n"));
 
     assertStartsWith("op mislabeled is declared cpu but made a ", e.getMessage());
-  }
-
-  @Test
-  void parseFile_missingFile_saysItCannotBeRead() {
-    Path missing = dir.resolve("nope.conf");
-
-    SpecException e = assertThrows(SpecException.class, () -> parser.parseFile(missing));
-
-    assertStartsWith(missing + ": cannot read the spec: ", e.getMessage());
   }
 
   // --- helpers ---

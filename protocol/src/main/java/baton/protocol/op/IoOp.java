@@ -5,7 +5,7 @@ import java.util.concurrent.CompletionStage;
 /**
  * A waiting op. It runs inside an asynchronous stream stage with many items in flight, so it must not block the
  * calling thread: it returns at once with a stage that completes later. Blocking calls go through
- * {@link IoContext#blocking()}.
+ * {@link IoContext#blocking(java.util.function.Supplier)}.
  */
 @FunctionalInterface
 public non-sealed interface IoOp extends Op {

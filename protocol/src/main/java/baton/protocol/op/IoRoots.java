@@ -1,6 +1,7 @@
 package baton.protocol.op;
 
 import com.typesafe.config.Config;
+import java.io.IOError;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.InvalidPathException;
@@ -80,7 +81,7 @@ public final class IoRoots {
     Path absolute;
     try {
       absolute = path.toAbsolutePath();
-    } catch (InvalidPathException | java.io.IOError e) {
+    } catch (InvalidPathException | IOError e) {
       throw new OutsideRoots("cannot resolve " + path + ": " + e.getMessage());
     }
     // Follow links on the deepest part that exists; what lies below it cannot be a link.

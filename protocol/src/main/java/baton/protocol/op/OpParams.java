@@ -6,8 +6,10 @@ import baton.protocol.spec.WholeNumbers;
 import com.typesafe.config.Config;
 import com.typesafe.config.ConfigException;
 import com.typesafe.config.ConfigOrigin;
+import java.nio.file.InvalidPathException;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.function.Supplier;
 
 /**
  * One stage's parameters as written in the spec, over the op's defaults from {@code baton.ops.<name>}. Every getter
@@ -96,7 +98,7 @@ public final class OpParams {
     String text = getString(name);
     try {
       return roots.inside(baseDir.resolve(text));
-    } catch (IoRoots.OutsideRoots | java.nio.file.InvalidPathException e) {
+    } catch (IoRoots.OutsideRoots | InvalidPathException e) {
       throw error(name, name + ": " + e.getMessage());
     }
   }
@@ -107,7 +109,7 @@ public final class OpParams {
     return new SpecException(Origins.where(origin) + "op " + op + ": " + message);
   }
 
-  private <T> T read(String name, java.util.function.Supplier<T> getter) {
+  private <T> T read(String name, Supplier<T> getter) {
     if (!config.hasPath(name)) {
       throw error(name, "missing parameter " + name);
     }

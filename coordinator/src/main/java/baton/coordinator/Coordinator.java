@@ -4,6 +4,8 @@ import baton.coordinator.JournalV1.JobAccepted;
 import baton.coordinator.JournalV1.JobEnded;
 import baton.coordinator.api.JobStatus;
 import baton.coordinator.spec.JobSpecParser;
+import baton.coordinator.stream.Failures;
+import baton.coordinator.stream.JobStream;
 import baton.protocol.spec.JobSpec;
 import baton.protocol.spec.SpecException;
 import java.io.IOException;

@@ -41,7 +41,7 @@ public record CoordinatorSettings(
   }
 
   /** The wait before retry number {@code attempt} (1-based): doubles from min up to max. */
-  Duration backoff(int attempt) {
+  public Duration backoff(int attempt) {
     long millis = retryBackoffMin.toMillis() << Math.min(attempt - 1, 30);
     return Duration.ofMillis(Math.min(millis, retryBackoffMax.toMillis()));
   }

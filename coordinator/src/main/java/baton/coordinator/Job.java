@@ -1,6 +1,10 @@
 package baton.coordinator;
 
 import baton.coordinator.api.JobStatus;
+import baton.coordinator.stream.Failures;
+import baton.coordinator.stream.JobStream;
+import baton.coordinator.stream.Outcome;
+import baton.coordinator.stream.Progress;
 import baton.protocol.spec.JobSpec;
 import baton.protocol.wire.CborSerializable;
 import java.time.Duration;

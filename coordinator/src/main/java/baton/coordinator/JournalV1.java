@@ -2,6 +2,7 @@ package baton.coordinator;
 
 import baton.coordinator.api.JobState;
 import baton.coordinator.api.JobStatus;
+import baton.coordinator.stream.Progress;
 import baton.protocol.op.OpKind;
 import baton.protocol.wire.CborSerializable;
 import java.util.List;

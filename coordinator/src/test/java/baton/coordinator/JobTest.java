@@ -9,6 +9,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import baton.coordinator.api.JobState;
 import baton.coordinator.api.JobStatus;
 import baton.coordinator.spec.JobDefaults;
+import baton.coordinator.stream.JobStream;
 import baton.protocol.op.CpuOp;
 import baton.protocol.op.IoOp;
 import baton.protocol.op.OpKind;

@@ -1,4 +1,4 @@
-package baton.coordinator;
+package baton.coordinator.stream;
 
 import baton.protocol.spec.JobSpec;
 import baton.protocol.wire.Item;

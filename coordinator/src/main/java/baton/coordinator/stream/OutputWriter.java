@@ -1,4 +1,4 @@
-package baton.coordinator;
+package baton.coordinator.stream;
 
 import baton.protocol.wire.Item;
 import java.io.IOException;

@@ -1,20 +1,20 @@
-package baton.coordinator;
+package baton.coordinator.stream;
 
 import baton.protocol.op.Reasons;
 import java.time.Duration;
 import java.util.concurrent.TimeoutException;
 
 /** Turns exceptions into the one-line reasons the job log and status show. */
-final class Failures {
+public final class Failures {
 
   private Failures() {
   }
 
-  static Throwable unwrap(Throwable e) {
+  public static Throwable unwrap(Throwable e) {
     return Reasons.unwrap(e);
   }
 
-  static String reason(Throwable e, Duration timeout) {
+  public static String reason(Throwable e, Duration timeout) {
     Throwable cause = unwrap(e);
     if (cause instanceof TimeoutException) {
       return "timed out after " + timeout.toMillis() + " ms (item-timeout)";

@@ -1,4 +1,4 @@
-package baton.coordinator;
+package baton.coordinator.stream;
 
 import baton.protocol.op.IoContext;
 import baton.protocol.op.IoOp;

@@ -1,4 +1,4 @@
-package baton.coordinator;
+package baton.coordinator.stream;
 
 import java.time.Duration;
 import java.util.ArrayList;

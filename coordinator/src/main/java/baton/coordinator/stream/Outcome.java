@@ -1,4 +1,4 @@
-package baton.coordinator;
+package baton.coordinator.stream;
 
 import baton.protocol.wire.Item;
 
@@ -6,7 +6,7 @@ import baton.protocol.wire.Item;
  * What flows between a job's stages: an item still going, or the record of where it stopped. Each carries the
  * item's sequence number in the input, which is how a resumed job knows what it already did.
  */
-sealed interface Outcome {
+public sealed interface Outcome {
 
   String key();
 

@@ -1,5 +1,6 @@
-package baton.coordinator;
+package baton.coordinator.stream;
 
+import baton.coordinator.WorkDispatcher;
 import baton.protocol.spec.JobSpec;
 import baton.protocol.wire.Item;
 import baton.protocol.wire.WorkResult.ItemResult;

@@ -1,5 +1,7 @@
-package baton.coordinator;
+package baton.coordinator.stream;
 
+import baton.coordinator.CoordinatorSettings;
+import baton.coordinator.WorkDispatcher;
 import baton.protocol.op.IoContext;
 import baton.protocol.op.OpKind;
 import baton.protocol.spec.JobSpec;
@@ -28,10 +30,10 @@ import org.apache.pekko.stream.javadsl.Source;
  * then the {@link OutputWriter}. Counts go to the job actor through a {@link Listener}; the stream keeps no state
  * that anything else reads.
  */
-final class JobStream {
+public final class JobStream {
 
   /** Where the stream reports what happened; the job actor turns each call into a message to itself. */
-  interface Listener {
+  public interface Listener {
     void input(long emitted, boolean complete);
 
     void stage(int stage, long done);
@@ -47,7 +49,7 @@ final class JobStream {
   }
 
   /** What a job's stream runs on. */
-  record Runtime(ActorSystem<?> system, IoContext io, ActorRef<WorkDispatcher.Command> dispatcher,
+  public record Runtime(ActorSystem<?> system, IoContext io, ActorRef<WorkDispatcher.Command> dispatcher,
       CoordinatorSettings settings) {
   }
 
@@ -68,7 +70,7 @@ final class JobStream {
    *     items are skipped, and the output is cut back to what they wrote
    * @param waitingTo hears from the dispatcher when the job's cpu work waits for workers, and when they come
    */
-  JobStream(String jobId, JobSpec spec, Runtime runtime, Listener listener, Progress resumeFrom,
+  public JobStream(String jobId, JobSpec spec, Runtime runtime, Listener listener, Progress resumeFrom,
       ActorRef<WorkDispatcher.Waiting> waitingTo) {
     this.jobId = jobId;
     this.spec = spec;
@@ -84,7 +86,7 @@ final class JobStream {
    * in chunks (lists of up to {@code chunk} outcomes), so that a tiny item costs one loop step in each stream stage
    * rather than a trip through it; only io stages take the chunks apart, to keep {@code parallelism} items waiting.
    */
-  Pair<UniqueKillSwitch, CompletionStage<Done>> run(Materializer materializer) {
+  public Pair<UniqueKillSwitch, CompletionStage<Done>> run(Materializer materializer) {
     Source<List<Outcome>, NotUsed> flow = InputSource.numberedChunks(spec.input(), chunkSize(),
             runtime.settings().maxLineBytes())
         .via(countInput())
@@ -141,7 +143,7 @@ final class JobStream {
   }
 
   /** The number of items a lines input has, read as a job reads it. */
-  static CompletionStage<Long> countLines(Path file, Runtime runtime) {
+  public static CompletionStage<Long> countLines(Path file, Runtime runtime) {
     return InputSource.lines(file, runtime.settings().maxLineBytes())
         .runFold(0L, (count, item) -> count + 1, runtime.system());
   }

@@ -1,4 +1,4 @@
-package baton.coordinator;
+package baton.coordinator.stream;
 
 import baton.protocol.wire.CborSerializable;
 import java.util.Arrays;
@@ -11,11 +11,11 @@ import java.util.stream.LongStream;
  * output writer takes it right after a write, so the file and the record always agree; a resumed job cuts the
  * file back to {@code outputBytes} and runs only the items not done.
  */
-record Progress(long high, long[] pending, long outputBytes, long succeeded, long failed, long filtered,
+public record Progress(long high, long[] pending, long outputBytes, long succeeded, long failed, long filtered,
     long[] stageDone, long[] stageFailed) implements CborSerializable {
 
   /** Nothing done yet, for a job of {@code stages} stages. */
-  static Progress none(int stages) {
+  public static Progress none(int stages) {
     return new Progress(0, new long[0], 0, 0, 0, 0, new long[stages + 1], new long[stages + 1]);
   }
 

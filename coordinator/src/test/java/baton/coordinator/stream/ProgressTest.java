@@ -1,4 +1,4 @@
-package baton.coordinator;
+package baton.coordinator.stream;
 
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;

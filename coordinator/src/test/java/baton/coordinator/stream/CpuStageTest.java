@@ -1,8 +1,9 @@
-package baton.coordinator;
+package baton.coordinator.stream;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import baton.coordinator.WorkDispatcher;
 import baton.protocol.op.CpuOp;
 import baton.protocol.op.OpKind;
 import baton.protocol.spec.JobSpec;

@@ -94,6 +94,11 @@ public final class WorkDispatcher extends AbstractBehavior<WorkDispatcher.Comman
   private record Overdue(long batch, String jobId) implements Command {
   }
 
+  /** Time to look for started batches past their deadline; one such check is scheduled at a time. */
+  private enum CheckDeadlines implements Command {
+    INSTANCE
+  }
+
   private record NodeGone(ActorRef<WorkBatch> agent) implements Command {
   }
 
@@ -130,6 +135,12 @@ public final class WorkDispatcher extends AbstractBehavior<WorkDispatcher.Comman
   private final Map<String, ActorRef<Waiting>> waiting = new LinkedHashMap<>();
   private final ActorRef<WorkResult> results;
   private final ActorRef<BatchStarted> starts;
+  // The deadline (System.nanoTime) of each started batch that is out. One timer, for the earliest of them, stands
+  // for all: a timer per batch, started and cancelled for every batch, slowed jobs of many small batches.
+  private final Map<Long, Long> deadlines = new HashMap<>();
+  // When the scheduled check runs (System.nanoTime), while one is scheduled.
+  private boolean checkScheduled;
+  private long checkAt;
   private long nextBatch;
 
   public static Behavior<Command> create() {
@@ -167,6 +178,7 @@ public final class WorkDispatcher extends AbstractBehavior<WorkDispatcher.Comman
         .onMessage(Started.class, this::onStarted)
         .onMessage(Finished.class, this::onFinished)
         .onMessage(Overdue.class, this::onOverdue)
+        .onMessage(CheckDeadlines.class, check -> onCheckDeadlines())
         .onMessage(NodeGone.class, this::onNodeGone)
         .onMessage(CancelJob.class, this::onCancelJob)
         .onMessage(GetNodes.class, this::onGetNodes)
@@ -230,7 +242,46 @@ public final class WorkDispatcher extends AbstractBehavior<WorkDispatcher.Comman
       Duration deadline = dispatch.itemTimeout().compareTo(LONGEST_DEADLINE.dividedBy(items)) >= 0
           ? LONGEST_DEADLINE
           : dispatch.itemTimeout().multipliedBy(items);
-      timers.startSingleTimer(batch, new Overdue(batch, dispatch.jobId()), deadline);
+      long due = System.nanoTime() + deadline.toNanos();
+      deadlines.put(batch, due);
+      if (!checkScheduled || due - checkAt < 0) {
+        scheduleCheck(due);
+      }
+    }
+    return this;
+  }
+
+  private void scheduleCheck(long due) {
+    checkScheduled = true;
+    checkAt = due;
+    timers.startSingleTimer(CheckDeadlines.INSTANCE, CheckDeadlines.INSTANCE,
+        Duration.ofNanos(Math.max(0, due - System.nanoTime())));
+  }
+
+  /**
+   * Answers the batches past their deadline (each as an {@link Overdue}, so in its job's MDC), then schedules the
+   * check for the earliest deadline left.
+   */
+  private Behavior<Command> onCheckDeadlines() {
+    checkScheduled = false;
+    long now = System.nanoTime();
+    boolean any = false;
+    long next = 0;
+    for (Iterator<Map.Entry<Long, Long>> it = deadlines.entrySet().iterator(); it.hasNext(); ) {
+      Map.Entry<Long, Long> entry = it.next();
+      if (entry.getValue() - now <= 0) {
+        it.remove();
+        Dispatch dispatch = inFlight(entry.getKey());
+        if (dispatch != null) {
+          getContext().getSelf().tell(new Overdue(entry.getKey(), dispatch.jobId()));
+        }
+      } else if (!any || entry.getValue() - next < 0) {
+        any = true;
+        next = entry.getValue();
+      }
+    }
+    if (any) {
+      scheduleCheck(next);
     }
     return this;
   }
@@ -255,7 +306,7 @@ public final class WorkDispatcher extends AbstractBehavior<WorkDispatcher.Comman
 
   /** Forgets a batch that is out, with its deadline; answers what it was, or null if it was not out. */
   private Dispatch takeOut(long batch) {
-    timers.cancel(batch);
+    deadlines.remove(batch);
     ActorRef<WorkBatch> agent = out.remove(batch);
     Node node = agent == null ? null : nodes.get(agent);
     return node == null ? null : node.inFlight.remove(batch);
@@ -288,7 +339,7 @@ public final class WorkDispatcher extends AbstractBehavior<WorkDispatcher.Comman
       List<Dispatch> orphans = new ArrayList<>(node.inFlight.values());
       node.inFlight.keySet().forEach(batch -> {
         out.remove(batch);
-        timers.cancel(batch);
+        deadlines.remove(batch);
       });
       getContext().getLog().warn("node {} is gone with {} batches in flight; they go to other nodes",
           gone.agent().path().address(), orphans.size());
@@ -321,7 +372,7 @@ public final class WorkDispatcher extends AbstractBehavior<WorkDispatcher.Comman
         if (entry.getValue().jobId().equals(cancel.jobId())) {
           // The node still runs it and gives its credit back when done; only its result is dropped.
           out.remove(entry.getKey());
-          timers.cancel(entry.getKey());
+          deadlines.remove(entry.getKey());
           it.remove();
           running++;
         }

@@ -151,6 +151,35 @@ final class WorkDispatcherTest {
   }
 
   @Test
+  void startedBatches_laterOneWithEarlierDeadline_eachTimesOutAtItsOwnDeadlineAndAnsweredOnesNever() {
+    TestProbe<WorkBatch> node = testKit.createTestProbe();
+    TestProbe<WorkResult> slowAsker = testKit.createTestProbe();
+    TestProbe<WorkResult> quickAsker = testKit.createTestProbe();
+    TestProbe<WorkResult> answeredAsker = testKit.createTestProbe();
+    pulls.tell(Pull.fullLoad(node.getRef(), 3, 3));
+    dispatcher.tell(new WorkDispatcher.Dispatch("job-1", 1, OP, List.of(Item.ofText("slow")),
+        Duration.ofMillis(1500), slowAsker.getRef(), testKit.system().deadLetters()));
+    dispatcher.tell(new WorkDispatcher.Dispatch("job-1", 1, OP, List.of(Item.ofText("quick")),
+        Duration.ofMillis(200), quickAsker.getRef(), testKit.system().deadLetters()));
+    dispatcher.tell(new WorkDispatcher.Dispatch("job-1", 1, OP, List.of(Item.ofText("answered")),
+        Duration.ofMillis(200), answeredAsker.getRef(), testKit.system().deadLetters()));
+    List<WorkBatch> batches = node.receiveSeveralMessages(3);
+
+    // The batch with the far deadline starts first; the later ones' nearer deadlines must not wait for it.
+    batches.forEach(batch -> batch.started().tell(new BatchStarted(batch.batch())));
+    batches.get(2).replyTo().tell(result(batches.get(2), "node"));
+
+    assertEquals(WorkResult.Status.OK, answeredAsker.receiveMessage().results().get(0).status());
+    WorkResult quick = quickAsker.receiveMessage(Duration.ofSeconds(1));
+    assertEquals(WorkResult.Status.FAILED, quick.results().get(0).status());
+    assertTrue(quick.results().get(0).error().contains("after 200 ms (item-timeout)"), quick.results().get(0).error());
+    slowAsker.expectNoMessage(Duration.ofMillis(500));
+    WorkResult slow = slowAsker.receiveMessage(Duration.ofSeconds(3));
+    assertTrue(slow.results().get(0).error().contains("after 1500 ms (item-timeout)"), slow.results().get(0).error());
+    answeredAsker.expectNoMessage(QUIET);
+  }
+
+  @Test
   void dispatch_noNodeConnected_jobHearsOnceThatItWaitsThenThatWorkersCame() {
     TestProbe<WorkDispatcher.Waiting> waiting = testKit.createTestProbe();
     TestProbe<WorkResult> asker = testKit.createTestProbe();

@@ -7,20 +7,24 @@ import com.fasterxml.jackson.core.type.TypeReference;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.typesafe.config.Config;
 import java.io.IOException;
+import java.io.InputStream;
+import java.io.OutputStream;
 import java.net.ConnectException;
+import java.net.HttpURLConnection;
+import java.net.SocketTimeoutException;
 import java.net.URI;
 import java.net.URISyntaxException;
 import java.net.URLEncoder;
-import java.net.http.HttpClient;
-import java.net.http.HttpConnectTimeoutException;
-import java.net.http.HttpRequest;
-import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.List;
 import java.util.Optional;
 
-/** The command line's way to the coordinator: JSON over its HTTP API. */
+/**
+ * The command line's way to the coordinator: JSON over its HTTP API. It uses the JDK's {@link HttpURLConnection}:
+ * {@code java.net.http.HttpClient}'s selector thread held every client command's exit for about 300 ms (the JVM
+ * waits for threads in native code before it exits), a third of a {@code baton list}.
+ */
 final class CoordinatorClient {
 
   /** The coordinator could not be reached at all. */
@@ -50,14 +54,14 @@ final class CoordinatorClient {
 
   private final URI base;
   private final Optional<String> token;
+  private final Duration connectTimeout;
   private final Duration requestTimeout;
-  private final HttpClient http;
 
   CoordinatorClient(String url, Optional<String> token, Settings settings) {
     this.token = token;
     this.base = baseUri(url);
+    this.connectTimeout = settings.connectTimeout();
     this.requestTimeout = settings.requestTimeout();
-    this.http = HttpClient.newBuilder().connectTimeout(settings.connectTimeout()).build();
   }
 
   /** The API's base from {@code HOST:PORT} or an http(s) URL; one clear message for anything else. */
@@ -85,14 +89,12 @@ final class CoordinatorClient {
 
   JobStatus submit(String spec, String name, String dir) throws Unreachable, ApiError {
     String query = "?name=" + encode(name) + "&dir=" + encode(dir);
-    return read(send(HttpRequest.newBuilder(base.resolve("/api/jobs" + query))
-        .header("Content-Type", "text/plain; charset=utf-8")
-        .POST(HttpRequest.BodyPublishers.ofString(spec, StandardCharsets.UTF_8))), JobStatus.class);
+    return read(send("POST", base.resolve("/api/jobs" + query), spec), JobStatus.class);
   }
 
   Optional<JobStatus> status(String id) throws Unreachable, ApiError {
     try {
-      return Optional.of(read(send(HttpRequest.newBuilder(jobUri(id, "")).GET()), JobStatus.class));
+      return Optional.of(read(send("GET", jobUri(id, ""), null), JobStatus.class));
     } catch (ApiError e) {
       if (e.status == 404) {
         return Optional.empty();
@@ -102,58 +104,85 @@ final class CoordinatorClient {
   }
 
   List<JobStatus> list() throws Unreachable, ApiError {
-    String body = send(HttpRequest.newBuilder(base.resolve("/api/jobs")).GET());
+    String body = send("GET", base.resolve("/api/jobs"), null);
     return read(body, new TypeReference<>() { });
   }
 
   JobStatus cancel(String id) throws Unreachable, ApiError {
-    return read(send(HttpRequest.newBuilder(jobUri(id, "/cancel")).POST(HttpRequest.BodyPublishers.noBody())),
-        JobStatus.class);
+    return read(send("POST", jobUri(id, "/cancel"), ""), JobStatus.class);
   }
 
   JsonNode log(String id, long offset) throws Unreachable, ApiError {
-    return read(send(HttpRequest.newBuilder(URI.create(jobUri(id, "/log") + "?offset=" + offset)).GET()),
-        JsonNode.class);
+    return read(send("GET", URI.create(jobUri(id, "/log") + "?offset=" + offset), null), JsonNode.class);
   }
 
   JsonNode nodes() throws Unreachable, ApiError {
-    return read(send(HttpRequest.newBuilder(base.resolve("/api/nodes")).GET()), JsonNode.class);
+    return read(send("GET", base.resolve("/api/nodes"), null), JsonNode.class);
   }
 
   private URI jobUri(String id, String suffix) {
     return base.resolve("/api/jobs/" + encode(id).replace("+", "%20") + suffix);
   }
 
-  private String send(HttpRequest.Builder request) throws Unreachable, ApiError {
-    token.ifPresent(t -> request.header("Authorization", "Bearer " + t));
-    HttpResponse<String> response;
+  /**
+   * One request; {@code body} null for a GET. The request timeout bounds each wait for the coordinator's answer
+   * (HttpURLConnection's read timeout), the connect timeout the connection.
+   */
+  private String send(String method, URI uri, String body) throws Unreachable, ApiError {
+    HttpURLConnection connection;
     try {
-      response = http.send(request.timeout(requestTimeout).build(),
-          HttpResponse.BodyHandlers.ofString(StandardCharsets.UTF_8));
-    } catch (ConnectException | HttpConnectTimeoutException e) {
+      connection = (HttpURLConnection) uri.toURL().openConnection();
+      connection.setRequestMethod(method);
+    } catch (IOException e) {
+      throw new Unreachable("cannot talk to the coordinator at " + base + ": " + Reasons.withKind(e));
+    }
+    connection.setConnectTimeout((int) Math.min(Integer.MAX_VALUE, connectTimeout.toMillis()));
+    connection.setReadTimeout((int) Math.min(Integer.MAX_VALUE, requestTimeout.toMillis()));
+    token.ifPresent(t -> connection.setRequestProperty("Authorization", "Bearer " + t));
+    byte[] bytes = body == null ? null : body.getBytes(StandardCharsets.UTF_8);
+    if (bytes != null) {
+      connection.setDoOutput(true);
+      connection.setFixedLengthStreamingMode(bytes.length);
+      connection.setRequestProperty("Content-Type", "text/plain; charset=utf-8");
+    }
+    try {
+      connection.connect();
+    } catch (ConnectException | SocketTimeoutException e) {
       throw new Unreachable("cannot reach the coordinator at " + base + " (is `baton coordinator` running?)");
     } catch (IOException e) {
       throw new Unreachable("cannot talk to the coordinator at " + base + ": " + Reasons.withKind(e));
-    } catch (InterruptedException e) {
-      Thread.currentThread().interrupt();
-      throw new Unreachable("interrupted while talking to the coordinator");
     }
-    if (response.statusCode() >= 400) {
-      throw new ApiError(response.statusCode(), errorText(response));
+    int status;
+    String answer;
+    try {
+      if (bytes != null) {
+        try (OutputStream out = connection.getOutputStream()) {
+          out.write(bytes);
+        }
+      }
+      status = connection.getResponseCode();
+      try (InputStream in = status >= 400 ? connection.getErrorStream() : connection.getInputStream()) {
+        answer = in == null ? "" : new String(in.readAllBytes(), StandardCharsets.UTF_8);
+      }
+    } catch (IOException e) {
+      throw new Unreachable("cannot talk to the coordinator at " + base + ": " + Reasons.withKind(e));
     }
-    return response.body();
+    if (status >= 400) {
+      throw new ApiError(status, errorText(status, answer));
+    }
+    return answer;
   }
 
-  private static String errorText(HttpResponse<String> response) {
+  private static String errorText(int status, String body) {
     try {
-      JsonNode node = Json.mapper().readTree(response.body());
+      JsonNode node = Json.mapper().readTree(body);
       if (node != null && node.hasNonNull("error")) {
         return node.get("error").asText();
       }
     } catch (IOException e) {
       // Not JSON: fall through to the status line.
     }
-    return "the coordinator answered HTTP " + response.statusCode();
+    return "the coordinator answered HTTP " + status;
   }
 
   private static <T> T read(String body, Class<T> type) throws ApiError {

@@ -4,8 +4,8 @@ import baton.coordinator.JournalV1.JobAccepted;
 import baton.coordinator.JournalV1.JobEnded;
 import baton.coordinator.api.JobStatus;
 import baton.coordinator.spec.JobSpecParser;
-import baton.coordinator.stream.Failures;
 import baton.coordinator.stream.JobStream;
+import baton.protocol.op.Reasons;
 import baton.protocol.spec.JobSpec;
 import baton.protocol.spec.SpecException;
 import java.io.IOException;
@@ -324,7 +324,7 @@ public final class Coordinator
   }
 
   private String rejection(String sourceName, Throwable error) {
-    Throwable cause = Failures.unwrap(error);
+    Throwable cause = Reasons.unwrap(error);
     if (cause instanceof SpecException || cause instanceof UncheckedIOException) {
       return cause.getMessage();
     }
@@ -404,7 +404,7 @@ public final class Coordinator
   private Effect<JournalV1.CoordinatorEvent, Jobs> onForgotten(Jobs jobs, Forgotten forgotten) {
     if (forgotten.error() != null) {
       context.getLog().warn("could not delete the journal of ended job {}: {}", forgotten.id(),
-          Failures.unwrap(forgotten.error()).getMessage());
+          Reasons.unwrap(forgotten.error()).getMessage());
     } else {
       context.getLog().debug("deleted the {} events and snapshots of ended job {}", forgotten.rows(), forgotten.id());
     }

@@ -1,6 +1,7 @@
 package baton.coordinator.stream;
 
 import baton.coordinator.WorkDispatcher;
+import baton.protocol.op.Reasons;
 import baton.protocol.spec.JobSpec;
 import baton.protocol.wire.Item;
 import baton.protocol.wire.WorkResult.ItemResult;
@@ -133,7 +134,7 @@ final class CpuStage {
       for (int i = 0; i < oks.size(); i++) {
         Outcome.Ok ok = oks.get(i);
         ItemResult itemResult = error == null ? resultOf(result, i, ok, oks.size())
-            : ItemResult.failed(ok.key(), Failures.unwrap(error) instanceof TimeoutException
+            : ItemResult.failed(ok.key(), Reasons.unwrap(error) instanceof TimeoutException
                 ? "no answer from the dispatcher for its batch in " + unanswered.toMillis()
                     + " ms (baton.coordinator.batch-answer-timeout)"
                 : Failures.reason(error, unanswered));

@@ -10,12 +10,8 @@ public final class Failures {
   private Failures() {
   }
 
-  public static Throwable unwrap(Throwable e) {
-    return Reasons.unwrap(e);
-  }
-
   public static String reason(Throwable e, Duration timeout) {
-    Throwable cause = unwrap(e);
+    Throwable cause = Reasons.unwrap(e);
     if (cause instanceof TimeoutException) {
       return "timed out after " + timeout.toMillis() + " ms (item-timeout)";
     }

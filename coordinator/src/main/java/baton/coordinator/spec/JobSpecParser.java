@@ -29,9 +29,12 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Locale;
 import java.util.Optional;
 import java.util.Set;
 import java.util.TreeSet;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
 
 /**
  * Reads a job spec from HOCON and checks all of it: keys, types, ranges, ops and their parameters, inputs that
@@ -40,8 +43,10 @@ import java.util.TreeSet;
 public final class JobSpecParser {
 
   private static final Set<String> TOP_KEYS =
-      Set.of("name", "input", "stages", "output", "max-failed-items", "retries", "item-timeout");
-  private static final Set<String> STAGE_KEYS = Set.of("op", "parallelism", "batch");
+      Set.of("name", "input", "stages", "output", "max-failed-items", "retries", "item-timeout", "priority");
+  private static final Set<String> STAGE_KEYS = Set.of("op", "parallelism", "batch", "rate");
+  /** A rate: items per unit, the unit optionally with a count ("50/s", "600/min", "5/100ms"). */
+  private static final Pattern RATE = Pattern.compile("\\s*(\\d{1,9})\\s*/\\s*(\\d{0,9})\\s*([a-z]+)\\s*");
   private static final Set<String> INPUT_KINDS = Set.of("files", "lines", "range");
 
   private final OpRegistry registry;
@@ -121,7 +126,8 @@ public final class JobSpecParser {
     if (itemTimeout.isNegative() || itemTimeout.isZero()) {
       throw at(config.getValue("item-timeout").origin(), "item-timeout must be positive");
     }
-    return new JobSpec(name, input, stages, output, maxFailed, retries, itemTimeout, text);
+    int priority = intIn(config, "priority", 0, -1000, 1000);
+    return new JobSpec(name, input, stages, output, maxFailed, retries, itemTimeout, priority, text);
   }
 
   private JobSpec.Input readInput(Config config, String sourceName, Path baseDir, List<Path> matched) {
@@ -240,10 +246,41 @@ public final class JobSpecParser {
     int parallelism = intIn(stage, "parallelism",
         cpu ? defaults.cpuParallelism() : defaults.ioParallelism(), 1, defaults.maxParallelism());
     int batch = intIn(stage, "batch", cpu ? defaults.cpuBatch() : 1, 1, 100_000);
-    Config params = stage.withoutPath("op").withoutPath("parallelism").withoutPath("batch");
+    Optional<JobSpec.Rate> rate = stage.hasPath("rate") ? Optional.of(readRate(stage, index)) : Optional.empty();
+    Config params = stage.withoutPath("op").withoutPath("parallelism").withoutPath("batch").withoutPath("rate");
     Op op = registry.create(provider, params, baseDir, defaults.roots(), object.origin());
     String rendered = params.root().render(ConfigRenderOptions.concise());
-    return new JobSpec.Stage(index, provider.kind(), parallelism, batch, op, new OpRef(name, rendered));
+    return new JobSpec.Stage(index, provider.kind(), parallelism, batch, op, new OpRef(name, rendered), rate);
+  }
+
+  private static JobSpec.Rate readRate(Config stage, int index) {
+    ConfigValue value = stage.getValue("rate");
+    String problem = "stage " + index + ": rate must look like \"50/s\", \"600/min\", \"3600/h\" or \"5/100ms\"";
+    if (value.valueType() != ConfigValueType.STRING) {
+      throw at(value.origin(), problem);
+    }
+    String text = stage.getString("rate");
+    Matcher m = RATE.matcher(text.toLowerCase(Locale.ROOT));
+    if (!m.matches()) {
+      throw at(value.origin(), problem + ", got \"" + text + "\"");
+    }
+    int items = Integer.parseInt(m.group(1));
+    long count = m.group(2).isEmpty() ? 1 : Long.parseLong(m.group(2));
+    Duration unit = switch (m.group(3)) {
+      case "ms", "milli", "millis", "millisecond", "milliseconds" -> Duration.ofMillis(1);
+      case "s", "sec", "second", "seconds" -> Duration.ofSeconds(1);
+      case "m", "min", "minute", "minutes" -> Duration.ofMinutes(1);
+      case "h", "hour", "hours" -> Duration.ofHours(1);
+      default -> throw at(value.origin(), problem + ": unknown unit \"" + m.group(3) + "\"");
+    };
+    if (items < 1 || count < 1 || count > 1_000_000) {
+      throw at(value.origin(), problem + ", got \"" + text + "\" (both numbers must be at least 1)");
+    }
+    Duration per = unit.multipliedBy(count);
+    if (per.toMillis() < 1 || per.compareTo(Duration.ofDays(1)) > 0) {
+      throw at(value.origin(), problem + ", got \"" + text + "\" (the period must be between 1ms and 1 day)");
+    }
+    return new JobSpec.Rate(items, per, text.strip());
   }
 
   private static int intIn(Config config, String key, int fallback, int min, int max) {

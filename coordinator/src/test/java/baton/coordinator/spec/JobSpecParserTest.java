@@ -439,6 +439,44 @@ final class JobSpecParserTest {
     assertStartsWith("op mislabeled is declared cpu but made a ", e.getMessage());
   }
 
+  @Test
+  void parse_priorityAndStageRates_readIntoTheSpec() {
+    JobSpec parsed = parse("""
+        input.range { from = 1, to = 3 }
+        priority = -7
+        stages = [ { op = repeat, rate = "50/s" }, { op = echo, rate = " 600 / min " }, { op = echo, rate = "5/100ms" } ]
+        """);
+
+    assertEquals(-7, parsed.priority());
+    assertEquals(Optional.of(new JobSpec.Rate(50, Duration.ofSeconds(1), "50/s")), parsed.stages().get(0).rate());
+    assertEquals(Optional.of(new JobSpec.Rate(600, Duration.ofMinutes(1), "600 / min")),
+        parsed.stages().get(1).rate());
+    assertEquals(Duration.ofMillis(100), parsed.stages().get(2).rate().orElseThrow().per());
+    assertEquals("{}", parsed.stages().get(0).ref().params(), "rate is the stage's, not a parameter of its op");
+  }
+
+  @Test
+  void parse_noPriorityNorRate_priorityZeroAndNoLimit() {
+    JobSpec parsed = parse("input.range { from = 1, to = 3 }\nstages = [ { op = repeat } ]\n");
+
+    assertEquals(0, parsed.priority());
+    assertEquals(Optional.empty(), parsed.stages().get(0).rate());
+  }
+
+  @Test
+  void parse_badRateOrPriority_oneMessageNamingTheLine() {
+    for (String rate : List.of("\"fast\"", "50", "\"50/fortnight\"", "\"0/s\"", "\"5/0s\"", "\"1/2d\"")) {
+      String text = "input.range { from = 1, to = 3 }\nstages = [\n { op = repeat, rate = " + rate + " }\n]\n";
+
+      SpecException e = assertThrows(SpecException.class, () -> parse(text), rate);
+
+      assertStartsWith(SPEC + ":3: stage 1: rate must look like \"50/s\"", e.getMessage());
+    }
+    SpecException e = assertThrows(SpecException.class,
+        () -> parse("input.range { from = 1, to = 3 }\npriority = 5000\nstages = [ { op = repeat } ]\n"));
+    assertStartsWith(SPEC + ":2: priority must be between -1000 and 1000, got 5000", e.getMessage());
+  }
+
   // --- helpers ---
 
   private JobSpec parse(String text) {

@@ -20,7 +20,14 @@ public record JobSpec(
     int maxFailedItems,
     int retries,
     Duration itemTimeout,
+    int priority,
     String source) {
+
+  /** A spec with the default priority, 0. */
+  public JobSpec(String name, Input input, List<Stage> stages, Optional<Path> output, int maxFailedItems, int retries,
+      Duration itemTimeout, String source) {
+    this(name, input, stages, output, maxFailedItems, retries, itemTimeout, 0, source);
+  }
 
   /** Where a job's items come from. */
   public sealed interface Input {
@@ -61,10 +68,25 @@ public record JobSpec(
    * @param batch how many items travel to a worker together (cpu stages)
    * @param op the op made at submit time; io stages run this instance
    * @param ref what a worker needs to make the same op (cpu stages)
+   * @param rate the most items the stage starts per period across the whole job, when the spec sets one
    */
-  public record Stage(int index, OpKind kind, int parallelism, int batch, Op op, OpRef ref) {
+  public record Stage(int index, OpKind kind, int parallelism, int batch, Op op, OpRef ref, Optional<Rate> rate) {
+
+    /** A stage without a rate limit. */
+    public Stage(int index, OpKind kind, int parallelism, int batch, Op op, OpRef ref) {
+      this(index, kind, parallelism, batch, op, ref, Optional.empty());
+    }
+
     public String name() {
       return ref.name();
     }
+  }
+
+  /**
+   * A stage's rate limit: at most {@code items} per {@code per}, as a spec writes it ({@code rate = "50/s"}).
+   *
+   * @param text the limit as the spec wrote it, for status and logs
+   */
+  public record Rate(int items, Duration per, String text) {
   }
 }

@@ -11,6 +11,7 @@ import baton.protocol.wire.WorkResult;
 import java.time.Duration;
 import java.util.ArrayDeque;
 import java.util.ArrayList;
+import java.util.Comparator;
 import java.util.Deque;
 import java.util.HashMap;
 import java.util.HashSet;
@@ -20,6 +21,7 @@ import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
+import java.util.TreeSet;
 import org.apache.pekko.actor.typed.ActorRef;
 import org.apache.pekko.actor.typed.Behavior;
 import org.apache.pekko.actor.typed.javadsl.AbstractBehavior;
@@ -32,8 +34,16 @@ import org.apache.pekko.actor.typed.receptionist.Receptionist;
 /**
  * Hands cpu batches to the nodes that pull for them. Nodes find it through the Receptionist and send credits
  * ({@link Pull}); a batch only goes to a node with a credit left, and the node with the most credits gets it, so
- * fast nodes take more and none is flooded. When a node goes away, the batches it held go back to the head of the
- * queue for the others.
+ * fast nodes take more and none is flooded. When a node goes away, the batches it held go back to the head of their
+ * jobs' queues for the others.
+ *
+ * <p>Running jobs share the workers by weight ({@link #weight}, from the job's priority), counted in items, not
+ * batches: each job has its own queue, and each free credit goes to the next batch in start-time fair queuing
+ * (Goyal, Vin and Cheng, 1996), which suits servers whose speed varies, as nodes do. A job's batch starts at the
+ * job's virtual finish time, or at the dispatcher's virtual time if the job has had nothing queued; the batch with
+ * the earliest start goes, and moves its job's finish time on by its items over its weight. So two busy jobs of equal
+ * weight get the same items, one of weight 2 twice those of one of weight 1, and a job that just came, however
+ * small, goes next: no job with work queued waits for another's backlog.
  *
  * <p>Results come back through the dispatcher, which answers each {@link Dispatch} at most once: every time a batch
  * goes to a node it gets a new number, and a result whose number is no longer out (its node was given up, or its job
@@ -54,10 +64,11 @@ public final class WorkDispatcher extends AbstractBehavior<WorkDispatcher.Comman
   /**
    * Runs a batch on some node; the dispatcher answers {@code replyTo} at most once. Each item may take
    * {@code itemTimeout} from when a worker starts the batch; time in the queue never counts. While no node pulls
-   * work, {@code waitingTo} hears that the job waits for workers, and again when they come.
+   * work, {@code waitingTo} hears that the job waits for workers, and again when they come. {@code priority} is the
+   * job's (its spec's {@code priority}, -1000..1000): it sets the job's share of the workers, see {@link #weight}.
    */
   public record Dispatch(String jobId, int stage, OpRef op, List<Item> items, Duration itemTimeout,
-      ActorRef<WorkResult> replyTo, ActorRef<Waiting> waitingTo) implements Command {
+      ActorRef<WorkResult> replyTo, ActorRef<Waiting> waitingTo, int priority) implements Command {
   }
 
   /**
@@ -125,8 +136,37 @@ public final class WorkDispatcher extends AbstractBehavior<WorkDispatcher.Comman
     }
   }
 
+  /** A running job's queued batches and its place in the fair order. */
+  private static final class JobQueue {
+    final String jobId;
+    final double weight;
+    // Breaks ties between equal finish times: the job that came first goes first.
+    final long arrival;
+    final Deque<Dispatch> queued = new ArrayDeque<>();
+    // The virtual time at which the items it was handed so far are done, at its weight.
+    double finish;
+    // Its batches out on nodes; the queue is forgotten when none is queued or out.
+    int out;
+
+    JobQueue(String jobId, double weight, long arrival) {
+      this.jobId = jobId;
+      this.weight = weight;
+      this.arrival = arrival;
+    }
+  }
+
+  private static final Comparator<JobQueue> FAIR_ORDER =
+      Comparator.<JobQueue>comparingDouble(job -> job.finish).thenComparingLong(job -> job.arrival);
+
   private final TimerScheduler<Command> timers;
-  private final Deque<Dispatch> queue = new ArrayDeque<>();
+  private final Map<String, JobQueue> jobs = new HashMap<>();
+  // The jobs with batches queued, the next to go first. A queued job's finish time is never behind virtualTime, so
+  // its finish time is its next batch's start.
+  private final TreeSet<JobQueue> ready = new TreeSet<>(FAIR_ORDER);
+  // The start of the batch that went last: a job that had nothing queued starts from here, never earlier, so time
+  // without work does not pile up into a claim on the workers.
+  private double virtualTime;
+  private long arrivals;
   private final Map<ActorRef<WorkBatch>, Node> nodes = new HashMap<>();
   // Which node holds each batch number that is out; a result for a number not here is late and dropped.
   private final Map<Long, ActorRef<WorkBatch>> out = new HashMap<>();
@@ -142,6 +182,15 @@ public final class WorkDispatcher extends AbstractBehavior<WorkDispatcher.Comman
   private boolean checkScheduled;
   private long checkAt;
   private long nextBatch;
+
+  /**
+   * A job's weight, its share of the workers against other running jobs': 2^(priority / 200). Every 200 points of
+   * priority double a job's share; the default 0 weighs 1, 1000 weighs 32 and -1000 weighs 1/32, so the highest
+   * priority gets at most 1024 times the share of the lowest, and a job with work queued always gets some.
+   */
+  public static double weight(int priority) {
+    return Math.pow(2, priority / 200.0);
+  }
 
   public static Behavior<Command> create() {
     return Behaviors.withMdc(Command.class, WorkDispatcher::jobMdc,
@@ -189,11 +238,54 @@ public final class WorkDispatcher extends AbstractBehavior<WorkDispatcher.Comman
     if (cancelled.contains(dispatch.jobId())) {
       return this;
     }
-    queue.addLast(dispatch);
+    enqueue(dispatch, false);
     if (nodes.isEmpty()) {
       tellWaiting(dispatch);
     }
     return sendWhatCanGo();
+  }
+
+  /** Queues a batch with its job, at the head for a batch that comes back from a node that went away. */
+  private void enqueue(Dispatch dispatch, boolean atHead) {
+    JobQueue job = jobs.computeIfAbsent(dispatch.jobId(),
+        id -> new JobQueue(id, weight(dispatch.priority()), arrivals++));
+    if (job.queued.isEmpty()) {
+      job.finish = Math.max(job.finish, virtualTime);
+      ready.add(job);
+    }
+    if (atHead) {
+      job.queued.addFirst(dispatch);
+    } else {
+      job.queued.addLast(dispatch);
+    }
+  }
+
+  /** Takes the batch that goes next in the fair order, and moves its job on by the batch's items. */
+  private Dispatch nextInFairOrder() {
+    JobQueue job = ready.pollFirst();
+    Dispatch dispatch = job.queued.pollFirst();
+    virtualTime = job.finish;
+    job.finish += dispatch.items().size() / job.weight;
+    job.out++;
+    if (!job.queued.isEmpty()) {
+      ready.add(job);
+    }
+    return dispatch;
+  }
+
+  /** A batch of the job is no longer out on a node (answered, timed out, given up). */
+  private void cameBack(Dispatch dispatch) {
+    JobQueue job = jobs.get(dispatch.jobId());
+    if (job != null) {
+      job.out--;
+      forgetIfIdle(job);
+    }
+  }
+
+  private void forgetIfIdle(JobQueue job) {
+    if (job.out <= 0 && job.queued.isEmpty()) {
+      jobs.remove(job.jobId);
+    }
   }
 
   private void tellWaiting(Dispatch dispatch) {
@@ -309,7 +401,11 @@ public final class WorkDispatcher extends AbstractBehavior<WorkDispatcher.Comman
     deadlines.remove(batch);
     ActorRef<WorkBatch> agent = out.remove(batch);
     Node node = agent == null ? null : nodes.get(agent);
-    return node == null ? null : node.inFlight.remove(batch);
+    Dispatch dispatch = node == null ? null : node.inFlight.remove(batch);
+    if (dispatch != null) {
+      cameBack(dispatch);
+    }
+    return dispatch;
   }
 
   private Behavior<Command> onOverdue(Overdue overdue) {
@@ -343,11 +439,15 @@ public final class WorkDispatcher extends AbstractBehavior<WorkDispatcher.Comman
       });
       getContext().getLog().warn("node {} is gone with {} batches in flight; they go to other nodes",
           gone.agent().path().address(), orphans.size());
+      // Back at the head of their jobs' queues, in the order they went out; the job pays for them again, as the
+      // workers do them again.
       for (int i = orphans.size() - 1; i >= 0; i--) {
-        queue.addFirst(orphans.get(i));
+        Dispatch orphan = orphans.get(i);
+        enqueue(orphan, true);
+        cameBack(orphan);
       }
       if (nodes.isEmpty()) {
-        queue.forEach(this::tellWaiting);
+        jobs.values().forEach(job -> job.queued.forEach(this::tellWaiting));
       }
     }
     return sendWhatCanGo();
@@ -358,12 +458,11 @@ public final class WorkDispatcher extends AbstractBehavior<WorkDispatcher.Comman
       cancelled.remove(cancelled.iterator().next());
     }
     waiting.remove(cancel.jobId());
+    JobQueue job = jobs.remove(cancel.jobId());
     int queued = 0;
-    for (Iterator<Dispatch> it = queue.iterator(); it.hasNext(); ) {
-      if (it.next().jobId().equals(cancel.jobId())) {
-        it.remove();
-        queued++;
-      }
+    if (job != null) {
+      ready.remove(job);
+      queued = job.queued.size();
     }
     int running = 0;
     for (Node node : nodes.values()) {
@@ -394,7 +493,7 @@ public final class WorkDispatcher extends AbstractBehavior<WorkDispatcher.Comman
   }
 
   private Behavior<Command> sendWhatCanGo() {
-    while (!queue.isEmpty()) {
+    while (!ready.isEmpty()) {
       Map.Entry<ActorRef<WorkBatch>, Node> best = null;
       for (Map.Entry<ActorRef<WorkBatch>, Node> entry : nodes.entrySet()) {
         int credits = entry.getValue().credits();
@@ -405,7 +504,7 @@ public final class WorkDispatcher extends AbstractBehavior<WorkDispatcher.Comman
       if (best == null) {
         break;
       }
-      Dispatch dispatch = queue.pollFirst();
+      Dispatch dispatch = nextInFairOrder();
       long batch = nextBatch++;
       best.getValue().unreturned.add(batch);
       best.getValue().inFlight.put(batch, dispatch);

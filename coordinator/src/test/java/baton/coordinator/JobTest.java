@@ -400,6 +400,16 @@ final class JobTest {
   }
 
   @Test
+  void job_specWithPriority_asksTheDispatcherWithThatPriority() {
+    TestProbe<WorkDispatcher.Command> dispatcher = testKit.createTestProbe();
+    TestProbe<JobStatus> finished = testKit.createTestProbe();
+    spawnCpu("prioritized", new JobSpec.Range(1, 1), 1, 0, 0, Duration.ofMinutes(1), -300, dispatcher.ref(),
+        finished);
+
+    assertEquals(-300, dispatcher.expectMessageClass(WorkDispatcher.Dispatch.class, WAIT).priority());
+  }
+
+  @Test
   void job_cpuBatchQueuedLongerThanItemTimeoutWithNoNode_runsOnceWhenANodeComes() {
     ActorRef<WorkDispatcher.Command> dispatcher = testKit.spawn(WorkDispatcher.create());
     ActorRef<Pull> pulls = pullsOf(dispatcher);
@@ -527,10 +537,16 @@ final class JobTest {
 
   private ActorRef<Job.Command> spawnCpu(String name, JobSpec.Input input, int batch, int maxFailed, int retries,
       Duration itemTimeout, ActorRef<WorkDispatcher.Command> dispatcher, TestProbe<JobStatus> finished) {
+    return spawnCpu(name, input, batch, maxFailed, retries, itemTimeout, 0, dispatcher, finished);
+  }
+
+  private ActorRef<Job.Command> spawnCpu(String name, JobSpec.Input input, int batch, int maxFailed, int retries,
+      Duration itemTimeout, int priority, ActorRef<WorkDispatcher.Command> dispatcher,
+      TestProbe<JobStatus> finished) {
     CpuOp same = (key, payload) -> payload;
     JobSpec spec = new JobSpec(name, input,
         List.of(new JobSpec.Stage(1, OpKind.CPU, 2, batch, same, new OpRef("sha256", "{}"))),
-        Optional.empty(), maxFailed, retries, itemTimeout, "(built by the test)");
+        Optional.empty(), maxFailed, retries, itemTimeout, priority, "(built by the test)");
     CoordinatorSettings settings = new CoordinatorSettings(JobDefaults.from(testKit.system().settings().config()),
         Duration.ofMillis(10), Duration.ofMillis(50), Duration.ofHours(1), Duration.ZERO, Duration.ofMillis(50), 1 << 20,
         10, 1 << 20, Duration.ofHours(1), Duration.ofSeconds(20), Duration.ofSeconds(3), Duration.ofSeconds(5),

@@ -14,6 +14,8 @@ import baton.protocol.wire.WorkBatch;
 import baton.protocol.wire.WorkResult.ItemResult;
 import baton.protocol.wire.WorkResult;
 import java.time.Duration;
+import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import org.apache.pekko.actor.testkit.typed.annotations.JUnit5TestKit;
@@ -29,7 +31,10 @@ import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.ExtendWith;
 
-/** The dispatcher with probes for nodes: batches of a lost node go elsewhere once, late and cancelled work drops. */
+/**
+ * The dispatcher with probes for nodes: batches of a lost node go elsewhere once, late and cancelled work drops, and
+ * running jobs share the workers by their priorities' weights, counted in items.
+ */
 @ExtendWith({TestKitJUnit5Extension.class, LogCapturingExtension.class})
 final class WorkDispatcherTest {
 
@@ -131,7 +136,7 @@ final class WorkDispatcherTest {
     TestProbe<WorkResult> asker = testKit.createTestProbe();
     pulls.tell(Pull.fullLoad(node.getRef(), 2, 1));
     dispatcher.tell(new WorkDispatcher.Dispatch("job-1", 1, OP, List.of(Item.ofText("a"), Item.ofText("b")),
-        Duration.ofMillis(200), asker.getRef(), testKit.system().deadLetters()));
+        Duration.ofMillis(200), asker.getRef(), testKit.system().deadLetters(), 0));
     WorkBatch batch = node.receiveMessage();
     assertEquals(Duration.ofMillis(200), batch.itemTimeout());
 
@@ -158,11 +163,11 @@ final class WorkDispatcherTest {
     TestProbe<WorkResult> answeredAsker = testKit.createTestProbe();
     pulls.tell(Pull.fullLoad(node.getRef(), 3, 3));
     dispatcher.tell(new WorkDispatcher.Dispatch("job-1", 1, OP, List.of(Item.ofText("slow")),
-        Duration.ofMillis(1500), slowAsker.getRef(), testKit.system().deadLetters()));
+        Duration.ofMillis(1500), slowAsker.getRef(), testKit.system().deadLetters(), 0));
     dispatcher.tell(new WorkDispatcher.Dispatch("job-1", 1, OP, List.of(Item.ofText("quick")),
-        Duration.ofMillis(200), quickAsker.getRef(), testKit.system().deadLetters()));
+        Duration.ofMillis(200), quickAsker.getRef(), testKit.system().deadLetters(), 0));
     dispatcher.tell(new WorkDispatcher.Dispatch("job-1", 1, OP, List.of(Item.ofText("answered")),
-        Duration.ofMillis(200), answeredAsker.getRef(), testKit.system().deadLetters()));
+        Duration.ofMillis(200), answeredAsker.getRef(), testKit.system().deadLetters(), 0));
     List<WorkBatch> batches = node.receiveSeveralMessages(3);
 
     // The batch with the far deadline starts first; the later ones' nearer deadlines must not wait for it.
@@ -225,6 +230,126 @@ final class WorkDispatcherTest {
         });
   }
 
+
+  @Test
+  void equalJobs_deepBacklogsOfDifferentBatchSizes_getItemCountsWithin20Percent() {
+    // Queued alternately, so handing out batches in turn would give job-b three times job-a's items.
+    for (int i = 0; i < 300; i++) {
+      queue("job-a", 0, 1, 4);
+      if (i < 100) {
+        queue("job-b", 0, 1, 12);
+      }
+    }
+    settled();
+
+    Map<String, Integer> items = itemsPerJob(pullAsANode(testKit.createTestProbe(), 2, 100));
+
+    int a = items.getOrDefault("job-a", 0);
+    int b = items.getOrDefault("job-b", 0);
+    assertTrue(Math.abs(a - b) <= 0.2 * Math.max(a, b), "items per job: " + items);
+  }
+
+  @Test
+  void jobsOfDifferentPriority_deepBacklogs_getItemCountsInTheRatioOfTheirWeights() {
+    for (int i = 0; i < 200; i++) {
+      queue("job-low", -200, 1, 10);
+      queue("job-high", 200, 1, 10);
+    }
+    settled();
+
+    Map<String, Integer> items = itemsPerJob(pullAsANode(testKit.createTestProbe(), 2, 100));
+
+    double expected = WorkDispatcher.weight(200) / WorkDispatcher.weight(-200);
+    assertEquals(4.0, expected, 1e-9);
+    double ratio = items.getOrDefault("job-high", 0) / (double) items.getOrDefault("job-low", 0);
+    assertEquals(expected, ratio, 0.2 * expected, "items per job: " + items);
+  }
+
+  @Test
+  void lowestPriority_besideTheHighestWithADeepBacklog_isNotStarvedAndGetsItsWeightsShare() {
+    List<Item> big = keys("big", 256);
+    for (int i = 0; i < 300; i++) {
+      dispatcher.tell(new WorkDispatcher.Dispatch("job-high", 0, OP, big, Duration.ofMinutes(1),
+          testKit.system().deadLetters(), testKit.system().deadLetters(), 1000));
+      if (i < 100) {
+        queue("job-low", -1000, 1, 1);
+      }
+    }
+    settled();
+
+    List<WorkBatch> batches = pullAsANode(testKit.createTestProbe(), 2, 200);
+
+    Map<String, Integer> items = itemsPerJob(batches);
+    double expected = WorkDispatcher.weight(1000) / WorkDispatcher.weight(-1000);
+    double ratio = items.getOrDefault("job-high", 0) / (double) items.getOrDefault("job-low", 0);
+    assertEquals(expected, ratio, 0.2 * expected, "items per job: " + items);
+    // Its first batch goes out among the first few, not after the other job's backlog.
+    assertTrue(batches.subList(0, 10).stream().anyMatch(batch -> batch.jobId().equals("job-low")));
+  }
+
+  @Test
+  void smallJob_arrivingBehindABigBacklog_goesOutWithinTheNextTwoDispatches() {
+    TestProbe<WorkBatch> node = testKit.createTestProbe();
+    queue("job-big", 0, 40, 256);
+    settled();
+    pulls.tell(Pull.fullLoad(node.getRef(), 2, 2));
+    List<WorkBatch> held = node.receiveSeveralMessages(2);
+
+    queue("job-small", 0, 1, 1);
+    settled();
+
+    List<String> next = new ArrayList<>();
+    for (WorkBatch done : held) {
+      pulls.tell(Pull.oneMore(node.getRef(), 2, done.batch()));
+      next.add(node.receiveMessage().jobId());
+    }
+    assertTrue(next.contains("job-small"), "the next two batches went to " + next);
+  }
+
+  /** Queues {@code batches} batches of {@code items} items each for a job; their results go nowhere. */
+  private void queue(String jobId, int priority, int batches, int items) {
+    for (int i = 0; i < batches; i++) {
+      dispatcher.tell(new WorkDispatcher.Dispatch(jobId, 0, OP, keys(jobId, items), Duration.ofMinutes(1),
+          testKit.system().deadLetters(), testKit.system().deadLetters(), priority));
+    }
+  }
+
+  private static List<Item> keys(String prefix, int count) {
+    List<Item> items = new ArrayList<>(count);
+    for (int i = 0; i < count; i++) {
+      items.add(Item.ofText(prefix + "-" + i));
+    }
+    return items;
+  }
+
+  /** Returns once the dispatcher has handled every message this test sent it before. */
+  private void settled() {
+    TestProbe<List<WorkDispatcher.NodeInfo>> nodes = testKit.createTestProbe();
+    dispatcher.tell(new WorkDispatcher.GetNodes(nodes.getRef()));
+    nodes.receiveMessage();
+  }
+
+  /**
+   * Pulls like a node that holds {@code credits} batches at once and gives a credit back for each batch it gets as
+   * soon as it has it: the first {@code batches} batches it got, in order.
+   */
+  private List<WorkBatch> pullAsANode(TestProbe<WorkBatch> node, int credits, int batches) {
+    pulls.tell(Pull.fullLoad(node.getRef(), credits, credits));
+    List<WorkBatch> got = new ArrayList<>(batches);
+    for (int i = 0; i < batches; i++) {
+      WorkBatch batch = node.receiveMessage();
+      got.add(batch);
+      pulls.tell(Pull.oneMore(node.getRef(), credits, batch.batch()));
+    }
+    return got;
+  }
+
+  private static Map<String, Integer> itemsPerJob(List<WorkBatch> batches) {
+    Map<String, Integer> items = new HashMap<>();
+    batches.forEach(batch -> items.merge(batch.jobId(), batch.items().size(), Integer::sum));
+    return items;
+  }
+
   private WorkDispatcher.Dispatch dispatch(String jobId, ActorRef<WorkResult> replyTo, String... keys) {
     return dispatch(jobId, replyTo, testKit.system().deadLetters(), keys);
   }
@@ -232,7 +357,7 @@ final class WorkDispatcherTest {
   private static WorkDispatcher.Dispatch dispatch(String jobId, ActorRef<WorkResult> replyTo,
       ActorRef<WorkDispatcher.Waiting> waitingTo, String... keys) {
     return new WorkDispatcher.Dispatch(jobId, 0, OP, List.of(keys).stream().map(Item::ofText).toList(),
-        Duration.ofMinutes(1), replyTo, waitingTo);
+        Duration.ofMinutes(1), replyTo, waitingTo, 0);
   }
 
   private static WorkResult result(WorkBatch batch, String node) {

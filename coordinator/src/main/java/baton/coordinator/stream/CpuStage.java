@@ -30,8 +30,8 @@ final class CpuStage {
     void worked(String node, int items);
   }
 
-  /** What a cpu stage sends its work to, and how long it waits for an answer. */
-  record Dispatching(String jobId, ActorRef<WorkDispatcher.Command> dispatcher,
+  /** What a cpu stage sends its work to, with the job's priority, and how long it waits for an answer. */
+  record Dispatching(String jobId, int priority, ActorRef<WorkDispatcher.Command> dispatcher,
       ActorRef<WorkDispatcher.Waiting> waitingTo, Duration batchAnswerTimeout, Scheduler scheduler) {
   }
 
@@ -126,7 +126,7 @@ final class CpuStage {
     Duration unanswered = dispatching.batchAnswerTimeout();
     CompletionStage<WorkResult> asked = AskPattern.ask(dispatching.dispatcher(),
         replyTo -> new WorkDispatcher.Dispatch(dispatching.jobId(), stage.index(), stage.ref(), items, itemTimeout,
-            replyTo, dispatching.waitingTo()),
+            replyTo, dispatching.waitingTo(), dispatching.priority()),
         unanswered, dispatching.scheduler());
     return asked.handle((result, error) -> {
       List<Outcome> settled = new ArrayList<>(oks.size());

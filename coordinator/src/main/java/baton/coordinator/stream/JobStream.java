@@ -126,8 +126,8 @@ public final class JobStream {
     if (stage.kind() == OpKind.IO) {
       return new IoStage(stage, runtime.io(), spec.itemTimeout(), retry, chunkSize()).flow();
     }
-    CpuStage.Dispatching dispatching = new CpuStage.Dispatching(jobId, runtime.dispatcher(), waitingTo,
-        settings.batchAnswerTimeout(), runtime.system().scheduler());
+    CpuStage.Dispatching dispatching = new CpuStage.Dispatching(jobId, spec.priority(), runtime.dispatcher(),
+        waitingTo, settings.batchAnswerTimeout(), runtime.system().scheduler());
     return new CpuStage(stage, dispatching, spec.itemTimeout(), settings.maxItemBytes(), retry, listener::worked)
         .flow();
   }

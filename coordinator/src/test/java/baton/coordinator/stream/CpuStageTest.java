@@ -251,7 +251,7 @@ final class CpuStageTest {
   private CompletionStage<List<Outcome>> run(JobSpec.Stage stage, int retries, long maxItemBytes,
       Duration batchAnswerTimeout, List<Outcome> chunk) {
     StageRetry retry = new StageRetry(retries, attempt -> Duration.ofMillis(10), testKit.system(), ended);
-    CpuStage.Dispatching dispatching = new CpuStage.Dispatching("job-1", dispatcher.ref(), waiting.ref(),
+    CpuStage.Dispatching dispatching = new CpuStage.Dispatching("job-1", 0, dispatcher.ref(), waiting.ref(),
         batchAnswerTimeout, testKit.system().scheduler());
     CpuStage cpu = new CpuStage(stage, dispatching, ITEM_TIMEOUT, maxItemBytes, retry,
         (node, items) -> worked.ref().tell(new NodeWorked(node, items)));

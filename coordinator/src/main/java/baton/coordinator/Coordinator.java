@@ -462,8 +462,8 @@ public final class Coordinator
   }
 
   private JobStatus queuedStatus(JobAccepted accepted, int position, int queued) {
-    String waiting = "waiting to start: position " + position + " in the queue (" + queued + " queued, "
-        + slotsTaken() + " running, max-running-jobs = " + settings.maxRunningJobs() + ")";
+    String waiting = "position " + position + " of " + queued + " in the queue; " + slotsTaken()
+        + " jobs running, max-running-jobs = " + settings.maxRunningJobs();
     return JournalV1.JobSummary.waiting(accepted, JournalV1.State.QUEUED).toStatus(waiting, position);
   }
 

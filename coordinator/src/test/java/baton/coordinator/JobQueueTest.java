@@ -78,7 +78,7 @@ final class JobQueueTest {
     JobStatus waiting = get(coordinator, fourth.id()).orElseThrow();
     assertEquals(JobState.QUEUED, waiting.state());
     assertEquals(2, waiting.queuePosition());
-    assertTrue(waiting.waiting() != null && waiting.waiting().contains("position 2 in the queue"), waiting.toString());
+    assertTrue(waiting.waiting() != null && waiting.waiting().contains("position 2 of 2 in the queue"), waiting.toString());
     List<JobStatus> listed = list(coordinator);
     assertEquals(List.of(first.id(), second.id(), third.id(), fourth.id()), ids(listed));
     assertEquals(List.of(JobState.RUNNING, JobState.RUNNING, JobState.QUEUED, JobState.QUEUED), states(listed));

@@ -94,6 +94,7 @@ final class ClientCommandsTest {
     assertEquals(id + " QUEUED (position 1 of 1 in the queue; 1 jobs running, max-running-jobs = 1)\n",
         submit.err());
     assertTrue(status.out().startsWith(id + "  QUEUED (position 1 of 1 in the queue;"), status.toString());
+    assertFalse(status.out().contains("stage"), "a queued job has no stage counts yet: " + status);
     JsonNode queued = Json.mapper().readTree(json.out());
     assertEquals("QUEUED", queued.get("state").asText());
     assertEquals(1, queued.get("queuePosition").asInt());

@@ -448,6 +448,10 @@ public final class Coordinator
         context.getLog().info("job {} queued at position {} ({} jobs running, max-running-jobs = {})", id,
             queued.queuePosition(), slotsTaken(), settings.maxRunningJobs());
         replyTo.tell(new Accepted(queued));
+        if (slotsTaken() < settings.maxRunningJobs()) {
+          // A slot is free while the queue's head is being cancelled: this job may take it.
+          context.getSelf().tell(FillSlots.INSTANCE);
+        }
       });
     }
     return Effect().persist(accepted).thenRun(state -> {
@@ -604,10 +608,12 @@ public final class Coordinator
       List<ActorRef<Optional<JobStatus>>> replyTo) {
     JournalV1.JobSummary summary = JournalV1.JobSummary.cancelledWhileQueued(accepted, total, CANCELLED,
         Instant.now().toString());
-    // It held no slot, so it starts no other job; it never ran, so it has no journal of its own to forget.
+    // It never ran, so it has no journal of its own to forget.
     return Effect().persist(new JobEnded(summary)).thenRun(state -> {
       cancelling.remove(accepted.id());
       replyTo.forEach(ref -> ref.tell(Optional.of(summary.toStatus())));
+      // A slot freed while its lines were counted was kept from it, and may be free still.
+      context.getSelf().tell(FillSlots.INSTANCE);
     });
   }
 

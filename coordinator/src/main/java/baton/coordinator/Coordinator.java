@@ -1,6 +1,7 @@
 package baton.coordinator;
 
 import baton.coordinator.JournalV1.JobAccepted;
+import baton.coordinator.JournalV1.JobDequeued;
 import baton.coordinator.JournalV1.JobEnded;
 import baton.coordinator.api.JobStatus;
 import baton.coordinator.spec.JobSpecParser;
@@ -15,13 +16,17 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
+import java.util.Comparator;
 import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
+import java.util.NavigableSet;
 import java.util.Optional;
+import java.util.TreeSet;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionStage;
 import java.util.concurrent.ThreadLocalRandom;
 import org.apache.pekko.Done;
 import org.apache.pekko.actor.typed.ActorRef;
@@ -42,9 +47,10 @@ import org.apache.pekko.persistence.typed.javadsl.SignalHandler;
 
 /**
  * Accepts jobs: checks each submitted spec (off the actor's thread, since globs touch the disk), gives it an id and
- * starts a {@link Job} actor for it. Keeps the finished jobs' last status for {@code status} and {@code list}. It is
- * event sourced: a coordinator started again on the same journal knows every job it accepted, and starts the
- * unfinished ones again, each from its last checkpoint.
+ * starts a {@link Job} actor for it, or, with {@code max-running-jobs} running, queues it (highest priority first,
+ * then in the order they came) and starts it when a running job ends. Keeps the finished jobs' last status for
+ * {@code status} and {@code list}. It is event sourced: a coordinator started again on the same journal knows every
+ * job it accepted, starts the unfinished ones again, each from its last checkpoint, and keeps the queue.
  */
 public final class Coordinator
     extends EventSourcedBehavior<Coordinator.Command, JournalV1.CoordinatorEvent, Coordinator.Jobs> {
@@ -66,7 +72,7 @@ public final class Coordinator
   public sealed interface SubmitReply {
   }
 
-  /** The job was accepted and has started. */
+  /** The job was accepted: it has started, or it waits in the queue (state QUEUED). */
   public record Accepted(JobStatus status) implements SubmitReply {
   }
 
@@ -86,11 +92,16 @@ public final class Coordinator
   public record ListJobs(ActorRef<List<JobStatus>> replyTo) implements Command {
   }
 
-  /** Cancels a running job; answers with its status after the cancel, or empty when no job has that id. */
+  /**
+   * Cancels a running or queued job; answers with its status after the cancel, or empty when no job has that id.
+   */
   public record CancelJob(String id, ActorRef<Optional<JobStatus>> replyTo) implements Command {
   }
 
-  /** Refuses new jobs from now on (the process is shutting down); running jobs go on. */
+  /**
+   * Refuses new jobs from now on (the process is shutting down); running jobs go on, queued ones stay queued for the
+   * next start.
+   */
   public record StopAccepting(ActorRef<Done> replyTo) implements Command {
   }
 
@@ -99,14 +110,21 @@ public final class Coordinator
   }
 
   /** The coordinator's answer to {@link GetHealth}. */
-  public record Health(boolean accepting, int runningJobs) {
+  public record Health(boolean accepting, int runningJobs, int queuedJobs) {
   }
 
   private record Validated(Submit submit, JobSpec spec, Throwable error) implements Command {
   }
 
-  private record Resumable(JobAccepted accepted, JobSpec spec, Throwable error) implements Command {
+  // A job to start again after a restart, or to start for the first time from the queue ({@code dequeued}).
+  private record Resumable(JobAccepted accepted, JobSpec spec, Throwable error, boolean dequeued)
+      implements Command {
   }
+
+  private record QueuedCounted(String id, long total) implements Command {
+  }
+
+  private enum FillSlots implements Command { INSTANCE }
 
   private record JobFinished(JobStatus status) implements Command {
   }
@@ -118,12 +136,16 @@ public final class Coordinator
   }
 
   /**
-   * The jobs not ended, and the last {@code finished-jobs-kept} that did, oldest first. Only the event handler
-   * changes it.
+   * The jobs not ended, and the last {@code finished-jobs-kept} that did, oldest first, and the queue: the open jobs
+   * that wait for a slot, in the order they start. Only the event handler changes it.
    */
   static final class Jobs {
     final Map<String, JobAccepted> open = new LinkedHashMap<>();
     final Map<String, JournalV1.JobSummary> finished;
+    final NavigableSet<Waiting> queue = new TreeSet<>(Waiting.ORDER);
+    private final Map<String, Waiting> queued = new HashMap<>();
+    // Counts accepted jobs: the order of the queue within one priority.
+    private long arrivals;
 
     Jobs(int kept) {
       finished = new LinkedHashMap<>(16, 0.75f, false) {
@@ -137,9 +159,50 @@ public final class Coordinator
     boolean knows(String id) {
       return open.containsKey(id) || finished.containsKey(id);
     }
+
+    void accept(JobAccepted accepted) {
+      open.put(accepted.id(), accepted);
+      arrivals++;
+      if (accepted.waits()) {
+        Waiting waiting = new Waiting(accepted.id(), accepted.priorityOrZero(), arrivals);
+        queue.add(waiting);
+        queued.put(accepted.id(), waiting);
+      }
+    }
+
+    void dequeue(String id) {
+      Waiting waiting = queued.remove(id);
+      if (waiting != null) {
+        queue.remove(waiting);
+        open.computeIfPresent(id, (key, accepted) -> accepted.dequeued());
+      }
+    }
+
+    void end(JournalV1.JobSummary job) {
+      dequeue(job.id());
+      open.remove(job.id());
+      finished.put(job.id(), job);
+    }
+
+    boolean isQueued(String id) {
+      return queued.containsKey(id);
+    }
+
+    /** The place of a queued job, 1 for the next to start. */
+    int position(String id) {
+      return queue.headSet(queued.get(id)).size() + 1;
+    }
+  }
+
+  /** A job in the queue: higher priorities first, then the order they came. */
+  record Waiting(String id, int priority, long arrival) {
+    static final Comparator<Waiting> ORDER = Comparator.comparingInt((Waiting waiting) -> -waiting.priority())
+        .thenComparingLong(Waiting::arrival);
   }
 
   private static final int SNAPSHOT_EVERY = 200;
+
+  private static final String CANCELLED = "cancelled by request";
 
   private final ActorContext<Command> context;
   private final CoordinatorSettings settings;
@@ -149,6 +212,11 @@ public final class Coordinator
   private final JournalSettings journal;
   // The job actors of this incarnation: a restart after a journal failure stops them, and recovery starts them again.
   private final Map<String, ActorRef<Job.Command>> running = new HashMap<>();
+  // Jobs whose spec is being read again before their actor starts (after a restart, or taken from the queue): they
+  // hold a slot, and cancels that come meanwhile wait here for the actor.
+  private final Map<String, List<ActorRef<Optional<JobStatus>>>> starting = new HashMap<>();
+  // Queued jobs being cancelled while their lines are counted, and who waits for the answer.
+  private final Map<String, List<ActorRef<Optional<JobStatus>>>> cancelling = new HashMap<>();
   private boolean accepting = true;
   private long lastCompaction = System.nanoTime();
 
@@ -202,7 +270,7 @@ public final class Coordinator
       public Jobs fromJournal(Object stored) {
         JournalV1.JobsSnapshot snapshot = (JournalV1.JobsSnapshot) stored;
         Jobs jobs = emptyState();
-        snapshot.open().forEach(accepted -> jobs.open.put(accepted.id(), accepted));
+        snapshot.open().forEach(jobs::accept);
         snapshot.finished().forEach(job -> jobs.finished.put(job.id(), job));
         return jobs;
       }
@@ -215,6 +283,8 @@ public final class Coordinator
         .onCommand(Submit.class, this::onSubmit)
         .onCommand(Validated.class, this::onValidated)
         .onCommand(Resumable.class, this::onResumable)
+        .onCommand(FillSlots.class, this::onFillSlots)
+        .onCommand(QueuedCounted.class, this::onQueuedCounted)
         .onCommand(GetJob.class, this::onGetJob)
         .onCommand(ListJobs.class, this::onListJobs)
         .onCommand(CancelJob.class, this::onCancelJob)
@@ -230,12 +300,15 @@ public final class Coordinator
   public EventHandler<Jobs, JournalV1.CoordinatorEvent> eventHandler() {
     return newEventHandlerBuilder().forAnyState()
         .onEvent(JobAccepted.class, (jobs, accepted) -> {
-          jobs.open.put(accepted.id(), accepted);
+          jobs.accept(accepted);
+          return jobs;
+        })
+        .onEvent(JobDequeued.class, (jobs, dequeued) -> {
+          jobs.dequeue(dequeued.id());
           return jobs;
         })
         .onEvent(JobEnded.class, (jobs, ended) -> {
-          jobs.open.remove(ended.job().id());
-          jobs.finished.put(ended.job().id(), ended.job());
+          jobs.end(ended.job());
           return jobs;
         })
         .build();
@@ -258,16 +331,85 @@ public final class Coordinator
 
   private void resumeOpenJobs(Jobs jobs) {
     running.clear();
+    starting.clear();
+    cancelling.clear();
     if (!jobs.open.isEmpty()) {
-      context.getLog().info("resuming {} unfinished jobs from the journal", jobs.open.size());
+      context.getLog().info("resuming {} unfinished jobs from the journal, {} of them queued", jobs.open.size(),
+          jobs.queue.size());
     }
     for (JobAccepted accepted : jobs.open.values()) {
-      // A files input runs on the files it matched at submit: its glob is not expanded again.
-      List<Path> matched = accepted.files() == null ? null : accepted.files().stream().map(Path::of).toList();
-      CompletableFuture<JobSpec> checked = runtime.io().blocking(() -> parser.parse(accepted.spec(),
-          accepted.sourceName(), Path.of(accepted.baseDir()), matched)).toCompletableFuture();
-      context.pipeToSelf(checked, (spec, error) -> new Resumable(accepted, spec, error));
+      if (!accepted.waits()) {
+        readAgain(accepted, false);
+      }
     }
+    // The limit may have been raised since the queue was written.
+    context.getSelf().tell(FillSlots.INSTANCE);
+  }
+
+  /** Parses an accepted job's spec again, off the actor's thread, and then starts it ({@link Resumable}). */
+  private void readAgain(JobAccepted accepted, boolean dequeued) {
+    starting.put(accepted.id(), new ArrayList<>());
+    // A files input runs on the files it matched at submit: its glob is not expanded again.
+    List<Path> matched = accepted.files() == null ? null : accepted.files().stream().map(Path::of).toList();
+    CompletableFuture<JobSpec> checked = runtime.io().blocking(() -> parser.parse(accepted.spec(),
+        accepted.sourceName(), Path.of(accepted.baseDir()), matched)).toCompletableFuture();
+    context.pipeToSelf(checked, (spec, error) -> new Resumable(accepted, spec, error, dequeued));
+  }
+
+  private int slotsTaken() {
+    return running.size() + starting.size();
+  }
+
+  /**
+   * The queued jobs that start when {@code freed} (a job that ends, or null) gives up its slot, in queue order.
+   * None while the coordinator shuts down: they stay queued for its next start.
+   */
+  private List<String> nextToStart(Jobs jobs, String freed) {
+    if (!accepting) {
+      return List.of();
+    }
+    int taken = slotsTaken() - (freed != null && (running.containsKey(freed) || starting.containsKey(freed)) ? 1 : 0);
+    List<String> next = new ArrayList<>();
+    for (Waiting waiting : jobs.queue) {
+      if (taken + next.size() >= settings.maxRunningJobs()) {
+        break;
+      }
+      if (!waiting.id().equals(freed) && !cancelling.containsKey(waiting.id())) {
+        next.add(waiting.id());
+      }
+    }
+    return next;
+  }
+
+  private void startDequeued(Jobs jobs, List<String> ids) {
+    for (String id : ids) {
+      context.getLog().info("starting queued job {}", id);
+      readAgain(jobs.open.get(id), true);
+    }
+  }
+
+  private Effect<JournalV1.CoordinatorEvent, Jobs> onFillSlots(Jobs jobs, FillSlots fill) {
+    List<String> next = nextToStart(jobs, null);
+    if (next.isEmpty()) {
+      return Effect().none();
+    }
+    return Effect().persist(next.stream().<JournalV1.CoordinatorEvent>map(JobDequeued::new).toList())
+        .thenRun(state -> startDequeued(state, next));
+  }
+
+  /**
+   * Ends a job that has no actor running it (or whose actor is done) and, in the same write, starts the queued jobs
+   * that take the slot it frees.
+   */
+  private Effect<JournalV1.CoordinatorEvent, Jobs> end(Jobs jobs, JournalV1.JobSummary summary, Runnable then) {
+    List<String> next = nextToStart(jobs, summary.id());
+    List<JournalV1.CoordinatorEvent> events = new ArrayList<>();
+    events.add(new JobEnded(summary));
+    next.forEach(id -> events.add(new JobDequeued(id)));
+    return Effect().persist(events).thenRun(state -> {
+      then.run();
+      startDequeued(state, next);
+    });
   }
 
   private Effect<JournalV1.CoordinatorEvent, Jobs> onSubmit(Jobs jobs, Submit submit) {
@@ -294,8 +436,24 @@ public final class Coordinator
     String id = newId(jobs, spec.name());
     List<String> files = spec.input() instanceof JobSpec.Files matched
         ? matched.files().stream().map(Path::toString).toList() : null;
+    // A job waits behind the queue even with a slot free (the queue is filling it), so that it keeps its order.
+    boolean waits = slotsTaken() >= settings.maxRunningJobs() || !jobs.queue.isEmpty();
     JobAccepted accepted = new JobAccepted(id, spec.name(), validated.submit().spec(),
-        validated.submit().sourceName(), validated.submit().baseDir().toString(), Instant.now().toString(), files);
+        validated.submit().sourceName(), validated.submit().baseDir().toString(), Instant.now().toString(), files,
+        spec.priority(), spec.input().size().orElse(-1), waits ? Boolean.TRUE : null);
+    if (waits) {
+      // The parsed spec is dropped: a queued job keeps only its text, and is parsed again when it starts.
+      return Effect().persist(accepted).thenRun(state -> {
+        JobStatus queued = queuedStatus(state, accepted);
+        context.getLog().info("job {} queued at position {} ({} jobs running, max-running-jobs = {})", id,
+            queued.queuePosition(), slotsTaken(), settings.maxRunningJobs());
+        replyTo.tell(new Accepted(queued));
+        if (slotsTaken() < settings.maxRunningJobs()) {
+          // A slot is free while the queue's head is being cancelled: this job may take it.
+          context.getSelf().tell(FillSlots.INSTANCE);
+        }
+      });
+    }
     return Effect().persist(accepted).thenRun(state -> {
       startJob(accepted, spec);
       replyTo.tell(new Accepted(JournalV1.JobSummary.accepted(id, spec.name(), spec.input().size().orElse(-1),
@@ -303,24 +461,46 @@ public final class Coordinator
     });
   }
 
-  private Effect<JournalV1.CoordinatorEvent, Jobs> onResumable(Jobs jobs, Resumable resumable) {
-    JobAccepted accepted = resumable.accepted();
-    if (resumable.error() == null) {
-      startJob(accepted, resumable.spec());
-      return Effect().none();
-    }
-    String error = "cannot resume after a restart: " + rejection(accepted.sourceName(), resumable.error());
-    context.getLog().error("job {} {}", accepted.id(), error);
-    return Effect().persist(new JobEnded(JournalV1.JobSummary.failedBeforeRun(accepted.id(), accepted.name(),
-        accepted.submittedAt(), error, Instant.now().toString()))).thenRun(state -> forget(accepted.id()));
+  private JobStatus queuedStatus(Jobs jobs, JobAccepted accepted) {
+    return queuedStatus(accepted, jobs.position(accepted.id()), jobs.queue.size());
   }
 
-  private void startJob(JobAccepted accepted, JobSpec spec) {
+  private JobStatus queuedStatus(JobAccepted accepted, int position, int queued) {
+    String waiting = "position " + position + " of " + queued + " in the queue; " + slotsTaken()
+        + " jobs running, max-running-jobs = " + settings.maxRunningJobs();
+    return JournalV1.JobSummary.waiting(accepted, JournalV1.State.QUEUED).toStatus(waiting, position);
+  }
+
+  private Effect<JournalV1.CoordinatorEvent, Jobs> onResumable(Jobs jobs, Resumable resumable) {
+    JobAccepted accepted = resumable.accepted();
+    List<ActorRef<Optional<JobStatus>>> cancels = starting.remove(accepted.id());
+    if (cancels == null || !jobs.open.containsKey(accepted.id())) {
+      // Read twice: for an earlier incarnation (before a journal failure) too.
+      return Effect().none();
+    }
+    if (resumable.error() == null) {
+      ActorRef<Job.Command> job = startJob(accepted, resumable.spec());
+      cancels.forEach(replyTo -> cancel(job, replyTo));
+      return Effect().none();
+    }
+    String error = (resumable.dequeued() ? "cannot start: " : "cannot resume after a restart: ")
+        + rejection(accepted.sourceName(), resumable.error());
+    context.getLog().error("job {} {}", accepted.id(), error);
+    JournalV1.JobSummary failed = JournalV1.JobSummary.failedBeforeRun(accepted.id(), accepted.name(),
+        accepted.submittedAt(), error, Instant.now().toString());
+    return end(jobs, failed, () -> {
+      cancels.forEach(replyTo -> replyTo.tell(Optional.of(failed.toStatus())));
+      forget(accepted.id());
+    });
+  }
+
+  private ActorRef<Job.Command> startJob(JobAccepted accepted, JobSpec spec) {
     ActorRef<Job.Command> job = context.spawn(
         Job.create(accepted.id(), spec, runtime, Instant.parse(accepted.submittedAt()), finishedAdapter),
         "job-" + accepted.id());
     context.watchWith(job, new JobStopped(accepted.id(), job));
     running.put(accepted.id(), job);
+    return job;
   }
 
   private String rejection(String sourceName, Throwable error) {
@@ -336,15 +516,33 @@ public final class Coordinator
     ActorRef<Job.Command> job = running.get(request.id());
     if (job != null) {
       job.tell(new Job.GetStatus(request.replyTo()));
+    } else if (jobs.isQueued(request.id())) {
+      request.replyTo().tell(Optional.of(queuedStatus(jobs, jobs.open.get(request.id()))));
+    } else if (jobs.open.containsKey(request.id())) {
+      request.replyTo().tell(Optional.of(startingStatus(jobs.open.get(request.id()))));
     } else {
       request.replyTo().tell(finishedStatus(jobs, request.id()));
     }
     return Effect().none();
   }
 
+  // An open job without an actor yet: its spec is being read again.
+  private static JobStatus startingStatus(JobAccepted accepted) {
+    return JournalV1.JobSummary.waiting(accepted, JournalV1.State.ACCEPTED).toStatus();
+  }
+
   private Effect<JournalV1.CoordinatorEvent, Jobs> onListJobs(Jobs jobs, ListJobs request) {
     List<JobStatus> all = new ArrayList<>(jobs.finished.values().stream().map(JournalV1.JobSummary::toStatus)
         .toList());
+    int position = 0;
+    for (Waiting waiting : jobs.queue) {
+      all.add(queuedStatus(jobs.open.get(waiting.id()), ++position, jobs.queue.size()));
+    }
+    for (JobAccepted accepted : jobs.open.values()) {
+      if (!accepted.waits() && !running.containsKey(accepted.id())) {
+        all.add(startingStatus(accepted));
+      }
+    }
     if (running.isEmpty()) {
       // Finished jobs are kept in the order they ended; the list is in the order they were submitted.
       all.sort(StatusCollector.OLDEST_FIRST);
@@ -357,14 +555,66 @@ public final class Coordinator
   }
 
   private Effect<JournalV1.CoordinatorEvent, Jobs> onCancelJob(Jobs jobs, CancelJob request) {
-    ActorRef<Job.Command> job = running.get(request.id());
+    String id = request.id();
+    ActorRef<Job.Command> job = running.get(id);
     if (job != null) {
-      job.tell(new Job.Cancel("cancelled by request"));
-      job.tell(new Job.GetStatus(request.replyTo()));
+      cancel(job, request.replyTo());
+    } else if (starting.containsKey(id)) {
+      starting.get(id).add(request.replyTo());
+    } else if (cancelling.containsKey(id)) {
+      cancelling.get(id).add(request.replyTo());
+    } else if (jobs.isQueued(id)) {
+      return cancelQueued(jobs, jobs.open.get(id), request.replyTo());
     } else {
-      request.replyTo().tell(finishedStatus(jobs, request.id()));
+      request.replyTo().tell(finishedStatus(jobs, id));
     }
     return Effect().none();
+  }
+
+  private static void cancel(ActorRef<Job.Command> job, ActorRef<Optional<JobStatus>> replyTo) {
+    job.tell(new Job.Cancel(CANCELLED));
+    job.tell(new Job.GetStatus(replyTo));
+  }
+
+  /**
+   * A queued job ends at once, every item not run. A lines input's size is not known before reading it: its lines are
+   * counted first (the job keeps its place, but no longer starts, meanwhile).
+   */
+  private Effect<JournalV1.CoordinatorEvent, Jobs> cancelQueued(Jobs jobs, JobAccepted accepted,
+      ActorRef<Optional<JobStatus>> replyTo) {
+    context.getLog().info("cancelling queued job {}", accepted.id());
+    if (accepted.totalOrUnknown() >= 0) {
+      return endCancelled(jobs, accepted, accepted.totalOrUnknown(), List.of(replyTo));
+    }
+    cancelling.put(accepted.id(), new ArrayList<>(List.of(replyTo)));
+    List<Path> matched = accepted.files() == null ? null : accepted.files().stream().map(Path::of).toList();
+    CompletionStage<Long> counted = runtime.io().blocking(() -> parser.parse(accepted.spec(), accepted.sourceName(),
+        Path.of(accepted.baseDir()), matched)).thenCompose(spec -> spec.input() instanceof JobSpec.Lines lines
+        ? JobStream.countLines(lines.file(), runtime)
+        : CompletableFuture.completedFuture(spec.input().size().orElse(-1)));
+    context.pipeToSelf(counted, (total, error) -> new QueuedCounted(accepted.id(), error == null ? total : -1));
+    return Effect().none();
+  }
+
+  private Effect<JournalV1.CoordinatorEvent, Jobs> onQueuedCounted(Jobs jobs, QueuedCounted counted) {
+    List<ActorRef<Optional<JobStatus>>> waiting = cancelling.get(counted.id());
+    if (waiting == null || !jobs.isQueued(counted.id())) {
+      return Effect().none();
+    }
+    return endCancelled(jobs, jobs.open.get(counted.id()), counted.total(), waiting);
+  }
+
+  private Effect<JournalV1.CoordinatorEvent, Jobs> endCancelled(Jobs jobs, JobAccepted accepted, long total,
+      List<ActorRef<Optional<JobStatus>>> replyTo) {
+    JournalV1.JobSummary summary = JournalV1.JobSummary.cancelledWhileQueued(accepted, total, CANCELLED,
+        Instant.now().toString());
+    // It never ran, so it has no journal of its own to forget.
+    return Effect().persist(new JobEnded(summary)).thenRun(state -> {
+      cancelling.remove(accepted.id());
+      replyTo.forEach(ref -> ref.tell(Optional.of(summary.toStatus())));
+      // A slot freed while its lines were counted was kept from it, and may be free still.
+      context.getSelf().tell(FillSlots.INSTANCE);
+    });
   }
 
   private static Optional<JobStatus> finishedStatus(Jobs jobs, String id) {
@@ -375,9 +625,10 @@ public final class Coordinator
     String id = message.status().id();
     if (!jobs.open.containsKey(id)) {
       stopJob(id);
+      context.getSelf().tell(FillSlots.INSTANCE);
       return Effect().none();
     }
-    return Effect().persist(new JobEnded(JournalV1.JobSummary.of(message.status()))).thenRun(state -> {
+    return end(jobs, JournalV1.JobSummary.of(message.status()), () -> {
       stopJob(id);
       forget(id);
     });
@@ -421,14 +672,15 @@ public final class Coordinator
   private Effect<JournalV1.CoordinatorEvent, Jobs> onStopAccepting(Jobs jobs, StopAccepting stop) {
     if (accepting) {
       accepting = false;
-      context.getLog().info("no longer accepting jobs: shutting down with {} jobs running", running.size());
+      context.getLog().info("no longer accepting jobs: shutting down with {} jobs running and {} queued (they stay "
+          + "queued for the next start)", running.size(), jobs.queue.size());
     }
     stop.replyTo().tell(Done.getInstance());
     return Effect().none();
   }
 
   private Effect<JournalV1.CoordinatorEvent, Jobs> onGetHealth(Jobs jobs, GetHealth request) {
-    request.replyTo().tell(new Health(accepting, running.size()));
+    request.replyTo().tell(new Health(accepting, running.size(), jobs.queue.size()));
     return Effect().none();
   }
 
@@ -442,9 +694,8 @@ public final class Coordinator
     running.remove(stopped.id());
     context.getLog().error("job {} stopped unexpectedly", stopped.id());
     JobAccepted accepted = jobs.open.get(stopped.id());
-    return Effect().persist(new JobEnded(JournalV1.JobSummary.failedBeforeRun(stopped.id(), accepted.name(),
-        accepted.submittedAt(), "the job's actor stopped unexpectedly; see baton.log", Instant.now().toString())))
-        .thenRun(state -> forget(stopped.id()));
+    return end(jobs, JournalV1.JobSummary.failedBeforeRun(stopped.id(), accepted.name(), accepted.submittedAt(),
+        "the job's actor stopped unexpectedly; see baton.log", Instant.now().toString()), () -> forget(stopped.id()));
   }
 
   private String newId(Jobs jobs, String name) {

@@ -2,6 +2,7 @@ package baton.coordinator;
 
 import baton.coordinator.spec.JobDefaults;
 import com.typesafe.config.Config;
+import com.typesafe.config.ConfigException;
 import java.time.Duration;
 
 /** The coordinator's settings, read once from {@code baton}. */
@@ -19,7 +20,8 @@ public record CoordinatorSettings(
     Duration askTimeout,
     Duration listPatience,
     Duration stopAcceptingTimeout,
-    Duration httpUnbindTimeout) {
+    Duration httpUnbindTimeout,
+    int maxRunningJobs) {
 
   public static CoordinatorSettings from(Config config) {
     Config baton = config.getConfig("baton");
@@ -37,7 +39,18 @@ public record CoordinatorSettings(
         baton.getDuration("coordinator.ask-timeout"),
         baton.getDuration("coordinator.list-patience"),
         baton.getDuration("coordinator.stop-accepting-timeout"),
-        baton.getDuration("coordinator.http-unbind-timeout"));
+        baton.getDuration("coordinator.http-unbind-timeout"),
+        maxRunningJobs(baton));
+  }
+
+  // 0 means a few per core: a job mostly waits (on io, on workers), so more jobs than cores keep the cores busy.
+  private static int maxRunningJobs(Config baton) {
+    int max = baton.getInt("coordinator.max-running-jobs");
+    if (max < 0) {
+      throw new ConfigException.BadValue("baton.coordinator.max-running-jobs",
+          "must be 0 (four per core) or more, got " + max);
+    }
+    return max > 0 ? max : 4 * Runtime.getRuntime().availableProcessors();
   }
 
   /** The wait before retry number {@code attempt} (1-based): doubles from min up to max. */

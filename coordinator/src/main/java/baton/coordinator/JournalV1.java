@@ -26,11 +26,12 @@ final class JournalV1 {
 
   /** A job's state as the journal keeps it. */
   enum State {
-    ACCEPTED, RUNNING, SUCCEEDED, FAILED, CANCELLED;
+    ACCEPTED, QUEUED, RUNNING, SUCCEEDED, FAILED, CANCELLED;
 
     JobState toApi() {
       return switch (this) {
         case ACCEPTED -> JobState.ACCEPTED;
+        case QUEUED -> JobState.QUEUED;
         case RUNNING -> JobState.RUNNING;
         case SUCCEEDED -> JobState.SUCCEEDED;
         case FAILED -> JobState.FAILED;
@@ -41,6 +42,7 @@ final class JournalV1 {
     static State of(JobState state) {
       return switch (state) {
         case ACCEPTED -> ACCEPTED;
+        case QUEUED -> QUEUED;
         case RUNNING -> RUNNING;
         case SUCCEEDED -> SUCCEEDED;
         case FAILED -> FAILED;
@@ -85,6 +87,20 @@ final class JournalV1 {
           submittedAt, null, null, List.of());
     }
 
+    /** A job waiting in the queue, or just taken from it and not yet started. */
+    static JobSummary waiting(JobAccepted accepted, State state) {
+      return new JobSummary(accepted.id(), accepted.name(), state, 0,
+          new Counts(accepted.totalOrUnknown(), 0, 0, 0, 0), List.of(), null, null, accepted.submittedAt(), null,
+          null, List.of());
+    }
+
+    /** A job cancelled while it waited in the queue: none of its {@code total} items ran (-1: not known). */
+    static JobSummary cancelledWhileQueued(JobAccepted accepted, long total, String reason, String finishedAt) {
+      return new JobSummary(accepted.id(), accepted.name(), State.CANCELLED, 0,
+          new Counts(total, 0, 0, 0, Math.max(total, 0)), List.of(), reason, null, accepted.submittedAt(), null,
+          finishedAt, List.of());
+    }
+
     /** The API's view of an ended job (nothing to wait for). */
     JobStatus toStatus() {
       return toStatus(null);
@@ -92,13 +108,19 @@ final class JournalV1 {
 
     /** The API's view; {@code waiting} says what a running job waits for besides its work, or null. */
     JobStatus toStatus(String waiting) {
+      return toStatus(waiting, null);
+    }
+
+    /** The API's view of a job that may be queued: {@code queuePosition} is 1 for the next to start, else null. */
+    JobStatus toStatus(String waiting, Integer queuePosition) {
       return new JobStatus(id, name, state.toApi(), durationMillis,
           new JobStatus.Items(counts.total(), counts.succeeded(), counts.failed(), counts.filtered(),
               counts.notRun()),
           stages.stream().map(s -> new JobStatus.StageStatus(s.op(), OpKind.valueOf(s.kind()), s.done(), s.failed()))
               .toList(),
           error, output, submittedAt, startedAt, finishedAt,
-          nodes.stream().map(n -> new JobStatus.NodeItems(n.address(), n.items())).toList(), waiting);
+          nodes.stream().map(n -> new JobStatus.NodeItems(n.address(), n.items())).toList(), waiting,
+          queuePosition);
     }
 
     /** The journal's view of a status a job reported (its {@code waiting} is not kept). */
@@ -147,10 +169,34 @@ final class JournalV1 {
 
   /**
    * A job was accepted: enough to run it again after a restart. A files input keeps the files it matched, so a
-   * resumed job numbers its items as the first run did.
+   * resumed job numbers its items as the first run did. {@code priority} (null: 0) orders the queue, {@code total}
+   * is the input's size (-1: not known before reading it; null in journals older than the queue), and
+   * {@code queued} is true while the job waits for one of the {@code max-running-jobs} ({@link JobDequeued} ends
+   * the wait; null: it started at once).
    */
   record JobAccepted(String id, String name, String spec, String sourceName, String baseDir, String submittedAt,
-      List<String> files) implements CoordinatorEvent {
+      List<String> files, Integer priority, Long total, Boolean queued) implements CoordinatorEvent {
+
+    boolean waits() {
+      return Boolean.TRUE.equals(queued);
+    }
+
+    int priorityOrZero() {
+      return priority == null ? 0 : priority;
+    }
+
+    long totalOrUnknown() {
+      return total == null ? -1 : total;
+    }
+
+    /** The same job, no longer waiting. */
+    JobAccepted dequeued() {
+      return new JobAccepted(id, name, spec, sourceName, baseDir, submittedAt, files, priority, total, null);
+    }
+  }
+
+  /** A queued job got its turn: it starts now, and resumes (no longer waits) after a restart. */
+  record JobDequeued(String id) implements CoordinatorEvent {
   }
 
   /** A job ended. */

@@ -550,7 +550,7 @@ final class JobTest {
     CoordinatorSettings settings = new CoordinatorSettings(JobDefaults.from(testKit.system().settings().config()),
         Duration.ofMillis(10), Duration.ofMillis(50), Duration.ofHours(1), Duration.ZERO, Duration.ofMillis(50), 1 << 20,
         10, 1 << 20, Duration.ofHours(1), Duration.ofSeconds(20), Duration.ofSeconds(3), Duration.ofSeconds(5),
-        Duration.ofSeconds(5));
+        Duration.ofSeconds(5), 8);
     JobStream.Runtime runtime = new JobStream.Runtime(testKit.system(), new IoRuntime(testKit.system()), dispatcher,
         settings);
     return testKit.spawn(Job.create(name, spec, runtime, Instant.now(), finished.ref()));
@@ -601,7 +601,7 @@ final class JobTest {
     return new CoordinatorSettings(JobDefaults.from(testKit.system().settings().config()), retryBackoff,
         retryBackoff.multipliedBy(5), Duration.ofHours(1), Duration.ZERO, Duration.ofMillis(50), 1 << 20, 10,
         1 << 20, Duration.ofHours(1), Duration.ofSeconds(20), Duration.ofSeconds(3), Duration.ofSeconds(5),
-        Duration.ofSeconds(5));
+        Duration.ofSeconds(5), 8);
   }
 
   /** Cancels the job as it takes its own Start, so the cancel waits in the mailbox while Started is written. */

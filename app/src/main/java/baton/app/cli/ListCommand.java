@@ -28,7 +28,8 @@ final class ListCommand extends ClientCommand {
       for (JobStatus job : jobs) {
         JobStatus.Items items = job.items();
         long done = items.succeeded() + items.failed() + items.filtered();
-        rows.add(List.of(job.id(), job.name(), job.state().name(),
+        String state = job.queuePosition() == null ? job.state().name() : job.state() + " #" + job.queuePosition();
+        rows.add(List.of(job.id(), job.name(), state,
             done + "/" + (items.total() < 0 ? "?" : items.total()), Long.toString(items.failed()),
             String.format("%.1f", job.durationMillis() / 1000.0),
             job.submittedAt() == null ? "-" : job.submittedAt()));

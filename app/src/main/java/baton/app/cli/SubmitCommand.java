@@ -1,5 +1,6 @@
 package baton.app.cli;
 
+import baton.coordinator.api.JobState;
 import baton.coordinator.api.JobStatus;
 import java.io.IOException;
 import java.io.PrintWriter;
@@ -33,6 +34,11 @@ final class SubmitCommand extends ClientCommand {
     JobStatus accepted = client.submit(file.text(), file.name(), file.dir().toString());
     out.println(accepted.id());
     out.flush();
+    if (accepted.state() == JobState.QUEUED) {
+      // On stderr: stdout stays the id alone, for scripts.
+      err.println(accepted.id() + " QUEUED (" + accepted.waiting() + ")");
+      err.flush();
+    }
     if (!await) {
       return ExitCodes.SUCCEEDED;
     }

@@ -17,14 +17,17 @@ final class Summary {
         status.waiting() == null ? "" : " (" + status.waiting() + ")", status.durationMillis() / 1000.0);
     out.printf("items   %d total, %d succeeded, %d failed, %d filtered, %d not run%n",
         items.total(), items.succeeded(), items.failed(), items.filtered(), items.notRun());
-    List<List<String>> rows = new ArrayList<>();
-    rows.add(List.of("stage", "op", "kind", "done", "failed"));
-    for (int i = 0; i < status.stages().size(); i++) {
-      JobStatus.StageStatus stage = status.stages().get(i);
-      rows.add(List.of(Integer.toString(i + 1), stage.op(), stage.kind().label(), Long.toString(stage.done()),
-          Long.toString(stage.failed())));
+    // A queued job (or one that failed before it ran) has no stages to show yet.
+    if (!status.stages().isEmpty()) {
+      List<List<String>> rows = new ArrayList<>();
+      rows.add(List.of("stage", "op", "kind", "done", "failed"));
+      for (int i = 0; i < status.stages().size(); i++) {
+        JobStatus.StageStatus stage = status.stages().get(i);
+        rows.add(List.of(Integer.toString(i + 1), stage.op(), stage.kind().label(), Long.toString(stage.done()),
+            Long.toString(stage.failed())));
+      }
+      Table.print(rows, out);
     }
-    Table.print(rows, out);
     printNodes(status.nodes(), out);
     if (status.output() != null) {
       out.println("output  " + status.output());

@@ -5,7 +5,10 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
+import baton.coordinator.ItemCounts;
+import baton.coordinator.Json;
 import baton.coordinator.http.ApiServer;
+import com.fasterxml.jackson.databind.JsonNode;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Map;
@@ -66,6 +69,43 @@ final class ClientCommandsTest {
     assertEquals(2, run.code(), run.toString());
     assertEquals("baton: no job with id nosuch-000000\n", run.err());
     assertFalse(run.err().contains(dir.toString()), run.err());
+  }
+
+  @Test
+  void submit_beyondMaxRunningJobs_queuedShownBySubmitStatusListAndCancel() throws Exception {
+    api.close();
+    api = new ApiServer(Map.of("baton.coordinator.max-running-jobs", 1), dir.resolve("logs"));
+    url = api.base.toString();
+    Files.writeString(dir.resolve("slow.conf"), "input.range { from = 1, to = 3 }\n"
+        + "stages = [ { op = delay, millis = 600000 } ]\n");
+    Files.writeString(dir.resolve("next.conf"), "name = next\ninput.range { from = 1, to = 4 }\n"
+        + "stages = [ { op = delay, millis = 1 } ]\n");
+    String running = Cli.run("submit", dir.resolve("slow.conf").toString(), "--coordinator", url).out().strip();
+
+    Cli.Run submit = Cli.run("submit", dir.resolve("next.conf").toString(), "--coordinator", url);
+    String id = submit.out().strip();
+    Cli.Run status = Cli.run("status", id, "--coordinator", url);
+    Cli.Run json = Cli.run("status", id, "--json", "--coordinator", url);
+    Cli.Run list = Cli.run("list", "--coordinator", url);
+    Cli.Run cancel = Cli.run("cancel", id, "--coordinator", url);
+    Cli.Run after = Cli.run("status", id, "--json", "--coordinator", url);
+
+    assertEquals(0, submit.code(), submit.toString());
+    assertEquals(id + " QUEUED (position 1 of 1 in the queue; 1 jobs running, max-running-jobs = 1)\n",
+        submit.err());
+    assertTrue(status.out().startsWith(id + "  QUEUED (position 1 of 1 in the queue;"), status.toString());
+    assertFalse(status.out().contains("stage"), "a queued job has no stage counts yet: " + status);
+    JsonNode queued = Json.mapper().readTree(json.out());
+    assertEquals("QUEUED", queued.get("state").asText());
+    assertEquals(1, queued.get("queuePosition").asInt());
+    assertTrue(list.out().lines().anyMatch(line -> line.startsWith(id) && line.contains(" QUEUED #1 ")),
+        list.toString());
+    assertEquals(0, cancel.code(), cancel.toString());
+    assertEquals(id + " CANCELLED\n", cancel.out());
+    JsonNode cancelled = Json.mapper().readTree(after.out());
+    assertEquals(4, cancelled.get("items").get("notRun").asLong(), after.toString());
+    ItemCounts.assertAddUp(cancelled);
+    assertEquals(0, Cli.run("cancel", running, "--coordinator", url).code());
   }
 
   @Test

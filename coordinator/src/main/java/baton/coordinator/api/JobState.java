@@ -1,8 +1,11 @@
 package baton.coordinator.api;
 
-/** Where a job is in its life. The last three are final. */
+/**
+ * Where a job is in its life. The last three are final. A QUEUED job waits for one of the
+ * {@code baton.coordinator.max-running-jobs} to end.
+ */
 public enum JobState {
-  ACCEPTED, RUNNING, SUCCEEDED, FAILED, CANCELLED;
+  ACCEPTED, QUEUED, RUNNING, SUCCEEDED, FAILED, CANCELLED;
 
   public boolean isFinal() {
     return this == SUCCEEDED || this == FAILED || this == CANCELLED;

@@ -9,7 +9,8 @@ import java.util.List;
 /**
  * A job as the outside sees it, and the JSON that {@code baton run --json} prints. Times are ISO-8601 text;
  * {@code error} is null unless the job failed as a whole; {@code waiting} is null unless the running job waits for
- * something other than its own work, such as workers when no node is connected ("waiting for workers: 0 nodes").
+ * something other than its own work, such as workers when no node is connected ("waiting for workers: 0 nodes");
+ * {@code queuePosition} is null unless the job is QUEUED, and then 1 for the job that starts next.
  */
 @JsonInclude(JsonInclude.Include.ALWAYS)
 public record JobStatus(
@@ -25,7 +26,16 @@ public record JobStatus(
     String startedAt,
     String finishedAt,
     List<NodeItems> nodes,
-    String waiting) implements CborSerializable {
+    String waiting,
+    Integer queuePosition) implements CborSerializable {
+
+  /** A status of a job that is not queued. */
+  public JobStatus(String id, String name, JobState state, long durationMillis, Items items,
+      List<StageStatus> stages, String error, String output, String submittedAt, String startedAt,
+      String finishedAt, List<NodeItems> nodes, String waiting) {
+    this(id, name, state, durationMillis, items, stages, error, output, submittedAt, startedAt, finishedAt, nodes,
+        waiting, null);
+  }
 
   /**
    * Item counts. {@code total} is -1 until the input's size is known; {@code filtered} counts items an op dropped

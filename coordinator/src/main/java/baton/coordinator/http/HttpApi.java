@@ -162,7 +162,7 @@ public final class HttpApi extends AllDirectives {
             "error", "the journal has not worked for " + state.downFor().toSeconds() + " s: " + reason)))
         .orElseGet(() -> onSuccess(ask(Coordinator.GetHealth::new), health -> json(StatusCodes.OK,
             Map.of("status", health.accepting() ? "ok" : "shutting-down", "accepting", health.accepting(),
-                "runningJobs", health.runningJobs())))));
+                "runningJobs", health.runningJobs(), "queuedJobs", health.queuedJobs())))));
   }
 
   private Route list() {

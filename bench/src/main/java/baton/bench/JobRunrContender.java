@@ -1,0 +1,214 @@
+package baton.bench;
+
+import baton.app.logging.LogSetup;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.Arrays;
+import java.util.List;
+import java.util.Map;
+import java.util.UUID;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicReference;
+import java.util.stream.LongStream;
+import org.jobrunr.jobs.Job;
+import org.jobrunr.jobs.filters.ApplyStateFilter;
+import org.jobrunr.jobs.filters.JobFilter;
+import org.jobrunr.jobs.mappers.JobMapper;
+import org.jobrunr.jobs.states.FailedState;
+import org.jobrunr.jobs.states.JobState;
+import org.jobrunr.jobs.states.StateName;
+import org.jobrunr.scheduling.JobScheduler;
+import org.jobrunr.server.BackgroundJobServer;
+import org.jobrunr.server.BackgroundJobServerConfiguration;
+import org.jobrunr.server.JobActivator;
+import org.jobrunr.storage.InMemoryStorageProvider;
+import org.jobrunr.utils.mapper.JsonMapper;
+import org.jobrunr.utils.mapper.jackson.JacksonJsonMapper;
+
+/**
+ * JobRunr (open source, in-memory storage) in the bench's JVM, as its users write it: one JobRunr job per item,
+ * enqueued as a stream, on a background job server with one worker per core for the cpu workloads and one per item
+ * in flight (the workload's parallelism) for those that wait, polling at its shortest interval (200 ms for the
+ * in-memory storage). Every run gets a fresh storage and server, started before the clock; the clock stops when
+ * JobRunr has stored the last job as succeeded. For many-jobs, one JobRunr job per Baton job, ten hashes in it.
+ */
+final class JobRunrContender implements Contender {
+
+  /** The shortest poll interval JobRunr allows for its in-memory storage. */
+  static final Duration POLL = Duration.ofMillis(200);
+  private static final Duration DEADLINE = Duration.ofMinutes(5);
+  private static final long PROBE_ITEMS = 200;
+
+  private final Path logDir;
+  private final int cores;
+  private final HeapSampler heap;
+
+  JobRunrContender(Path logDir, int cores, HeapSampler heap) {
+    this.logDir = logDir;
+    this.cores = cores;
+    this.heap = heap;
+  }
+
+  @Override
+  public String name() {
+    return "jobrunr";
+  }
+
+  /** One JobRunr job costs far more than an item in Baton: as many items as take about the budget, by a probe. */
+  @Override
+  public long items(Workload workload, double budgetSeconds) throws Exception {
+    long all = workload.smallHeap() ? Math.max(1, workload.items() / 10) : workload.items();
+    long probe = Math.min(all, Math.max(PROBE_ITEMS, 2L * workers(workload)));
+    Run run = run(workload.withItems(probe));
+    long fit = (long) (run.itemsPerSecond() * budgetSeconds);
+    return Math.max(probe, Math.min(all, fit));
+  }
+
+  @Override
+  public String fewerItemsBecause() {
+    return "one JobRunr job per item, as many as take about the time budget";
+  }
+
+  int workers(Workload workload) {
+    return workload.ioParallelism() > 0 ? workload.ioParallelism() : cores;
+  }
+
+  @Override
+  public Run run(Workload workload) throws Exception {
+    String run = UUID.randomUUID().toString();
+    Map<String, byte[]> results = JobRunrWork.register(run, workload);
+    long items = workload.items();
+    CountDownLatch done = new CountDownLatch(Math.toIntExact(items));
+    AtomicReference<String> failure = new AtomicReference<>();
+    ApplyStateFilter counter = (job, before, now) -> {
+      if (!job.getJobDetails().getMethodName().equals("item")) {
+        return;
+      }
+      if (now.getName() == StateName.SUCCEEDED) {
+        done.countDown();
+      } else if (now.getName() == StateName.FAILED || now.getName() == StateName.SCHEDULED) {
+        failure.compareAndSet(null, job.getId() + " " + describe(job));
+      }
+    };
+    try (Instance jobRunr = Instance.start(logDir, workers(workload), List.of(counter))) {
+      heap.reset();
+      long start = System.nanoTime();
+      jobRunr.scheduler().enqueue(LongStream.rangeClosed(1, items).mapToObj(Long::toString),
+          key -> JobRunrWork.item(run, key));
+      long until = start + DEADLINE.toNanos();
+      while (!done.await(50, TimeUnit.MILLISECONDS)) {
+        if (failure.get() != null) {
+          throw new IllegalStateException("a JobRunr job failed: " + failure.get());
+        }
+        if (System.nanoTime() - until > 0) {
+          throw new IllegalStateException("JobRunr finished " + (items - done.getCount()) + " of " + items
+              + " jobs in " + DEADLINE);
+        }
+      }
+      long nanos = System.nanoTime() - start;
+      String last = Long.toString(items);
+      if (results.size() != items || !Arrays.equals(results.get(last), Steps.run(workload, last))) {
+        throw new IllegalStateException("JobRunr: " + results.size() + " results of " + items
+            + (results.containsKey(last) ? "" : ", none for " + last));
+      }
+      return new Run(items, nanos, heap.peak(), workers(workload) + " workers");
+    } finally {
+      JobRunrWork.forget(run);
+    }
+  }
+
+  /** JobRunr with one worker per core, for the many-jobs workload: each job hashes ten numbers. */
+  JobsOnJobRunr manyJobs() throws Exception {
+    return new JobsOnJobRunr(Instance.start(logDir, cores, List.of()));
+  }
+
+  /** The many-jobs workload's {@link JobApi} on JobRunr: enqueue, then read the job from the storage. */
+  static final class JobsOnJobRunr implements JobApi, AutoCloseable {
+    private final Instance jobRunr;
+
+    private JobsOnJobRunr(Instance jobRunr) {
+      this.jobRunr = jobRunr;
+    }
+
+    @Override
+    public String submit() {
+      return jobRunr.scheduler().enqueue(() -> JobRunrWork.tinyJob(ManyJobs.ITEMS)).asUUID().toString();
+    }
+
+    @Override
+    public Status status(String id) {
+      Job job = jobRunr.storage().getJobById(UUID.fromString(id));
+      Instant submittedAt = job.getCreatedAt();
+      return switch (job.getState()) {
+        case SUCCEEDED -> Status.succeeded(submittedAt, job.getJobState().getCreatedAt());
+        case FAILED, DELETED -> Status.failed(submittedAt, job.getState() + ": " + describe(job));
+        default -> Status.running(submittedAt);
+      };
+    }
+
+    @Override
+    public void close() {
+      jobRunr.close();
+    }
+  }
+
+  private static String describe(Job job) {
+    JobState state = job.getJobState();
+    return state instanceof FailedState failed ? failed.getExceptionType() + ": " + failed.getExceptionMessage()
+        : state.getName().toString();
+  }
+
+  /** A fresh in-memory storage and background job server, stopped when closed. */
+  record Instance(InMemoryStorageProvider storage, BackgroundJobServer server, JobScheduler scheduler)
+      implements AutoCloseable {
+
+    static Instance start(Path logDir, int workers, List<JobFilter> filters) throws Exception {
+      if (System.getProperty(LogSetup.LOG_DIR_PROPERTY) == null) {
+        LogSetup.configure(logDir);
+      }
+      JsonMapper json = new JacksonJsonMapper();
+      InMemoryStorageProvider storage = new InMemoryStorageProvider();
+      storage.setJobMapper(new JobMapper(json));
+      BackgroundJobServerConfiguration configuration = BackgroundJobServerConfiguration
+          .usingStandardBackgroundJobServerConfiguration().andPollInterval(POLL).andWorkerCount(workers);
+      // The jobs are static methods: there is nothing for an activator to make.
+      JobActivator none = new JobActivator() {
+        @Override
+        public <T> T activateJob(Class<T> type) {
+          return null;
+        }
+      };
+      BackgroundJobServer server = new BackgroundJobServer(storage, json, none, configuration);
+      server.setJobFilters(filters);
+      server.start();
+      Instance instance = new Instance(storage, server, new JobScheduler(storage));
+      try {
+        instance.awaitReady();
+      } catch (Exception | Error e) {
+        instance.close();
+        throw e;
+      }
+      return instance;
+    }
+
+    /** Runs one job through, so that the server polls and the clock of a run starts on a working JobRunr. */
+    private void awaitReady() throws InterruptedException {
+      UUID id = scheduler.enqueue(() -> JobRunrWork.tinyJob(1)).asUUID();
+      long until = System.nanoTime() + DEADLINE.toNanos();
+      while (storage.getJobById(id).getState() != StateName.SUCCEEDED) {
+        if (System.nanoTime() - until > 0) {
+          throw new IllegalStateException("JobRunr did not run a first job in " + DEADLINE + ": "
+              + describe(storage.getJobById(id)));
+        }
+        TimeUnit.MILLISECONDS.sleep(5);
+      }
+    }
+
+    @Override
+    public void close() {
+      server.stop();
+    }
+  }
+}

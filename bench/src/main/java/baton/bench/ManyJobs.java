@@ -7,6 +7,7 @@ import java.util.List;
 import java.util.Optional;
 import java.util.concurrent.BlockingQueue;
 import java.util.concurrent.Callable;
+import java.util.concurrent.ExecutionException;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
@@ -98,13 +99,13 @@ final class ManyJobs {
         waiters.add(threads.submit(() -> waitForAll(api, handOver, poll, until)));
       }
       for (Future<?> submitter : submitters) {
-        submitter.get();
+        outcome(submitter);
       }
       Latencies inSystem = new Latencies();
       Latencies seen = new Latencies();
       long last = start;
       for (Future<Waited> waiter : waiters) {
-        Waited waited = waiter.get();
+        Waited waited = outcome(waiter);
         inSystem.add(waited.inSystem());
         seen.add(waited.seen());
         last = Math.max(last, waited.lastSeen());
@@ -131,6 +132,18 @@ final class ManyJobs {
       last = await(api, job, poll, until, inSystem, seen);
     }
     return new Result(jobs, last - start, inSystem, seen);
+  }
+
+  /** What a client thread returned, or what it threw, as it threw it. */
+  private static <T> T outcome(Future<T> future) throws Exception {
+    try {
+      return future.get();
+    } catch (ExecutionException e) {
+      if (e.getCause() instanceof Exception cause) {
+        throw cause;
+      }
+      throw e;
+    }
   }
 
   private record Submitted(String id, long sentNanos) {

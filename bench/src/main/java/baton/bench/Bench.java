@@ -146,8 +146,10 @@ final class Bench {
               Report.rate(burst.jobsPerSecond()), burst.inSystem().percentiles().text());
           log.flush();
         }
-        ManyJobs.oneAtATime(api, Math.max(1, jobs.singleJobs() / 10), jobs.singlePoll(), jobs.deadline());
-        ManyJobs.Result single = ManyJobs.oneAtATime(api, jobs.singleJobs(), jobs.singlePoll(), jobs.deadline());
+        ManyJobs.oneAtATime(api, Math.max(1, jobs.singleJobs() / 10), jobs.singlePoll(), jobs.singlePause(),
+            jobs.deadline());
+        ManyJobs.Result single = ManyJobs.oneAtATime(api, jobs.singleJobs(), jobs.singlePoll(), jobs.singlePause(),
+            jobs.deadline());
         log.printf(Locale.ROOT, "  %-10s %-16s one at a time: taken -> finished %s%n", ManyJobs.NAME, target.name(),
             single.inSystem().percentiles().text());
         log.flush();

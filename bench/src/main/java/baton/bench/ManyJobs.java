@@ -5,6 +5,7 @@ import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
+import java.util.Random;
 import java.util.concurrent.BlockingQueue;
 import java.util.concurrent.Callable;
 import java.util.concurrent.ExecutionException;
@@ -40,14 +41,18 @@ final class ManyJobs {
    * @param singleJobs jobs run one at a time on the idle system; a tenth as many go first, not counted
    * @param burstPoll how long a client waits before it asks again about a job still running, in a burst
    * @param singlePoll the same, one job at a time
+   * @param singlePause one job at a time, the most a client pauses (a random share of it) before the next job:
+   *     a system that polls on a timer (JobRunr every 200 ms) would otherwise get every job at the same phase
    * @param deadline the longest a burst or the single jobs may take before the run is called failed
    */
   record Settings(int jobs, int clients, int warmUps, int rounds, int singleJobs, Duration burstPoll,
-      Duration singlePoll, Duration deadline) {
+      Duration singlePoll, Duration singlePause, Duration deadline) {
     static Settings of(boolean quick) {
       return quick
-          ? new Settings(100, 8, 1, 1, 20, Duration.ofMillis(5), Duration.ofMillis(2), Duration.ofMinutes(3))
-          : new Settings(300, 8, 2, 3, 100, Duration.ofMillis(5), Duration.ofMillis(2), Duration.ofMinutes(5));
+          ? new Settings(100, 8, 1, 1, 20, Duration.ofMillis(5), Duration.ofMillis(2), Duration.ofMillis(200),
+              Duration.ofMinutes(3))
+          : new Settings(300, 8, 2, 3, 100, Duration.ofMillis(5), Duration.ofMillis(2), Duration.ofMillis(200),
+              Duration.ofMinutes(5));
     }
   }
 
@@ -119,14 +124,21 @@ final class ManyJobs {
     }
   }
 
-  /** Runs {@code jobs} jobs one after the other, each submitted once the one before is seen finished. */
-  static Result oneAtATime(JobApi api, int jobs, Duration poll, Duration deadline) throws Exception {
+  /**
+   * Runs {@code jobs} jobs one after the other, each submitted once the one before is seen finished and a random
+   * pause of less than {@code pause} has passed (the same pauses in every run).
+   */
+  static Result oneAtATime(JobApi api, int jobs, Duration poll, Duration pause, Duration deadline) throws Exception {
+    Random pauses = new Random(jobs);
     long start = System.nanoTime();
     long until = start + deadline.toNanos();
     Latencies inSystem = new Latencies();
     Latencies seen = new Latencies();
     long last = start;
     for (int n = 0; n < jobs; n++) {
+      if (n > 0 && !pause.isZero()) {
+        TimeUnit.NANOSECONDS.sleep((long) (pauses.nextDouble() * pause.toNanos()));
+      }
       long sent = System.nanoTime();
       Submitted job = new Submitted(api.submit(), sent);
       last = await(api, job, poll, until, inSystem, seen);

@@ -84,7 +84,7 @@ final class ManyJobsTest {
   void oneAtATime_stub_eachJobSubmittedAfterTheLastFinished() throws Exception {
     stub.answer(k -> null);
     stub.answer(k -> "SUCCEEDED");
-    ManyJobs.Result result = ManyJobs.oneAtATime(stub.api(10), 10, POLL, DEADLINE);
+    ManyJobs.Result result = ManyJobs.oneAtATime(stub.api(10), 10, POLL, Duration.ZERO, DEADLINE);
     assertEquals(10, result.jobs());
     assertEquals(10, stub.posted.get());
     assertEquals(1, stub.mostUnfinished.get(), "jobs at once, by the stub's count");

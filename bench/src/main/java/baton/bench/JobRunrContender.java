@@ -68,7 +68,7 @@ final class JobRunrContender implements Contender {
   @Override
   public long items(Workload workload, double budgetSeconds) throws Exception {
     long all = workload.smallHeap() ? Math.max(1, workload.items() / 10) : workload.items();
-    long probe = Math.min(all, Math.max(PROBE_ITEMS, 2L * workers(workload)));
+    long probe = Math.min(all, PROBE_ITEMS);
     Run run = run(workload.withItems(probe));
     long fit = (long) (run.itemsPerSecond() * budgetSeconds);
     return Math.max(probe, Math.min(all, fit));

@@ -6,6 +6,7 @@ import java.util.ArrayList;
 import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Locale;
+import java.util.Optional;
 import java.util.Set;
 import org.knowm.xchart.BitmapEncoder;
 import org.knowm.xchart.CategoryChart;
@@ -39,7 +40,7 @@ final class Chart {
     }
   }
 
-  private static java.util.Optional<CategoryChart> itemsChart(List<Report.Row> rows, String title) {
+  private static Optional<CategoryChart> itemsChart(List<Report.Row> rows, String title) {
     Set<String> workloads = new LinkedHashSet<>();
     Set<String> contenders = new LinkedHashSet<>();
     for (Report.Row row : rows) {
@@ -49,7 +50,7 @@ final class Chart {
       }
     }
     if (workloads.isEmpty()) {
-      return java.util.Optional.empty();
+      return Optional.empty();
     }
     CategoryChart chart = style(new CategoryChartBuilder().width(WIDTH).height(HEIGHT).title(title)
         .xAxisTitle("workload").yAxisTitle("items/s as a share of the physical limit").build());
@@ -64,7 +65,7 @@ final class Chart {
       }
       chart.addSeries(contender, xs, ys);
     }
-    return java.util.Optional.of(chart);
+    return Optional.of(chart);
   }
 
   /** Per contender (with its jobs/s), p50 and p99 of the burst and of one job on the idle system. */

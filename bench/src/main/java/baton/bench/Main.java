@@ -91,6 +91,7 @@ public final class Main implements Callable<Integer> {
     err.println("  load at start: " + load());
     err.flush();
     Bench bench = new Bench(Bench.Settings.of(quick, cores), err);
+    long started = System.nanoTime();
     List<Report.Row> rows = new ArrayList<>();
     List<Report.LatencyRow> latencies = new ArrayList<>();
     try (HeapSampler heap = new HeapSampler(); Contenders contenders = new Contenders()) {
@@ -117,6 +118,7 @@ public final class Main implements Callable<Integer> {
       }
       rows.addAll(bench.run(workloads, contenders.list));
     }
+    err.printf(Locale.ROOT, "  item workloads took %.0f s%n", (System.nanoTime() - started) / 1e9);
     if (manyJobs) {
       // After the item workloads' processes are gone: the one-node cluster has the machine to itself.
       try (HeapSampler heap = new HeapSampler(); Contenders contenders = new Contenders()) {
@@ -134,6 +136,7 @@ public final class Main implements Callable<Integer> {
         rows.addAll(results.rows());
         latencies.addAll(results.latencies());
       }
+      err.printf(Locale.ROOT, "  with many-jobs, the bench took %.0f s%n", (System.nanoTime() - started) / 1e9);
     }
     String loadAtEnd = load();
     String summary = "baton bench" + (quick ? " --quick" : "") + ", " + Instant.now() + "\n" + machine + "\n"
@@ -222,6 +225,7 @@ public final class Main implements Callable<Integer> {
   static String targets(Bench bench, List<Report.Row> rows, List<Workload> workloads,
       List<Report.LatencyRow> latencies) {
     StringBuilder text = new StringBuilder("Targets:\n");
+    text.append(itemTargets(bench, rows, workloads));
     Optional<Report.Row> jobs = row(rows, ManyJobs.NAME, "baton 1 node");
     jobs.ifPresent(r -> text.append(String.format(Locale.ROOT, "  %-58s %s%n",
         "many-jobs: baton 1 node >= 200 jobs/s", Report.rate(r.itemsPerSecond())
@@ -231,6 +235,11 @@ public final class Main implements Callable<Integer> {
             "  %-58s p50 %s ms, p99 %s ms  %s%n", "one job idle: baton p50 <= 25 ms, p99 <= 100 ms (taken->finished)",
             Latencies.Percentiles.ms(l.percentiles().p50()), Latencies.Percentiles.ms(l.percentiles().p99()),
             l.percentiles().p50() <= 25 && l.percentiles().p99() <= 100 ? "met" : "MISSED")));
+    return text.toString();
+  }
+
+  private static String itemTargets(Bench bench, List<Report.Row> rows, List<Workload> workloads) {
+    StringBuilder text = new StringBuilder();
     for (Workload workload : workloads) {
       Optional<Report.Row> baton = row(rows, workload.name(), Bench.EMBEDDED);
       Optional<Report.Row> nodes = row(rows, workload.name(), Bench.NODES);

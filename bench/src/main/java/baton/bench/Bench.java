@@ -29,6 +29,7 @@ final class Bench {
   }
 
   private static final double STEADY = 0.05;
+  private static final double JOBS_STEADY = 0.10;
 
   static final String LOCK_POOL = "lock pool";
   static final String ONE_THREAD = "1 thread";
@@ -127,11 +128,17 @@ final class Bench {
     List<Report.LatencyRow> latencies = new ArrayList<>();
     for (ManyJobs.Target target : targets) {
       try (JobApi api = target.open().call()) {
+        // Warm-up bursts until two in a row agree within 10% (Baton's went 10 -> 26 -> 35 -> 42 -> 54 jobs/s).
+        double lastRate = 0;
         for (int run = 1; run <= jobs.warmUps(); run++) {
           ManyJobs.Result warmUp = ManyJobs.burst(api, jobs.jobs(), jobs.clients(), jobs.burstPoll(), jobs.deadline());
           log.printf(Locale.ROOT, "  %-10s %-16s warm-up %d: %d jobs in %.2f s = %s jobs/s%n", ManyJobs.NAME,
               target.name(), run, warmUp.jobs(), warmUp.nanos() / 1e9, Report.rate(warmUp.jobsPerSecond()));
           log.flush();
+          if (Math.abs(warmUp.jobsPerSecond() - lastRate) <= JOBS_STEADY * warmUp.jobsPerSecond()) {
+            break;
+          }
+          lastRate = warmUp.jobsPerSecond();
         }
         List<Double> rates = new ArrayList<>();
         Latencies inSystem = new Latencies();

@@ -213,7 +213,7 @@ public final class Main implements Callable<Integer> {
 
   static String manyJobsSetup(boolean quick) {
     ManyJobs.Settings jobs = ManyJobs.Settings.of(quick);
-    return String.format(Locale.ROOT, "%d jobs (range 1..%d, sha256) by %d clients at once, %d warm-up burst(s), "
+    return String.format(Locale.ROOT, "%d jobs (range 1..%d, sha256) by %d clients at once, up to %d warm-up burst(s), "
             + "%d counted (jobs/s: median; latencies: all their jobs); then %d jobs one at a time on the idle "
             + "system. Baton: coordinator --data-dir and one node over HTTP; JobRunr: in this JVM, in-memory "
             + "storage, %d workers, poll interval %d ms.%n", jobs.jobs(), ManyJobs.ITEMS, jobs.clients(),

@@ -36,7 +36,7 @@ final class ManyJobs {
    *
    * @param jobs the jobs of one burst
    * @param clients the clients submitting a burst at once
-   * @param warmUps bursts run first and not counted
+   * @param warmUps the most bursts run first and not counted, until two in a row agree within 10%
    * @param rounds bursts counted: jobs/s is their median, the latencies are of all their jobs together
    * @param singleJobs jobs run one at a time on the idle system; a tenth as many go first, not counted
    * @param burstPoll how long a client waits before it asks again about a job still running, in a burst
@@ -51,7 +51,7 @@ final class ManyJobs {
       return quick
           ? new Settings(100, 8, 1, 1, 20, Duration.ofMillis(5), Duration.ofMillis(2), Duration.ofMillis(200),
               Duration.ofMinutes(3))
-          : new Settings(300, 8, 2, 3, 100, Duration.ofMillis(5), Duration.ofMillis(2), Duration.ofMillis(200),
+          : new Settings(300, 8, 5, 3, 100, Duration.ofMillis(5), Duration.ofMillis(2), Duration.ofMillis(200),
               Duration.ofMinutes(5));
     }
   }

@@ -1,6 +1,9 @@
 package baton.bench;
 
 import baton.app.logging.LogSetup;
+import ch.qos.logback.classic.LoggerContext;
+import ch.qos.logback.classic.spi.ILoggingEvent;
+import ch.qos.logback.core.Appender;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.time.Instant;
@@ -27,6 +30,8 @@ import org.jobrunr.server.JobActivator;
 import org.jobrunr.storage.InMemoryStorageProvider;
 import org.jobrunr.utils.mapper.JsonMapper;
 import org.jobrunr.utils.mapper.jackson.JacksonJsonMapper;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
  * JobRunr (open source, in-memory storage) in the bench's JVM, as its users write it: one JobRunr job per item,
@@ -240,6 +245,7 @@ final class JobRunrContender implements Contender {
       if (System.getProperty(LogSetup.LOG_DIR_PROPERTY) == null) {
         LogSetup.configure(logDir);
       }
+      logToFileOnly();
       JsonMapper json = new JacksonJsonMapper();
       InMemoryStorageProvider storage = new InMemoryStorageProvider();
       storage.setJobMapper(new JobMapper(json));
@@ -264,6 +270,21 @@ final class JobRunrContender implements Contender {
         throw e;
       }
       return instance;
+    }
+
+    /**
+     * JobRunr logs each SUCCEEDED it loses as an error, with a stack trace; the run's note counts them, so they go
+     * to the bench's log file and not to the terminal.
+     */
+    private static void logToFileOnly() {
+      if (LoggerFactory.getILoggerFactory() instanceof LoggerContext context) {
+        Appender<ILoggingEvent> file = context.getLogger(Logger.ROOT_LOGGER_NAME).getAppender("PROCESS");
+        ch.qos.logback.classic.Logger jobRunr = context.getLogger("org.jobrunr");
+        if (file != null && jobRunr.isAdditive()) {
+          jobRunr.setAdditive(false);
+          jobRunr.addAppender(file);
+        }
+      }
     }
 
     /** Runs one job through, so that the server polls and the clock of a run starts on a working JobRunr. */

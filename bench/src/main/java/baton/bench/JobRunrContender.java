@@ -37,8 +37,10 @@ import org.slf4j.LoggerFactory;
  * JobRunr (open source, in-memory storage) in the bench's JVM, as its users write it: one JobRunr job per item,
  * enqueued as a stream, on a background job server with one worker per core for the cpu workloads and one per item
  * in flight (the workload's parallelism) for those that wait, polling at its shortest interval (200 ms for the
- * in-memory storage), and a server timeout of 50 polls. Every run gets a fresh storage and server, started before the clock; the clock stops when
- * JobRunr has stored the last job as succeeded. For many-jobs, one JobRunr job per Baton job, ten hashes in it.
+ * in-memory storage), with a server timeout of 50 polls. Every run gets a fresh storage and server, started before
+ * the clock; the clock stops when the last job's work has finished (as for the thread contenders; the note says
+ * how many SUCCEEDED states JobRunr then failed to store). For many-jobs, one JobRunr job per Baton job, ten hashes
+ * in it.
  */
 final class JobRunrContender implements Contender {
 

@@ -118,7 +118,9 @@ public final class Main implements Callable<Integer> {
       }
       rows.addAll(bench.run(workloads, contenders.list));
     }
-    err.printf(Locale.ROOT, "  item workloads took %.0f s%n", (System.nanoTime() - started) / 1e9);
+    if (!workloads.isEmpty()) {
+      err.printf(Locale.ROOT, "  item workloads took %.0f s%n", (System.nanoTime() - started) / 1e9);
+    }
     if (manyJobs) {
       // After the item workloads' processes are gone: the one-node cluster has the machine to itself.
       try (HeapSampler heap = new HeapSampler(); Contenders contenders = new Contenders()) {

@@ -29,6 +29,7 @@ final class Bench {
   }
 
   private static final double STEADY = 0.05;
+  private static final double JOBS_STEADY = 0.10;
 
   static final String LOCK_POOL = "lock pool";
   static final String ONE_THREAD = "1 thread";
@@ -114,6 +115,71 @@ final class Bench {
   private record Measured(long items, int rounds, double rate, long peakHeapBytes, String note) {
   }
 
+  /** The many-jobs workload's results: a row per target (jobs/s) and its latencies. */
+  record JobsResults(List<Report.Row> rows, List<Report.LatencyRow> latencies) {
+  }
+
+  /**
+   * Runs the many-jobs workload on each target: warm-up bursts, the counted bursts (their median jobs/s, the
+   * latencies of all their jobs), then jobs one at a time on the idle target.
+   */
+  JobsResults manyJobs(ManyJobs.Settings jobs, List<ManyJobs.Target> targets) {
+    List<Report.Row> rows = new ArrayList<>();
+    List<Report.LatencyRow> latencies = new ArrayList<>();
+    for (ManyJobs.Target target : targets) {
+      try (JobApi api = target.open().call()) {
+        // Warm-up bursts until two in a row agree within 10% (Baton's went 10 -> 26 -> 35 -> 42 -> 54 jobs/s).
+        double lastRate = 0;
+        for (int run = 1; run <= jobs.warmUps(); run++) {
+          ManyJobs.Result warmUp = ManyJobs.burst(api, jobs.jobs(), jobs.clients(), jobs.burstPoll(), jobs.deadline());
+          log.printf(Locale.ROOT, "  %-10s %-16s warm-up %d: %d jobs in %.2f s = %s jobs/s%n", ManyJobs.NAME,
+              target.name(), run, warmUp.jobs(), warmUp.nanos() / 1e9, Report.rate(warmUp.jobsPerSecond()));
+          log.flush();
+          if (Math.abs(warmUp.jobsPerSecond() - lastRate) <= JOBS_STEADY * warmUp.jobsPerSecond()) {
+            break;
+          }
+          lastRate = warmUp.jobsPerSecond();
+        }
+        List<Double> rates = new ArrayList<>();
+        Latencies inSystem = new Latencies();
+        Latencies seen = new Latencies();
+        for (int round = 1; round <= jobs.rounds(); round++) {
+          ManyJobs.Result burst = ManyJobs.burst(api, jobs.jobs(), jobs.clients(), jobs.burstPoll(), jobs.deadline());
+          rates.add(burst.jobsPerSecond());
+          inSystem.add(burst.inSystem());
+          seen.add(burst.seen());
+          log.printf(Locale.ROOT, "  %-10s %-16s round %d: %d jobs in %.2f s = %s jobs/s; taken -> finished %s%n",
+              ManyJobs.NAME, target.name(), round, burst.jobs(), burst.nanos() / 1e9,
+              Report.rate(burst.jobsPerSecond()), burst.inSystem().percentiles().text());
+          log.flush();
+        }
+        ManyJobs.oneAtATime(api, Math.max(1, jobs.singleJobs() / 10), jobs.singlePoll(), jobs.singlePause(),
+            jobs.deadline());
+        ManyJobs.Result single = ManyJobs.oneAtATime(api, jobs.singleJobs(), jobs.singlePoll(), jobs.singlePause(),
+            jobs.deadline());
+        log.printf(Locale.ROOT, "  %-10s %-16s one at a time: taken -> finished %s%n", ManyJobs.NAME, target.name(),
+            single.inSystem().percentiles().text());
+        log.flush();
+        rows.add(new Report.Row(ManyJobs.NAME, target.name(), jobs.jobs(), jobs.rounds(), Report.median(rates),
+            OptionalDouble.empty(), OptionalDouble.empty(), -1, "jobs/s, " + jobs.clients() + " clients; taken -> "
+            + "finished p50 " + Latencies.Percentiles.ms(inSystem.percentiles().p50()) + " ms, one job idle p50 "
+            + Latencies.Percentiles.ms(single.inSystem().percentiles().p50()) + " ms"));
+        latencies.add(new Report.LatencyRow(ManyJobs.NAME, target.name(), Report.IN_SYSTEM, inSystem.percentiles()));
+        latencies.add(new Report.LatencyRow(ManyJobs.NAME, target.name(), Report.SEEN, seen.percentiles()));
+        latencies.add(new Report.LatencyRow(ManyJobs.ONE_JOB, target.name(), Report.IN_SYSTEM,
+            single.inSystem().percentiles()));
+        latencies.add(new Report.LatencyRow(ManyJobs.ONE_JOB, target.name(), Report.SEEN,
+            single.seen().percentiles()));
+      } catch (Exception | OutOfMemoryError e) {
+        String message = ManyJobs.NAME + " on " + target.name() + " failed: " + e;
+        failures.add(message);
+        log.println("  " + message);
+        log.flush();
+      }
+    }
+    return new JobsResults(rows, latencies);
+  }
+
   private Measured measure(Contender contender, Workload workload) throws Exception {
     Workload sized = workload.withItems(contender.items(workload, settings.threadBudgetSeconds()));
     int rounds = settings.rounds();
@@ -148,7 +214,7 @@ final class Bench {
     }
     if (sized.items() < workload.items()) {
       note = (note.isEmpty() ? "" : note + "; ") + "ran " + sized.items() + " of " + workload.items()
-          + " items (a thread per waiting item)";
+          + " items (" + contender.fewerItemsBecause() + ")";
     }
     return new Measured(sized.items(), rounds, Report.median(rates), peak, note);
   }

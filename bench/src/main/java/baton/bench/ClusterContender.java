@@ -24,9 +24,9 @@ import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 
 /**
- * Baton as a cluster on this machine: {@code baton coordinator} and two {@code baton node} processes from the
- * shaded jar, on free loopback ports, each with a 256 MB heap; the cpu workers are in the node processes only
- * (half the cores each), so every batch crosses a process boundary. Jobs go in through the HTTP API. The peak heap
+ * Baton as a cluster on this machine: {@code baton coordinator --data-dir} and one or more {@code baton node}
+ * processes from the shaded jar, on free loopback ports, each with a 256 MB heap; the cpu workers are in the node
+ * processes only, so every batch crosses a process boundary. Jobs go in through the HTTP API. The peak heap
  * is the coordinator's (it runs the job's stream), read from its GC log. Every process it started is killed by pid
  * when it is closed, and by a shutdown hook if the bench is interrupted.
  */
@@ -41,6 +41,7 @@ final class ClusterContender implements Contender {
 
   private final Path jar;
   private final Path dir;
+  private final int nodes;
   private final int workersPerNode;
   private final List<Process> started = new ArrayList<>();
   private final HttpClient http = HttpClient.newHttpClient();
@@ -48,15 +49,25 @@ final class ClusterContender implements Contender {
   private Path gcLog;
   private int httpPort;
 
-  ClusterContender(Path jar, Path dir, int workersPerNode) {
+  /** A coordinator and {@code nodes} nodes with {@code workersPerNode} workers each; logs and journal in dir. */
+  ClusterContender(Path jar, Path dir, int nodes, int workersPerNode) {
     this.jar = jar;
     this.dir = dir;
+    this.nodes = nodes;
     this.workersPerNode = workersPerNode;
   }
 
   @Override
   public String name() {
-    return "baton 2 nodes";
+    return nodes == 1 ? "baton 1 node" : "baton " + nodes + " nodes";
+  }
+
+  /** The cluster's HTTP API for the many-jobs workload, submitting {@code job}; starts the cluster if need be. */
+  JobApi jobApi(Workload job) throws Exception {
+    if (started.isEmpty()) {
+      start();
+    }
+    return new HttpJobApi(api("/"), http, job);
   }
 
   @Override
@@ -107,6 +118,7 @@ final class ClusterContender implements Contender {
 
   private void start() throws Exception {
     Runtime.getRuntime().addShutdownHook(killOnExit);
+    Files.createDirectories(dir);
     Path logs = dir.resolve("cluster-logs");
     int clusterPort = freePort();
     httpPort = freePort();
@@ -115,14 +127,14 @@ final class ClusterContender implements Contender {
     launch("coordinator", List.of("-Xlog:gc:file=" + gcLog + ":time"), "coordinator", "--port",
         Integer.toString(clusterPort), "--http-port", Integer.toString(httpPort), "--log-dir", logs.toString(),
         "--data-dir", dir.resolve("cluster-data").toString());
-    for (String name : List.of("node-a", "node-b")) {
-      launch(name, List.of(), "node", "--seed", seed, "--workers", Integer.toString(workersPerNode),
-          "--log-dir", logs.toString());
+    for (int node = 0; node < nodes; node++) {
+      launch("node-" + (char) ('a' + node), List.of(), "node", "--seed", seed, "--workers",
+          Integer.toString(workersPerNode), "--log-dir", logs.toString());
     }
     Instant deadline = Instant.now().plus(STARTUP);
-    while (nodesPulling() < 2) {
+    while (nodesPulling() < nodes) {
       if (Instant.now().isAfter(deadline)) {
-        throw new IllegalStateException("the two nodes did not join in " + STARTUP + "; see " + logs);
+        throw new IllegalStateException("the nodes did not join in " + STARTUP + "; see " + logs);
       }
       checkAlive();
       TimeUnit.MILLISECONDS.sleep(200);

@@ -16,8 +16,13 @@ interface Contender extends AutoCloseable {
    * The items this contender runs of the workload: all of them, or fewer where a thread held per waiting item
    * would take minutes; items per second is what is compared.
    */
-  default long items(Workload workload, double budgetSeconds) {
+  default long items(Workload workload, double budgetSeconds) throws Exception {
     return workload.items();
+  }
+
+  /** Why {@link #items} may be fewer than the workload's, for the report. */
+  default String fewerItemsBecause() {
+    return "a thread per waiting item";
   }
 
   Run run(Workload workload) throws Exception;

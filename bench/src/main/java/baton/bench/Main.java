@@ -24,9 +24,11 @@ import picocli.CommandLine;
 /** {@code baton bench}: runs the workloads on every contender and writes the table, a CSV and a chart. */
 @Command(name = "bench", mixinStandardHelpOptions = true,
     description = {"Runs each workload (cpu-heavy, cpu-light, io-latency, mixed, big) on Baton embedded, Baton "
-        + "with two node processes, a lock-based thread pool, one thread and virtual threads (JDK 21+), a warm-up "
-        + "then several rounds each, and prints items/s (median), the ratio to the lock-based pool and to the "
-        + "physical limit, and the peak heap. Writes results.csv, results.txt and bench.png into --out.",
+        + "with two node processes, a lock-based thread pool, one thread, virtual threads (JDK 21+) and JobRunr, a "
+        + "warm-up then several rounds each, and prints items/s (median), the ratio to the lock-based pool and to "
+        + "the physical limit, and the peak heap. Then many-jobs: tiny jobs through the HTTP API of a coordinator "
+        + "with one node, and through JobRunr, by several clients at once (jobs/s, latency percentiles), and one "
+        + "job at a time. Writes results.csv, latency.csv, results.txt and bench.png into --out.",
         "Exit codes: 0 every run completed, 1 some run failed, 2 bad usage."})
 public final class Main implements Callable<Integer> {
 
@@ -45,9 +47,12 @@ public final class Main implements Callable<Integer> {
   List<String> only;
 
   @Option(names = "--contenders", paramLabel = "NAME", split = ",",
-      description = "Only these contenders: baton, nodes, lock-pool, thread, virtual (default: all). "
-          + "The one-thread contender gives the physical limit of the cpu workloads.")
+      description = "Only these contenders: baton, nodes, lock-pool, thread, virtual, jobrunr (default: all). "
+          + "The one-thread contender gives the physical limit of the cpu workloads; many-jobs runs on nodes "
+          + "(a coordinator and one node) and jobrunr.")
   List<String> contenderNames;
+
+  private static final List<String> CONTENDERS = List.of("thread", "lock-pool", "virtual", "baton", "nodes", "jobrunr");
 
   public static void main(String[] args) {
     JvmDefaults.apply();
@@ -59,21 +64,22 @@ public final class Main implements Callable<Integer> {
     PrintWriter stdout = spec.commandLine().getOut();
     PrintWriter err = spec.commandLine().getErr();
     List<Workload> workloads = new ArrayList<>(Workload.standard(quick));
+    boolean manyJobs = only == null || only.contains(ManyJobs.NAME);
     if (only != null) {
       for (String name : only) {
-        if (workloads.stream().noneMatch(w -> w.name().equals(name))) {
-          err.println("baton: no workload " + name + "; there are "
-              + workloads.stream().map(Workload::name).toList());
+        if (!name.equals(ManyJobs.NAME) && workloads.stream().noneMatch(w -> w.name().equals(name))) {
+          List<String> names = new ArrayList<>(workloads.stream().map(Workload::name).toList());
+          names.add(ManyJobs.NAME);
+          err.println("baton: no workload " + name + "; there are " + names);
           return 2;
         }
       }
       workloads.removeIf(w -> !only.contains(w.name()));
     }
-    List<String> chosen = contenderNames == null
-        ? List.of("thread", "lock-pool", "virtual", "baton", "nodes") : contenderNames;
+    List<String> chosen = contenderNames == null ? CONTENDERS : contenderNames;
     for (String name : chosen) {
-      if (!List.of("thread", "lock-pool", "virtual", "baton", "nodes").contains(name)) {
-        err.println("baton: no contender " + name + "; there are thread, lock-pool, virtual, baton, nodes");
+      if (!CONTENDERS.contains(name)) {
+        err.println("baton: no contender " + name + "; there are " + String.join(", ", CONTENDERS));
         return 2;
       }
     }
@@ -85,10 +91,12 @@ public final class Main implements Callable<Integer> {
     err.println("  load at start: " + load());
     err.flush();
     Bench bench = new Bench(Bench.Settings.of(quick, cores), err);
-    List<Report.Row> rows;
+    long started = System.nanoTime();
+    List<Report.Row> rows = new ArrayList<>();
+    List<Report.LatencyRow> latencies = new ArrayList<>();
     try (HeapSampler heap = new HeapSampler(); Contenders contenders = new Contenders()) {
       // One thread first: its rate on the cpu workloads is the physical limit the others are held to.
-      for (String name : List.of("thread", "lock-pool", "virtual", "baton", "nodes")) {
+      for (String name : CONTENDERS) {
         if (!chosen.contains(name)) {
           continue;
         }
@@ -104,22 +112,50 @@ public final class Main implements Callable<Integer> {
             }
           }
           case "baton" -> contenders.add(new EmbeddedContender(dir, heap));
-          default -> contenders.add(new ClusterContender(batonJar(), dir, Math.max(1, cores / 2)));
+          case "nodes" -> contenders.add(new ClusterContender(batonJar(), dir, 2, Math.max(1, cores / 2)));
+          default -> contenders.add(new JobRunrContender(dir.resolve("logs"), cores, heap));
         }
       }
-      rows = bench.run(workloads, contenders.list);
+      rows.addAll(bench.run(workloads, contenders.list));
+    }
+    if (!workloads.isEmpty()) {
+      err.printf(Locale.ROOT, "  item workloads took %.0f s%n", (System.nanoTime() - started) / 1e9);
+    }
+    if (manyJobs) {
+      // After the item workloads' processes are gone: the one-node cluster has the machine to itself.
+      try (HeapSampler heap = new HeapSampler(); Contenders contenders = new Contenders()) {
+        List<ManyJobs.Target> targets = new ArrayList<>();
+        if (chosen.contains("nodes")) {
+          ClusterContender cluster = new ClusterContender(batonJar(), dir.resolve("many-jobs"), 1, cores);
+          contenders.add(cluster);
+          targets.add(new ManyJobs.Target(cluster.name(), () -> cluster.jobApi(ManyJobs.JOB)));
+        }
+        if (chosen.contains("jobrunr")) {
+          JobRunrContender jobRunr = new JobRunrContender(dir.resolve("logs"), cores, heap);
+          targets.add(new ManyJobs.Target(jobRunr.name(), jobRunr::manyJobs));
+        }
+        Bench.JobsResults results = bench.manyJobs(ManyJobs.Settings.of(quick), targets);
+        rows.addAll(results.rows());
+        latencies.addAll(results.latencies());
+      }
+      err.printf(Locale.ROOT, "  with many-jobs, the bench took %.0f s%n", (System.nanoTime() - started) / 1e9);
     }
     String loadAtEnd = load();
     String summary = "baton bench" + (quick ? " --quick" : "") + ", " + Instant.now() + "\n" + machine + "\n"
         + "load average (1, 5, 15 min) at the end: " + loadAtEnd + "\n\n" + Report.table(rows) + "\n"
-        + targets(bench, rows, workloads);
+        + (latencies.isEmpty() ? "" : "many-jobs: " + manyJobsSetup(quick) + "\n" + Report.latencyTable(latencies)
+            + "\n")
+        + (rows.stream().anyMatch(r -> r.contender().equals("jobrunr"))
+            ? "Baton against JobRunr (rate over JobRunr's):\n" + Report.versus(rows, "jobrunr") + "\n" : "")
+        + targets(bench, rows, workloads, latencies);
     stdout.print(summary);
     stdout.flush();
     Files.writeString(dir.resolve("results.txt"), summary, StandardCharsets.UTF_8);
     Files.writeString(dir.resolve("results.csv"), Report.csv(rows), StandardCharsets.UTF_8);
-    Chart.write(rows, "Baton bench on " + cores + " cores" + (quick ? " (--quick)" : "") + ": items/s vs the limit",
-        dir.resolve("bench.png"));
-    err.println("baton: wrote " + dir.resolve("results.csv") + ", results.txt and bench.png");
+    Files.writeString(dir.resolve("latency.csv"), Report.latencyCsv(latencies), StandardCharsets.UTF_8);
+    Chart.write(rows, latencies, "Baton bench on " + cores + " cores" + (quick ? " (--quick)" : "")
+        + ": items/s vs the limit", dir.resolve("bench.png"));
+    err.println("baton: wrote " + dir.resolve("results.csv") + ", latency.csv, results.txt and bench.png");
     if (!bench.failures().isEmpty()) {
       err.println("baton: " + bench.failures().size() + " run(s) failed:");
       bench.failures().forEach(failure -> err.println("  " + failure));
@@ -177,9 +213,35 @@ public final class Main implements Callable<Integer> {
     }
   }
 
+  static String manyJobsSetup(boolean quick) {
+    ManyJobs.Settings jobs = ManyJobs.Settings.of(quick);
+    return String.format(Locale.ROOT, "%d jobs (range 1..%d, sha256) by %d clients at once, up to %d warm-up burst(s), "
+            + "%d counted (jobs/s: median; latencies: all their jobs); then %d jobs one at a time on the idle "
+            + "system. Baton: coordinator --data-dir and one node over HTTP; JobRunr: in this JVM, in-memory "
+            + "storage, %d workers, poll interval %d ms.%n", jobs.jobs(), ManyJobs.ITEMS, jobs.clients(),
+        jobs.warmUps(), jobs.rounds(), jobs.singleJobs(), Runtime.getRuntime().availableProcessors(),
+        JobRunrContender.POLL.toMillis());
+  }
+
   /** The targets, each with the numbers it is judged on. */
-  static String targets(Bench bench, List<Report.Row> rows, List<Workload> workloads) {
+  static String targets(Bench bench, List<Report.Row> rows, List<Workload> workloads,
+      List<Report.LatencyRow> latencies) {
     StringBuilder text = new StringBuilder("Targets:\n");
+    text.append(itemTargets(bench, rows, workloads));
+    Optional<Report.Row> jobs = row(rows, ManyJobs.NAME, "baton 1 node");
+    jobs.ifPresent(r -> text.append(String.format(Locale.ROOT, "  %-58s %s%n",
+        "many-jobs: baton 1 node >= 200 jobs/s", Report.rate(r.itemsPerSecond())
+            + (r.itemsPerSecond() >= 200 ? "  met" : "  MISSED"))));
+    latencies.stream().filter(l -> l.workload().equals(ManyJobs.ONE_JOB) && l.contender().equals("baton 1 node")
+        && l.measure().equals(Report.IN_SYSTEM)).findFirst().ifPresent(l -> text.append(String.format(Locale.ROOT,
+            "  %-58s p50 %s ms, p99 %s ms  %s%n", "one job idle: baton p50 <= 25 ms, p99 <= 100 ms (taken->finished)",
+            Latencies.Percentiles.ms(l.percentiles().p50()), Latencies.Percentiles.ms(l.percentiles().p99()),
+            l.percentiles().p50() <= 25 && l.percentiles().p99() <= 100 ? "met" : "MISSED")));
+    return text.toString();
+  }
+
+  private static String itemTargets(Bench bench, List<Report.Row> rows, List<Workload> workloads) {
+    StringBuilder text = new StringBuilder();
     for (Workload workload : workloads) {
       Optional<Report.Row> baton = row(rows, workload.name(), Bench.EMBEDDED);
       Optional<Report.Row> nodes = row(rows, workload.name(), Bench.NODES);

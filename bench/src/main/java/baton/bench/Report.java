@@ -20,6 +20,18 @@ final class Report {
       OptionalDouble vsLockPool, OptionalDouble vsLimit, long peakHeapBytes, String note) {
   }
 
+  /**
+   * One contender's latencies in the many-jobs workload.
+   *
+   * @param workload {@link ManyJobs#NAME} (a burst) or {@link ManyJobs#ONE_JOB}
+   * @param measure whose clock: the system's (taken to finished) or the client's (sent to seen succeeded)
+   */
+  record LatencyRow(String workload, String contender, String measure, Latencies.Percentiles percentiles) {
+  }
+
+  static final String IN_SYSTEM = "taken -> finished";
+  static final String SEEN = "sent -> seen succeeded";
+
   private static final String[] HEADER =
       {"workload", "contender", "items", "rounds", "items/s", "vs lock pool", "vs limit", "peak heap MB", "note"};
 
@@ -83,6 +95,53 @@ final class Report {
           .append(ratio(row.vsLimit(), "")).append(',')
           .append(row.peakHeapBytes() < 0 ? "" : Long.toString(megabytes(row.peakHeapBytes()))).append(',')
           .append(csvField(row.note())).append('\n');
+    }
+    return text.toString();
+  }
+
+  /** The latencies as a text table, in milliseconds. */
+  static String latencyTable(List<LatencyRow> rows) {
+    StringBuilder text = new StringBuilder(String.format(Locale.ROOT, "%-14s  %-14s  %-22s  %5s  %8s  %8s  %8s  %8s%n",
+        "workload", "contender", "latency (ms)", "jobs", "p50", "p90", "p99", "max"));
+    text.append(String.format(Locale.ROOT, "%s%n", "-".repeat(14 + 2 + 14 + 2 + 22 + 2 + 5 + 4 * 10)));
+    for (LatencyRow row : rows) {
+      Latencies.Percentiles p = row.percentiles();
+      text.append(String.format(Locale.ROOT, "%-14s  %-14s  %-22s  %5d  %8s  %8s  %8s  %8s%n", row.workload(),
+          row.contender(), row.measure(), p.count(), Latencies.Percentiles.ms(p.p50()),
+          Latencies.Percentiles.ms(p.p90()), Latencies.Percentiles.ms(p.p99()), Latencies.Percentiles.ms(p.max())));
+    }
+    return text.toString();
+  }
+
+  static String latencyCsv(List<LatencyRow> rows) {
+    StringBuilder text = new StringBuilder("workload,contender,latency,jobs,p50_ms,p90_ms,p99_ms,max_ms\n");
+    for (LatencyRow row : rows) {
+      Latencies.Percentiles p = row.percentiles();
+      text.append(csvField(row.workload())).append(',').append(csvField(row.contender())).append(',')
+          .append(csvField(row.measure())).append(',').append(p.count())
+          .append(String.format(Locale.ROOT, ",%.3f,%.3f,%.3f,%.3f%n", p.p50(), p.p90(), p.p99(), p.max()));
+    }
+    return text.toString();
+  }
+
+  /**
+   * Baton against a peer on each workload both ran: Baton's rate over the peer's, embedded and through node
+   * processes, with "wins" at 1.00 and above.
+   */
+  static String versus(List<Row> rows, String peer) {
+    StringBuilder text = new StringBuilder();
+    for (Row theirs : rows) {
+      if (!theirs.contender().equals(peer)) {
+        continue;
+      }
+      for (Row ours : rows) {
+        if (ours.workload().equals(theirs.workload()) && ours.contender().startsWith("baton")) {
+          double ratio = ours.itemsPerSecond() / theirs.itemsPerSecond();
+          text.append(String.format(Locale.ROOT, "  %-12s %-14s %5.2fx %s (%s vs %s %s/s)%n", theirs.workload(),
+              ours.contender(), ratio, ratio >= 1 ? "wins" : "loses", rate(ours.itemsPerSecond()),
+              rate(theirs.itemsPerSecond()), theirs.workload().equals(ManyJobs.NAME) ? "jobs" : "items"));
+        }
+      }
     }
     return text.toString();
   }

@@ -15,8 +15,8 @@ import java.util.concurrent.locks.ReentrantLock;
 
 /**
  * The contenders without Baton, written the way a Java user writes them: a fixed pool sharing state under locks,
- * one plain thread, and virtual threads. The only place in Baton where locks, {@code synchronized} and
- * concurrent collections appear.
+ * one plain thread, and virtual threads. With the JobRunr contender and the many-jobs driver, the only place in
+ * Baton where locks, {@code synchronized} and concurrent collections appear.
  */
 final class ThreadContenders {
 

@@ -51,6 +51,31 @@ final class ReportTest {
   }
 
   @Test
+  void versus_jobRunr_batonsRateOverTheirsPerWorkload() {
+    Report.Row baton = new Report.Row("cpu-light", "baton", 300_000, 3, 1_500_000, OptionalDouble.empty(),
+        OptionalDouble.empty(), -1, "");
+    Report.Row jobRunr = new Report.Row("cpu-light", "jobrunr", 5_000, 3, 3_000, OptionalDouble.empty(),
+        OptionalDouble.empty(), -1, "");
+    Report.Row cluster = new Report.Row(ManyJobs.NAME, "baton 1 node", 300, 3, 20, OptionalDouble.empty(),
+        OptionalDouble.empty(), -1, "");
+    Report.Row jobRunrJobs = new Report.Row(ManyJobs.NAME, "jobrunr", 300, 3, 80, OptionalDouble.empty(),
+        OptionalDouble.empty(), -1, "");
+    String[] lines = Report.versus(List.of(baton, jobRunr, cluster, jobRunrJobs, POOL), "jobrunr").split("\n");
+    assertEquals(2, lines.length);
+    assertTrue(lines[0].contains("cpu-light") && lines[0].contains("500.00x wins"), lines[0]);
+    assertTrue(lines[1].contains("many-jobs") && lines[1].contains("0.25x loses") && lines[1].contains("jobs/s"),
+        lines[1]);
+  }
+
+  @Test
+  void latencyCsv_rows_millisecondsWithThreeDecimals() {
+    String csv = Report.latencyCsv(List.of(new Report.LatencyRow(ManyJobs.ONE_JOB, "jobrunr", Report.IN_SYSTEM,
+        new Latencies.Percentiles(100, 12.5, 90, 99.25, 180))));
+    assertEquals("workload,contender,latency,jobs,p50_ms,p90_ms,p99_ms,max_ms\n"
+        + "\"one job, idle\",jobrunr,taken -> finished,100,12.500,90.000,99.250,180.000\n", csv);
+  }
+
+  @Test
   void rate_belowAHundred_oneDecimal_elseWholeWithSeparators() {
     assertEquals("9.5", Report.rate(9.54));
     assertEquals("12,345", Report.rate(12_345.4));

@@ -71,7 +71,7 @@ final class LauncherTest {
   }
 
   @Test
-  void clientCommand_getsNoRoleOptions() throws Exception {
+  void clientCommand_withJavaOpts_getsThoseAndNoRoleOptions() throws Exception {
     List<String> options = launch("-Xmx100m", "status", "some-job");
     assertEquals(List.of("-Xmx100m"), options.stream().filter(option -> option.startsWith("-X")).toList());
   }

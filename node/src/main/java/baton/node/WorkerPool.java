@@ -7,9 +7,11 @@ import baton.protocol.wire.WorkResult;
 import baton.protocol.wire.WorkResult.ItemResult;
 import java.util.ArrayDeque;
 import java.util.ArrayList;
+import java.util.Comparator;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.PriorityQueue;
 import java.util.Queue;
 import org.apache.pekko.actor.typed.ActorRef;
 import org.apache.pekko.actor.typed.Behavior;
@@ -25,6 +27,12 @@ import org.apache.pekko.actor.typed.javadsl.Receive;
  * A node's {@link Worker}s on the CPU dispatcher, behind one queue: a batch goes to the first worker that is free, so
  * a batch never waits on a busy worker while another is idle. A worker that crashes is replaced, so the pool keeps
  * its size, and the batch it held is answered with its items failed.
+ *
+ * <p>The node holds more batches than it has workers (its agent's credits), so the queue orders them between jobs
+ * as the dispatcher does, by start-time fair queuing counted in items but without weights (the node does not know
+ * priorities): a batch starts at its job's finish time, or at the start of the batch last handed out if its job has
+ * nothing queued, and the earliest start goes first. So a job that just came is not kept behind another job's
+ * batches that the node took before it.
  */
 public final class WorkerPool extends AbstractBehavior<WorkerPool.Command> {
 
@@ -35,7 +43,8 @@ public final class WorkerPool extends AbstractBehavior<WorkerPool.Command> {
   interface Command {
   }
 
-  private record Queued(WorkBatch batch) implements Command {
+  /** A batch to run. */
+  record Run(WorkBatch batch) implements Command {
   }
 
   /** A worker answered its batch and takes the next one. */
@@ -44,7 +53,24 @@ public final class WorkerPool extends AbstractBehavior<WorkerPool.Command> {
 
   private final OpRegistry registry;
   private final String node;
-  private final Queue<WorkBatch> queued = new ArrayDeque<>();
+  /** A batch waiting for a worker, with its start in the fair queue and its place in arrival order (for ties). */
+  private record Waiting(WorkBatch batch, long start, long arrived) {
+  }
+
+  private static final Comparator<Waiting> EARLIEST_START =
+      Comparator.comparingLong(Waiting::start).thenComparingLong(Waiting::arrived);
+
+  /** A job with batches queued or ahead of the others: its finish time so far and how many of its batches wait. */
+  private static final class QueuedJob {
+    long finish;
+    int waiting;
+  }
+
+  private final Queue<Waiting> queued = new PriorityQueue<>(EARLIEST_START);
+  // Only jobs with batches waiting or a finish time still ahead: the others would start at the virtual time anyway.
+  private final Map<String, QueuedJob> jobs = new HashMap<>();
+  private long virtualTime;
+  private long arrivals;
   private final Queue<ActorRef<WorkBatch>> idle = new ArrayDeque<>();
   private final Map<ActorRef<WorkBatch>, WorkBatch> busy = new HashMap<>();
   private long spawned;
@@ -55,14 +81,17 @@ public final class WorkerPool extends AbstractBehavior<WorkerPool.Command> {
    */
   public static Behavior<WorkBatch> create(OpRegistry registry, NodeSettings settings) {
     return Behaviors.setup(context -> {
-      ActorRef<Command> queue = context.spawn(
-          Behaviors.<Command>setup(queueContext -> new WorkerPool(queueContext, registry, settings.workers())),
-          "queue");
+      ActorRef<Command> queue = context.spawn(queue(registry, settings.workers()), "queue");
       return Behaviors.receiveMessage(batch -> {
-        queue.tell(new Queued(batch));
+        queue.tell(new Run(batch));
         return Behaviors.same();
       });
     });
+  }
+
+  /** The queue and its workers, without the actor in front. */
+  static Behavior<Command> queue(OpRegistry registry, int workers) {
+    return Behaviors.setup(context -> new WorkerPool(context, registry, workers));
   }
 
   private WorkerPool(ActorContext<Command> context, OpRegistry registry, int workers) {
@@ -77,14 +106,19 @@ public final class WorkerPool extends AbstractBehavior<WorkerPool.Command> {
   @Override
   public Receive<Command> createReceive() {
     return newReceiveBuilder()
-        .onMessage(Queued.class, this::onQueued)
+        .onMessage(Run.class, this::onRun)
         .onMessage(Free.class, this::onFree)
         .onSignal(Terminated.class, this::onWorkerEnded)
         .build();
   }
 
-  private Behavior<Command> onQueued(Queued queued) {
-    this.queued.add(queued.batch());
+  private Behavior<Command> onRun(Run run) {
+    WorkBatch batch = run.batch();
+    QueuedJob job = jobs.computeIfAbsent(batch.jobId(), id -> new QueuedJob());
+    long start = Math.max(virtualTime, job.finish);
+    job.finish = start + (batch.items() == null ? 1 : Math.max(1, batch.items().size()));
+    job.waiting++;
+    queued.add(new Waiting(batch, start, arrivals++));
     handOut();
     return this;
   }
@@ -127,7 +161,11 @@ public final class WorkerPool extends AbstractBehavior<WorkerPool.Command> {
   private void handOut() {
     while (!queued.isEmpty() && !idle.isEmpty()) {
       ActorRef<WorkBatch> worker = idle.remove();
-      WorkBatch batch = queued.remove();
+      Waiting next = queued.remove();
+      WorkBatch batch = next.batch();
+      virtualTime = next.start();
+      jobs.get(batch.jobId()).waiting--;
+      jobs.values().removeIf(job -> job.waiting == 0 && job.finish <= virtualTime);
       busy.put(worker, batch);
       worker.tell(batch);
     }

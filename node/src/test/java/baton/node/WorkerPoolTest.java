@@ -253,6 +253,32 @@ final class WorkerPoolTest {
   }
 
   @Test
+  void pool_jobThatComesWhileAnotherHasBatchesQueued_itsBatchGoesFirst() {
+    // Straight to the queue, so that the batches are in its mailbox before the gate opens.
+    ActorRef<WorkerPool.Command> queue = testKit.spawn(WorkerPool.queue(registry, 1));
+    TestProbe<WorkResult> results = testKit.createTestProbe();
+    TestProbe<BatchStarted> started = testKit.createTestProbe();
+    CountDownLatch gate = new CountDownLatch(1);
+    TestOps.Gate.GATES.put("held", gate);
+    try {
+      queue.tell(new WorkerPool.Run(new WorkBatch(0, "big", 1, new OpRef("gate", "{\"id\": \"held\"}"),
+          List.of(Item.ofText("long")), results.getRef(), started.getRef(), MINUTE)));
+      assertEquals(new BatchStarted(0), started.receiveMessage());
+      queue.tell(new WorkerPool.Run(words(1, "big", 2, results.getRef(), started.getRef())));
+      queue.tell(new WorkerPool.Run(words(2, "big", 2, results.getRef(), started.getRef())));
+      queue.tell(new WorkerPool.Run(words(3, "small", 1, results.getRef(), started.getRef())));
+    } finally {
+      gate.countDown();
+    }
+
+    // The small job has had nothing yet; the big one has had a batch and has two more queued.
+    assertEquals(List.of(new BatchStarted(3), new BatchStarted(1), new BatchStarted(2)),
+        started.receiveSeveralMessages(3));
+    assertEquals(Set.of(0L, 1L, 2L, 3L),
+        results.receiveSeveralMessages(4).stream().map(WorkResult::batch).collect(Collectors.toSet()));
+  }
+
+  @Test
   void pool_manyBatchesSomeCrashingTheirWorker_eachIsAnsweredOnce() {
     ActorRef<WorkBatch> pool = pool(3);
     TestProbe<WorkResult> probe = testKit.createTestProbe();
@@ -299,6 +325,12 @@ final class WorkerPoolTest {
   private static WorkBatch wordCount(long batch, ActorRef<WorkResult> replyTo, ActorRef<BatchStarted> started) {
     return new WorkBatch(batch, "job-7", 1, new OpRef("word-count", "{}"),
         List.of(Item.ofText("one two"), Item.ofText("three")), replyTo, started, MINUTE);
+  }
+
+  private static WorkBatch words(long batch, String jobId, int items, ActorRef<WorkResult> replyTo,
+      ActorRef<BatchStarted> started) {
+    return new WorkBatch(batch, jobId, 1, new OpRef("word-count", "{}"),
+        IntStream.range(0, items).mapToObj(i -> Item.ofText("item " + i)).toList(), replyTo, started, MINUTE);
   }
 
   private ActorRef<WorkBatch> pool(int workers) {

@@ -30,8 +30,8 @@ import org.apache.pekko.actor.typed.javadsl.Receive;
  *
  * <p>The node holds more batches than it has workers (its agent's credits), so the queue orders them between jobs
  * as the dispatcher does, by start-time fair queuing counted in items but without weights (the node does not know
- * priorities): a batch starts at its job's finish time, or at the start of the batch last handed out if its job has
- * nothing queued, and the earliest start goes first. So a job that just came is not kept behind another job's
+ * priorities): a batch starts at its job's finish time or at the start of the batch last handed out, whichever is
+ * later, and the earliest start goes first. So a job that just came is not kept behind another job's
  * batches that the node took before it.
  */
 public final class WorkerPool extends AbstractBehavior<WorkerPool.Command> {
@@ -51,8 +51,6 @@ public final class WorkerPool extends AbstractBehavior<WorkerPool.Command> {
   record Free(ActorRef<WorkBatch> worker) implements Command {
   }
 
-  private final OpRegistry registry;
-  private final String node;
   /** A batch waiting for a worker, with its start in the fair queue and its place in arrival order (for ties). */
   private record Waiting(WorkBatch batch, long start, long arrived) {
   }
@@ -66,6 +64,8 @@ public final class WorkerPool extends AbstractBehavior<WorkerPool.Command> {
     int waiting;
   }
 
+  private final OpRegistry registry;
+  private final String node;
   private final Queue<Waiting> queued = new PriorityQueue<>(EARLIEST_START);
   // Only jobs with batches waiting or a finish time still ahead: the others would start at the virtual time anyway.
   private final Map<String, QueuedJob> jobs = new HashMap<>();

@@ -13,6 +13,7 @@ import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import org.apache.pekko.actor.typed.ActorRef;
 import org.apache.pekko.actor.typed.Behavior;
 import org.apache.pekko.actor.typed.javadsl.AbstractBehavior;
 import org.apache.pekko.actor.typed.javadsl.ActorContext;
@@ -25,13 +26,15 @@ import org.apache.pekko.actor.typed.javadsl.Receive;
  * longer than the batch's item timeout fails as timed out (the call cannot be interrupted, only judged). An item
  * whose op throws fails alone, also for an {@link Error} such as a stack overflow or a class missing from a user op's jar; the rest of its
  * batch goes on and the batch is always answered in full. Only errors that leave the JVM in doubt (out of memory)
- * are not caught: Pekko stops the JVM on those. A worker that crashes anyway is restarted by {@link WorkerPool}.
+ * are not caught: Pekko stops the JVM on those. A worker that crashes anyway is replaced by its {@link WorkerPool},
+ * which it tells when it is free for the next batch.
  */
 public final class Worker extends AbstractBehavior<WorkBatch> {
 
   private static final int CACHED_OPS = 64;
 
   private final OpRegistry registry;
+  private final ActorRef<WorkerPool.Command> pool;
   private final String node;
   // Ops are made once per stage and kept: making one may compile a regex or allocate a digest.
   private final Map<OpRef, CpuOp> ops = new LinkedHashMap<>(16, 0.75f, true) {
@@ -41,15 +44,16 @@ public final class Worker extends AbstractBehavior<WorkBatch> {
     }
   };
 
-  public static Behavior<WorkBatch> create(OpRegistry registry) {
+  static Behavior<WorkBatch> create(OpRegistry registry, ActorRef<WorkerPool.Command> pool) {
     return Behaviors.setup(context -> Behaviors.withMdc(WorkBatch.class,
         batch -> Map.of("jobId", batch.jobId()),
-        new Worker(context, registry)));
+        new Worker(context, registry, pool)));
   }
 
-  private Worker(ActorContext<WorkBatch> context, OpRegistry registry) {
+  private Worker(ActorContext<WorkBatch> context, OpRegistry registry, ActorRef<WorkerPool.Command> pool) {
     super(context);
     this.registry = registry;
+    this.pool = pool;
     this.node = context.getSystem().address().toString();
   }
 
@@ -62,6 +66,12 @@ public final class Worker extends AbstractBehavior<WorkBatch> {
 
   private Behavior<WorkBatch> onWork(WorkBatch batch) {
     batch.started().tell(new BatchStarted(batch.batch()));
+    batch.replyTo().tell(new WorkResult(batch.batch(), results(batch), node));
+    pool.tell(new WorkerPool.Free(getContext().getSelf()));
+    return this;
+  }
+
+  private List<ItemResult> results(WorkBatch batch) {
     List<ItemResult> results = new ArrayList<>(batch.items().size());
     CpuOp op;
     try {
@@ -72,8 +82,7 @@ public final class Worker extends AbstractBehavior<WorkBatch> {
       for (Item item : batch.items()) {
         results.add(ItemResult.failed(item.key(), reason(e)));
       }
-      batch.replyTo().tell(new WorkResult(batch.batch(), results, node));
-      return this;
+      return results;
     }
     long timeout = batch.itemTimeout().toNanos();
     for (Item item : batch.items()) {
@@ -84,8 +93,7 @@ public final class Worker extends AbstractBehavior<WorkBatch> {
           + batch.itemTimeout().toMillis() + " ms (item-timeout) on node " + node + ": the op took "
           + took / 1_000_000 + " ms"));
     }
-    batch.replyTo().tell(new WorkResult(batch.batch(), results, node));
-    return this;
+    return results;
   }
 
   private static ItemResult run(CpuOp op, Item item) {

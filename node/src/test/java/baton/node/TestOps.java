@@ -82,4 +82,37 @@ final class TestOps {
       };
     }
   }
+  /**
+   * {@code gate { id }}: each item waits until the test opens the gate registered under the id, so a test decides
+   * when a batch ends without timing it.
+   */
+  public static final class Gate implements OpProvider {
+    static final Map<String, CountDownLatch> GATES = new ConcurrentHashMap<>();
+
+    @Override
+    public String name() {
+      return "gate";
+    }
+
+    @Override
+    public OpKind kind() {
+      return OpKind.CPU;
+    }
+
+    @Override
+    public Set<String> parameters() {
+      return Set.of("id");
+    }
+
+    @Override
+    public Op create(OpParams params) {
+      CountDownLatch gate = GATES.get(params.getString("id"));
+      return (CpuOp) (key, payload) -> {
+        if (!gate.await(30, TimeUnit.SECONDS)) {
+          throw new IllegalStateException("the gate was never opened");
+        }
+        return payload;
+      };
+    }
+  }
 }

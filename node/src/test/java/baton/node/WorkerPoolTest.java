@@ -23,6 +23,7 @@ import java.time.Duration;
 import java.util.HashSet;
 import java.util.List;
 import java.util.Set;
+import java.util.concurrent.CountDownLatch;
 import java.util.stream.Collectors;
 import java.util.stream.IntStream;
 import java.util.stream.LongStream;
@@ -47,9 +48,14 @@ import org.junit.jupiter.api.extension.ExtendWith;
 @TestInstance(TestInstance.Lifecycle.PER_CLASS)
 final class WorkerPoolTest {
 
-  /** Also with the fix in place, an error that escapes a worker must fail a test, not end the test JVM. */
-  private static final Config CONFIG =
-      ConfigFactory.parseString("pekko.jvm-exit-on-fatal-error = off").withFallback(ConfigFactory.load());
+  /**
+   * Also with the fix in place, an error that escapes a worker must fail a test, not end the test JVM. Two threads
+   * for the workers at least, also on one core: a test holds one worker on a gate while the other goes on.
+   */
+  private static final Config CONFIG = ConfigFactory.parseString("""
+      pekko.jvm-exit-on-fatal-error = off
+      baton.cpu-dispatcher.fork-join-executor.parallelism-min = 2
+      """).withFallback(ConfigFactory.load());
 
   @JUnit5TestKit
   ActorTestKit testKit = new JUnit5TestKitBuilder().withCustomConfig(CONFIG).build();
@@ -170,20 +176,130 @@ final class WorkerPoolTest {
   }
 
   @Test
-  void pool_workerThatCrashes_isRestartedAndPoolKeepsWorking() {
+  void pool_workerThatCrashes_itsBatchIsAnsweredAsFailedAndThePoolKeepsWorking() {
     ActorRef<WorkBatch> pool = pool(1);
     TestProbe<WorkResult> probe = testKit.createTestProbe();
+    List<Item> items = List.of(Item.ofText("a"), Item.ofText("b"));
 
-    // A batch without items breaks the worker itself, not an op: the supervisor must restart it.
+    // A batch without a start listener breaks the worker itself, not an op: the pool must replace the worker.
     LoggingTestKit.error(NullPointerException.class).expect(testKit.system(), () -> {
-      pool.tell(new WorkBatch(1, "job-6", 1, new OpRef("fault", "{}"), null, probe.getRef(), noStarts(), MINUTE));
+      pool.tell(new WorkBatch(1, "job-6", 1, new OpRef("fault", "{}"), items, probe.getRef(), null, MINUTE));
       return null;
     });
     pool.tell(new WorkBatch(2, "job-6", 1, new OpRef("fault", "{}"), List.of(Item.ofText("ok")), probe.getRef(), noStarts(), MINUTE));
 
-    WorkResult result = probe.receiveMessage();
-    assertEquals(2, result.batch(), "the crashed batch gets no answer; the next one does");
-    assertOk(result.results().get(0), "ok");
+    WorkResult crashed = probe.receiveMessage();
+    assertEquals(1, crashed.batch(), "the crashed batch is answered, before the next one");
+    assertEquals(testKit.system().address().toString(), crashed.node());
+    assertEquals(2, crashed.results().size());
+    assertFailed(crashed.results().get(0), "a", "its worker crashed: NullPointerException");
+    assertFailed(crashed.results().get(1), "b", "its worker crashed: NullPointerException");
+    WorkResult next = probe.receiveMessage();
+    assertEquals(2, next.batch());
+    assertOk(next.results().get(0), "ok");
+  }
+
+  @Test
+  void pool_everyWorkerCrashes_asManyBatchesStillRunAtOnce() {
+    int workers = 2;
+    ActorRef<WorkBatch> pool = pool(workers);
+    TestProbe<WorkResult> probe = testKit.createTestProbe();
+    for (int i = 0; i < workers; i++) {
+      pool.tell(new WorkBatch(i, "job-10", 1, new OpRef("fault", "{}"), List.of(Item.ofText("x")), probe.getRef(),
+          null, MINUTE));
+    }
+    for (int i = 0; i < workers; i++) {
+      assertFailed(probe.receiveMessage().results().get(0), "x", "its worker crashed");
+    }
+    TestOps.Together.LATCHES.put("pool-size", new CountDownLatch(workers));
+
+    // Each batch's item waits for the other's: they pass only when as many workers as before run them at once.
+    for (int i = 0; i < workers; i++) {
+      pool.tell(new WorkBatch(100 + i, "job-10", 1, new OpRef("together", "{\"id\": \"pool-size\"}"),
+          List.of(Item.ofText("item-" + i)), probe.getRef(), noStarts(), MINUTE));
+    }
+    for (int i = 0; i < workers; i++) {
+      WorkResult result = probe.receiveMessage(Duration.ofSeconds(15));
+      assertEquals(Status.OK, result.results().get(0).status(), result.results().get(0).error());
+    }
+  }
+
+  @Test
+  void pool_oneWorkerHeldByALongBatch_laterBatchesStartOnTheFreeWorker() {
+    ActorRef<WorkBatch> pool = pool(2);
+    TestProbe<WorkResult> results = testKit.createTestProbe();
+    TestProbe<BatchStarted> first = testKit.createTestProbe();
+    TestProbe<BatchStarted> later = testKit.createTestProbe();
+    CountDownLatch gate = new CountDownLatch(1);
+    TestOps.Gate.GATES.put("long", gate);
+    try {
+      pool.tell(new WorkBatch(0, "big", 1, new OpRef("gate", "{\"id\": \"long\"}"), List.of(Item.ofText("long")),
+          results.getRef(), first.getRef(), MINUTE));
+      pool.tell(wordCount(1, results.getRef(), first.getRef()));
+      assertEquals(1, results.receiveMessage().batch(), "the batch on the other worker ends first");
+
+      // One worker is held by batch 0, the other is free: both later batches go to the free one, in order.
+      pool.tell(wordCount(2, results.getRef(), later.getRef()));
+      pool.tell(wordCount(3, results.getRef(), later.getRef()));
+
+      assertEquals(new BatchStarted(2), later.receiveMessage(), "batch 2 waits behind the long batch");
+      assertEquals(new BatchStarted(3), later.receiveMessage());
+      assertEquals(2, results.receiveMessage().batch());
+      assertEquals(3, results.receiveMessage().batch());
+    } finally {
+      gate.countDown();
+    }
+    assertEquals(0, results.receiveMessage().batch());
+  }
+
+  @Test
+  void pool_jobThatComesWhileAnotherHasBatchesQueued_itsBatchGoesFirst() {
+    // Straight to the queue, so that the batches are in its mailbox before the gate opens.
+    ActorRef<WorkerPool.Command> queue = testKit.spawn(WorkerPool.queue(registry, 1));
+    TestProbe<WorkResult> results = testKit.createTestProbe();
+    TestProbe<BatchStarted> started = testKit.createTestProbe();
+    CountDownLatch gate = new CountDownLatch(1);
+    TestOps.Gate.GATES.put("held", gate);
+    try {
+      queue.tell(new WorkerPool.Run(new WorkBatch(0, "big", 1, new OpRef("gate", "{\"id\": \"held\"}"),
+          List.of(Item.ofText("long")), results.getRef(), started.getRef(), MINUTE)));
+      assertEquals(new BatchStarted(0), started.receiveMessage());
+      queue.tell(new WorkerPool.Run(words(1, "big", 2, results.getRef(), started.getRef())));
+      queue.tell(new WorkerPool.Run(words(2, "big", 2, results.getRef(), started.getRef())));
+      queue.tell(new WorkerPool.Run(words(3, "small", 1, results.getRef(), started.getRef())));
+    } finally {
+      gate.countDown();
+    }
+
+    // The small job has had nothing yet; the big one has had a batch and has two more queued.
+    assertEquals(List.of(new BatchStarted(3), new BatchStarted(1), new BatchStarted(2)),
+        started.receiveSeveralMessages(3));
+    assertEquals(Set.of(0L, 1L, 2L, 3L),
+        results.receiveSeveralMessages(4).stream().map(WorkResult::batch).collect(Collectors.toSet()));
+  }
+
+  @Test
+  void pool_manyBatchesSomeCrashingTheirWorker_eachIsAnsweredOnce() {
+    ActorRef<WorkBatch> pool = pool(3);
+    TestProbe<WorkResult> probe = testKit.createTestProbe();
+    int batches = 30;
+
+    for (long batch = 0; batch < batches; batch++) {
+      // Every fifth batch has no start listener: it breaks its worker.
+      pool.tell(wordCount(batch, probe.getRef(), batch % 5 == 0 ? null : noStarts()));
+    }
+
+    Set<Long> answered = new HashSet<>();
+    for (WorkResult result : probe.receiveSeveralMessages(batches)) {
+      assertTrue(answered.add(result.batch()), "batch " + result.batch() + " answered twice");
+      if (result.batch() % 5 == 0) {
+        assertFailed(result.results().get(0), "one two", "its worker crashed");
+      } else {
+        assertArrayEquals("2".getBytes(StandardCharsets.US_ASCII), result.results().get(0).payload());
+      }
+    }
+    assertEquals(LongStream.range(0, batches).boxed().collect(Collectors.toSet()), answered);
+    probe.expectNoMessage(Duration.ofMillis(300));
   }
 
   @Test
@@ -204,6 +320,17 @@ final class WorkerPoolTest {
       assertArrayEquals("1".getBytes(StandardCharsets.US_ASCII), result.results().get(1).payload());
     }
     assertEquals(LongStream.range(0, batches).boxed().collect(Collectors.toSet()), answered);
+  }
+
+  private static WorkBatch wordCount(long batch, ActorRef<WorkResult> replyTo, ActorRef<BatchStarted> started) {
+    return new WorkBatch(batch, "job-7", 1, new OpRef("word-count", "{}"),
+        List.of(Item.ofText("one two"), Item.ofText("three")), replyTo, started, MINUTE);
+  }
+
+  private static WorkBatch words(long batch, String jobId, int items, ActorRef<WorkResult> replyTo,
+      ActorRef<BatchStarted> started) {
+    return new WorkBatch(batch, jobId, 1, new OpRef("word-count", "{}"),
+        IntStream.range(0, items).mapToObj(i -> Item.ofText("item " + i)).toList(), replyTo, started, MINUTE);
   }
 
   private ActorRef<WorkBatch> pool(int workers) {

@@ -51,7 +51,7 @@ public final class Embedded implements AutoCloseable {
    * @param registry the ops jobs may use
    */
   public static Embedded start(Config config, OpRegistry registry, NodeSettings node) {
-    Config withJournal = Journal.withDatabase(config);
+    Config withJournal = systemConfig(config);
     CoordinatorSettings settings = CoordinatorSettings.from(withJournal);
     JobSpecParser parser = new JobSpecParser(registry, settings.job());
     ActorSystem<Coordinator.Command> system = ActorSystem.create(Behaviors.setup(context -> {
@@ -61,6 +61,24 @@ public final class Embedded implements AutoCloseable {
       return Coordinator.create(settings, parser, dispatcher);
     }), "baton", withJournal);
     return new Embedded(system, settings.askTimeout(), Optional.empty());
+  }
+
+  /**
+   * The config the actor system starts with: the journal in memory ({@code baton.run.journal-plugin} and
+   * {@code snapshot-store-plugin}) unless a data dir, a database or other plugins are set, which keep theirs.
+   */
+  static Config systemConfig(Config config) {
+    boolean inMemory = config.getString("baton.coordinator.data-dir").isEmpty()
+        && config.getString("baton.journal.db.url").isEmpty()
+        && config.getString("pekko.persistence.journal.plugin").isEmpty()
+        && config.getString("pekko.persistence.snapshot-store.plugin").isEmpty();
+    if (inMemory) {
+      config = config
+          .withValue("pekko.persistence.journal.plugin", config.getValue("baton.run.journal-plugin"))
+          .withValue("pekko.persistence.snapshot-store.plugin", config.getValue("baton.run.snapshot-store-plugin"));
+    }
+    // With the plugins set, this leaves them and adds what every journal needs (the stash capacity).
+    return Journal.withDatabase(config);
   }
 
   /**

@@ -15,6 +15,8 @@ import java.util.concurrent.TimeUnit;
 import java.util.function.Supplier;
 import org.apache.pekko.actor.typed.ActorSystem;
 import org.apache.pekko.actor.typed.DispatcherSelector;
+import org.apache.pekko.actor.typed.Extension;
+import org.apache.pekko.actor.typed.ExtensionId;
 
 /**
  * The {@link IoContext} io ops get: the blocking-I/O dispatcher, the JDK's delay scheduler, one HTTP client and the
@@ -24,20 +26,34 @@ final class IoRuntime implements IoContext {
 
   static final String BLOCKING_DISPATCHER = "baton.blocking-io-dispatcher";
 
+  private final ActorSystem<?> system;
   private final Executor blocking;
-  private final HttpClient http;
   private final HttpAllowList allow;
 
   IoRuntime(ActorSystem<?> system) {
-    Config config = system.settings().config();
+    this.system = system;
     this.blocking = system.dispatchers().lookup(DispatcherSelector.fromConfig(BLOCKING_DISPATCHER));
-    // Redirects are not followed here: each hop's address must pass checkHttp first (http-get follows them itself).
-    this.http = HttpClient.newBuilder()
-        .followRedirects(HttpClient.Redirect.NEVER)
-        .connectTimeout(config.getDuration("baton.io.http.connect-timeout"))
-        .executor(blocking)
-        .build();
-    this.allow = HttpAllowList.from(config);
+    this.allow = HttpAllowList.from(system.settings().config());
+  }
+
+  /**
+   * The one HTTP client of an actor system's io ops, made when an op first asks for it: most jobs never do, and
+   * making it (its classes, its selector thread) cost every {@code baton run} about 0.1 s.
+   */
+  record Http(HttpClient client) implements Extension {
+
+    static final ExtensionId<Http> ID = new ExtensionId<>() {
+      @Override
+      public Http createExtension(ActorSystem<?> system) {
+        Config config = system.settings().config();
+        // Redirects are not followed here: each hop's address must pass checkHttp first (http-get follows them).
+        return new Http(HttpClient.newBuilder()
+            .followRedirects(HttpClient.Redirect.NEVER)
+            .connectTimeout(config.getDuration("baton.io.http.connect-timeout"))
+            .executor(system.dispatchers().lookup(DispatcherSelector.fromConfig(BLOCKING_DISPATCHER)))
+            .build());
+      }
+    };
   }
 
   @Override
@@ -58,7 +74,7 @@ final class IoRuntime implements IoContext {
 
   @Override
   public HttpClient http() {
-    return http;
+    return Http.ID.apply(system).client();
   }
 
   @Override

@@ -1,6 +1,5 @@
 package baton.app.cli;
 
-import baton.coordinator.BatonConfig;
 import com.typesafe.config.ConfigException;
 import java.util.Optional;
 import picocli.CommandLine.Option;
@@ -31,7 +30,7 @@ final class ClientOptions {
     }
     CoordinatorClient.Settings settings;
     try {
-      settings = CoordinatorClient.Settings.from(BatonConfig.load(ClientOptions.class.getClassLoader()));
+      settings = CoordinatorClient.Settings.load(ClientOptions.class.getClassLoader());
     } catch (ConfigException e) {
       throw new IllegalArgumentException("bad configuration: " + e.getMessage(), e);
     }

@@ -28,8 +28,6 @@ import picocli.CommandLine.Spec;
         + "node go (downed, or the coordinator was lost or stopped), it starts afresh and joins the seed again."})
 final class NodeCommand implements Callable<Integer> {
 
-  private static final Logger LOG = LoggerFactory.getLogger(NodeCommand.class);
-
   @Spec
   CommandSpec spec;
 
@@ -96,6 +94,9 @@ final class NodeCommand implements Callable<Integer> {
     err.printf("baton: node up: %s with %d workers, joining %s; log %s%n", address, settings.workers(), seed,
         logDir.resolve("node-" + chosenPort + ".log"));
     err.flush();
+    // Looked up here, not in a static field: picocli makes every command to build `baton --help`, and a logger made
+    // then would start Logback (and its log file) for client commands too.
+    Logger log = LoggerFactory.getLogger(NodeCommand.class);
     // The cluster may let the node go: downed after a long pause or a network split, or downing itself because
     // the coordinator was lost. A node is only useful in the cluster, so it starts afresh and joins the seed
     // again; only a JVM shutdown (Ctrl-C, SIGTERM), which has left the cluster gracefully, ends the process.
@@ -106,7 +107,7 @@ final class NodeCommand implements Callable<Integer> {
         return ExitCodes.SUCCEEDED;
       }
       String why = reason.map(NodeCommand::describe).orElse("it stopped for no reason given");
-      LOG.warn("the node left the cluster ({}); starting afresh in {} ms and joining {} again", why,
+      log.warn("the node left the cluster ({}); starting afresh in {} ms and joining {} again", why,
           settings.rejoinDelay().toMillis(), seed);
       err.printf("baton: the node left the cluster (%s); joining %s again%n", why, seed);
       err.flush();
@@ -114,10 +115,10 @@ final class NodeCommand implements Callable<Integer> {
       try {
         system = ActorSystem.create(Node.guardian(launch.registry(), settings, notices), ClusterSetup.SYSTEM_NAME,
             config);
-        LOG.info("node up again: {}, joining {}", address, seed);
+        log.info("node up again: {}, joining {}", address, seed);
       } catch (RuntimeException e) {
         // Most likely the port is not free yet; the old system's failure reason says what to do next.
-        LOG.warn("cannot start the node again on {}: {}; trying again", address, CoordinatorCommand.rootMessage(e));
+        log.warn("cannot start the node again on {}: {}; trying again", address, CoordinatorCommand.rootMessage(e));
       }
     }
   }

@@ -55,6 +55,11 @@ final class BatonProcesses implements AutoCloseable {
     return start(name, List.of(), List.of(), args);
   }
 
+  /** Starts a process with these JVM options before {@code -jar}. */
+  Process startWith(String name, List<String> jvmOptions, String... args) throws IOException {
+    return start(name, List.of(), jvmOptions, args);
+  }
+
   /**
    * Starts a process that a SIGINT reaches. A process started in the background by a non-interactive shell (as a
    * build may be) ignores SIGINT, and its children inherit that; {@code env --default-signal} undoes it.

@@ -61,8 +61,6 @@ public final class JobStream {
   }
 
   private static final int MIN_BATCHES = 64;
-  // A rate-limited cpu stage's batch is at most this part of a period's worth, so a batch is no burst.
-  private static final int RATE_BATCH_DIVISOR = 10;
 
   private final String jobId;
   private final JobSpec spec;
@@ -73,6 +71,9 @@ public final class JobStream {
   // Completes when the stream has ended, however it ended: from then on no op call starts.
   private final CompletableFuture<Done> ended = new CompletableFuture<>();
   private final ActorRef<WorkDispatcher.Waiting> waitingTo;
+  // How much time's worth of calls a rate-limited stage starts at once: two of the scheduler's ticks, since a timer
+  // fires up to a tick late.
+  private final Duration burst;
 
   /**
    * @param resumeFrom what an earlier run of this job already did ({@link Progress#none} for a new job): those
@@ -88,6 +89,7 @@ public final class JobStream {
     this.reportNanos = runtime.settings().reportInterval().toNanos();
     this.resumeFrom = resumeFrom;
     this.waitingTo = waitingTo;
+    this.burst = runtime.system().settings().config().getDuration("pekko.scheduler.tick-duration").multipliedBy(2);
   }
 
   /**
@@ -122,7 +124,7 @@ public final class JobStream {
    * than a 64th of an input of known size, so that a small job still makes enough batches to spread.
    */
   private int chunkSize() {
-    int batch = spec.stages().stream().filter(stage -> stage.kind() == OpKind.CPU).map(JobStream::withRateBatch)
+    int batch = spec.stages().stream().filter(stage -> stage.kind() == OpKind.CPU).map(this::withRateBatch)
         .mapToInt(JobSpec.Stage::batch).findFirst().orElse(runtime.settings().job().cpuBatch());
     if (spec.input().size().isEmpty()) {
       return batch;
@@ -134,9 +136,6 @@ public final class JobStream {
   /** Starts a {@link RateGate} for each stage with a rate; they stop when the job's stream ends. */
   private Map<Integer, RateGate> gates(Materializer materializer) {
     Map<Integer, RateGate> gates = new HashMap<>();
-    // What passes at once covers two of the scheduler's ticks: a timer fires up to a tick late.
-    Duration burst = runtime.system().settings().config().getDuration("pekko.scheduler.tick-duration")
-        .multipliedBy(2);
     for (JobSpec.Stage stage : spec.stages()) {
       stage.rate().ifPresent(rate -> gates.put(stage.index(), RateGate.start(rate, stage.parallelism(),
           runtime.settings().reportInterval(), burst, waiting -> listener.throttled(stage.index(), waiting), ended,
@@ -146,14 +145,14 @@ public final class JobStream {
   }
 
   /**
-   * A cpu stage with a rate sends batches of at most a tenth of a period's worth of items: a batch passes the gate
-   * at once, and its items run together on a worker.
+   * A cpu stage with a rate sends batches of at most the calls its gate lets through at once: a batch passes the
+   * gate as one, and its items run together on a worker.
    */
-  private static JobSpec.Stage withRateBatch(JobSpec.Stage stage) {
+  private JobSpec.Stage withRateBatch(JobSpec.Stage stage) {
     if (stage.kind() != OpKind.CPU || stage.rate().isEmpty()) {
       return stage;
     }
-    int batch = Math.min(stage.batch(), Math.max(1, stage.rate().get().items() / RATE_BATCH_DIVISOR));
+    int batch = Math.min(stage.batch(), RateGate.atOnce(stage.rate().get(), burst));
     return new JobSpec.Stage(stage.index(), stage.kind(), stage.parallelism(), batch, stage.op(), stage.ref(),
         stage.rate());
   }

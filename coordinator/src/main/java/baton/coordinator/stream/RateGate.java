@@ -71,12 +71,10 @@ final class RateGate {
   static RateGate start(JobSpec.Rate rate, int waiters, Duration check, Duration burst, Throttled throttled,
       CompletableFuture<?> ended, Materializer materializer) {
     long perNanos = rate.per().toNanos();
-    // Pekko's throttle takes at most one call a nanosecond; a faster rate than that limits nothing anyway.
-    int items = (int) Math.min(rate.items(), perNanos);
-    // When calls are two ticks apart or more, one at a time loses nothing; else the steady rate makes room.
-    int atOnce = (int) Math.min(items / 2, (items * burst.toNanos() + perNanos - 1) / perNanos);
+    int items = items(rate);
+    int atOnce = atOnce(rate, burst);
+    // One at a time loses nothing when calls are due two ticks apart or more; else the steady rate makes room.
     int steady = atOnce < 2 ? items : items - atOnce;
-    atOnce = Math.max(1, atOnce);
     long tokenNanos = perNanos / steady;
     // A call waited for the limit when it waited about a token's time or more; less is the gate's own latency.
     long waitNanos = Math.max(tokenNanos / 2, Duration.ofMillis(1).toNanos());
@@ -100,6 +98,21 @@ final class RateGate {
     known.complete(running.first());
     ended.whenComplete((done, failure) -> running.second().shutdown());
     return new RateGate(running.first(), ended);
+  }
+
+  /**
+   * How many calls the gate of {@code rate} lets through at once: the calls due in {@code burst}, at least one and
+   * at most half the limit. A cpu stage's batch is no larger, so that a batch never draws on calls still to come.
+   */
+  static int atOnce(JobSpec.Rate rate, Duration burst) {
+    long perNanos = rate.per().toNanos();
+    int items = items(rate);
+    return (int) Math.max(1, Math.min(items / 2, (items * burst.toNanos() + perNanos - 1) / perNanos));
+  }
+
+  // Pekko's throttle takes at most one call a nanosecond; a faster rate than that limits nothing anyway.
+  private static int items(JobSpec.Rate rate) {
+    return (int) Math.min(rate.items(), rate.per().toNanos());
   }
 
   /**

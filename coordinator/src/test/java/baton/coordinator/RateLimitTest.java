@@ -26,6 +26,7 @@ import java.util.Set;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ConcurrentLinkedQueue;
+import java.util.function.Predicate;
 import org.apache.pekko.actor.testkit.typed.annotations.JUnit5TestKit;
 import org.apache.pekko.actor.testkit.typed.javadsl.ActorTestKit;
 import org.apache.pekko.actor.testkit.typed.javadsl.JUnit5TestKitBuilder;
@@ -250,7 +251,7 @@ final class RateLimitTest {
     return Job.create(name, spec, runtime, Instant.now(), finished.ref());
   }
 
-  private JobStatus awaitStatus(ActorRef<Job.Command> job, java.util.function.Predicate<JobStatus> wanted) {
+  private JobStatus awaitStatus(ActorRef<Job.Command> job, Predicate<JobStatus> wanted) {
     long deadline = System.nanoTime() + WAIT.toNanos();
     TestProbe<Optional<JobStatus>> reply = testKit.createTestProbe();
     while (System.nanoTime() < deadline) {

@@ -52,8 +52,9 @@ final class RateLimitTest {
 
   private static final Duration WAIT = Duration.ofSeconds(30);
   private static final JobSpec.Rate TWENTY_PER_100MS = new JobSpec.Rate(20, Duration.ofMillis(100), "20/100ms");
-  // A call may start up to one token early (the throttle's bucket holds one), and a recorded time may lag its start.
-  private static final int SLACK = 2;
+  // A call may start up to one token early (after a late timer), and on a loaded machine the time recorded for a call
+  // may lag the moment the gate let it through.
+  private static final int SLACK = 3;
 
   @JUnit5TestKit
   ActorTestKit testKit = new JUnit5TestKitBuilder()
@@ -100,7 +101,9 @@ final class RateLimitTest {
     int n = 320;
     ConcurrentLinkedQueue<Long> calls = new ConcurrentLinkedQueue<>();
     ConcurrentLinkedQueue<Integer> batches = new ConcurrentLinkedQueue<>();
-    JobSpec.Stage stage = new JobSpec.Stage(1, OpKind.CPU, 4, 256, (CpuOp) (key, payload) -> payload,
+    // One batch in flight: the worker records a call a mailbox hop after the gate, and batches in flight together
+    // could bunch up there however well the gate spaced them.
+    JobSpec.Stage stage = new JobSpec.Stage(1, OpKind.CPU, 1, 256, (CpuOp) (key, payload) -> payload,
         new OpRef("echo", "{}"), Optional.of(TWENTY_PER_100MS));
     TestProbe<JobStatus> finished = testKit.createTestProbe();
 
@@ -112,9 +115,8 @@ final class RateLimitTest {
     assertEquals(n, calls.size());
     // What the gate lets through at once (20 ms' worth: 4), not the stage's 256.
     assertTrue(batches.stream().allMatch(size -> size <= 4), "batch sizes: " + batches);
-    // The worker records its calls a mailbox hop after the gate let the batch through: a late batch may bunch with
-    // the next two.
-    assertWithinLimit(calls, TWENTY_PER_100MS, SLACK + 2 * 2);
+    // A window may begin inside a batch the worker recorded late.
+    assertWithinLimit(calls, TWENTY_PER_100MS, SLACK + 4);
   }
 
   @Test

@@ -91,6 +91,9 @@ final class Job extends EventSourcedBehavior<Job.Command, JournalV1.JobEvent, Jo
   private record WaitingChanged(WorkDispatcher.Waiting waiting) implements Command {
   }
 
+  private record StageThrottled(int stage, boolean waiting) implements Command {
+  }
+
   private record StreamFinished(Throwable failure) implements Command {
   }
 
@@ -144,6 +147,9 @@ final class Job extends EventSourcedBehavior<Job.Command, JournalV1.JobEvent, Jo
     final Map<String, Long> nodeItems = new TreeMap<>();
     // What the running job waits for besides its own work (no node connected), or null.
     String waiting;
+    // Per stage (1-based): whether its calls wait for its rate now, and whether the log has said so.
+    final boolean[] throttled;
+    final boolean[] throttleLogged;
     UniqueKillSwitch killSwitch;
     long total;
     boolean inputComplete;
@@ -155,6 +161,8 @@ final class Job extends EventSourcedBehavior<Job.Command, JournalV1.JobEvent, Jo
       this.base = base;
       this.stageDone = new long[spec.stages().size() + 1];
       this.stageFailed = new long[spec.stages().size() + 1];
+      this.throttled = new boolean[spec.stages().size() + 1];
+      this.throttleLogged = new boolean[spec.stages().size() + 1];
       this.total = spec.input().size().orElse(-1);
       this.inputComplete = spec.input().size().isPresent();
       this.succeeded = base.succeeded();
@@ -254,6 +262,7 @@ final class Job extends EventSourcedBehavior<Job.Command, JournalV1.JobEvent, Jo
         .onCommand(SinkCount.class, this::onSinkCount)
         .onCommand(NodeWorked.class, this::onNodeWorked)
         .onCommand(WaitingChanged.class, this::onWaitingChanged)
+        .onCommand(StageThrottled.class, this::onStageThrottled)
         .onCommand(CheckpointReached.class, this::onCheckpointReached)
         .onCommand(StreamFinished.class, this::onStreamFinished)
         .onCommand(InputCounted.class, this::onInputCounted)
@@ -272,6 +281,7 @@ final class Job extends EventSourcedBehavior<Job.Command, JournalV1.JobEvent, Jo
         .onCommand(SinkCount.class, this::onSinkCount)
         .onCommand(NodeWorked.class, this::onNodeWorked)
         .onCommand(WaitingChanged.class, this::onWaitingChanged)
+        .onCommand(StageThrottled.class, this::onStageThrottled)
         .onCommand(CheckpointReached.class, this::onCheckpointReached)
         .onCommand(StreamFinished.class, this::onStreamFinished)
         .onCommand(InputCounted.class, this::onInputCounted)
@@ -381,6 +391,11 @@ final class Job extends EventSourcedBehavior<Job.Command, JournalV1.JobEvent, Jo
       public void checkpoint(Progress progress) {
         self.tell(new CheckpointReached(progress));
       }
+
+      @Override
+      public void throttled(int stage, boolean waiting) {
+        self.tell(new StageThrottled(stage, waiting));
+      }
     }, run.base, context.messageAdapter(WorkDispatcher.Waiting.class, WaitingChanged::new));
     Pair<UniqueKillSwitch, CompletionStage<Done>> running = stream.run(Materializer.createMaterializer(context));
     run.killSwitch = running.first();
@@ -391,8 +406,30 @@ final class Job extends EventSourcedBehavior<Job.Command, JournalV1.JobEvent, Jo
 
   private Effect<JournalV1.JobEvent, State> onGetStatus(State state, GetStatus request) {
     JournalV1.State now = state.isStopping() ? state.stopping() : JournalV1.State.RUNNING;
-    request.replyTo().tell(Optional.of(summary(state, now, state.stopReason(), null)
-        .toStatus(now == JournalV1.State.RUNNING ? run.waiting : null)));
+    request.replyTo().tell(Optional.of(withThrottled(summary(state, now, state.stopReason(), null)
+        .toStatus(now == JournalV1.State.RUNNING ? run.waiting : null))));
+    return Effect().none();
+  }
+
+  /** The status with each stage whose calls wait for its rate now saying so. */
+  private JobStatus withThrottled(JobStatus status) {
+    List<JobStatus.StageStatus> stages = new ArrayList<>(status.stages().size());
+    for (JobStatus.StageStatus stage : status.stages()) {
+      int index = stages.size() + 1;
+      stages.add(!run.throttled[index] ? stage : new JobStatus.StageStatus(stage.op(), stage.kind(), stage.done(),
+          stage.failed(), spec.stages().get(index - 1).rate().map(JobSpec.Rate::text).orElse(null)));
+    }
+    return status.withStages(stages);
+  }
+
+  private Effect<JournalV1.JobEvent, State> onStageThrottled(State state, StageThrottled throttled) {
+    run.throttled[throttled.stage()] = throttled.waiting();
+    if (throttled.waiting() && !run.throttleLogged[throttled.stage()]) {
+      run.throttleLogged[throttled.stage()] = true;
+      JobSpec.Stage stage = spec.stages().get(throttled.stage() - 1);
+      context.getLog().info("stage {} ({}) is throttled: its calls wait for rate = {}", stage.index(), stage.name(),
+          stage.rate().map(JobSpec.Rate::text).orElse("?"));
+    }
     return Effect().none();
   }
 

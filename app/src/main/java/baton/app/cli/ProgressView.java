@@ -4,6 +4,8 @@ import baton.coordinator.api.JobStatus;
 import java.io.PrintStream;
 import java.io.PrintWriter;
 import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
 import me.tongfei.progressbar.ConsoleProgressBarConsumer;
 import me.tongfei.progressbar.ProgressBar;
 import me.tongfei.progressbar.ProgressBarBuilder;
@@ -59,7 +61,9 @@ interface ProgressView extends AutoCloseable {
       }
       bar.maxHint(items.total());
       bar.stepTo(done(items));
+      String throttled = throttled(status);
       bar.setExtraMessage(status.waiting() != null ? status.waiting()
+          : !throttled.isEmpty() ? throttled
           : items.failed() > 0 ? items.failed() + " failed" : "");
     }
 
@@ -93,8 +97,10 @@ interface ProgressView extends AutoCloseable {
       JobStatus.Items items = status.items();
       String total = items.total() < 0 ? "?" : Long.toString(items.total());
       String percent = items.total() > 0 ? String.format(" (%d%%)", done(items) * 100 / items.total()) : "";
-      err.printf("%s: %d/%s items%s, %d failed, %.1f s%s%n", status.id(), done(items), total, percent,
-          items.failed(), status.durationMillis() / 1000.0, status.waiting() == null ? "" : "; " + status.waiting());
+      String throttled = throttled(status);
+      err.printf("%s: %d/%s items%s, %d failed, %.1f s%s%s%n", status.id(), done(items), total, percent,
+          items.failed(), status.durationMillis() / 1000.0, status.waiting() == null ? "" : "; " + status.waiting(),
+          throttled.isEmpty() ? "" : "; " + throttled);
       err.flush();
     }
 
@@ -102,6 +108,18 @@ interface ProgressView extends AutoCloseable {
     public void close() {
       err.flush();
     }
+  }
+
+  /** The stages whose calls wait for their rate limit now ("stage 1 (http-get) throttled at 50/s"), or "". */
+  private static String throttled(JobStatus status) {
+    List<String> stages = new ArrayList<>();
+    for (int i = 0; i < status.stages().size(); i++) {
+      JobStatus.StageStatus stage = status.stages().get(i);
+      if (stage.throttled() != null) {
+        stages.add("stage " + (i + 1) + " (" + stage.op() + ") throttled at " + stage.throttled());
+      }
+    }
+    return String.join(", ", stages);
   }
 
   private static long done(JobStatus.Items items) {

@@ -21,10 +21,15 @@ final class Summary {
     if (!status.stages().isEmpty()) {
       List<List<String>> rows = new ArrayList<>();
       rows.add(List.of("stage", "op", "kind", "done", "failed"));
+      boolean throttled = status.stages().stream().anyMatch(stage -> stage.throttled() != null);
       for (int i = 0; i < status.stages().size(); i++) {
         JobStatus.StageStatus stage = status.stages().get(i);
-        rows.add(List.of(Integer.toString(i + 1), stage.op(), stage.kind().label(), Long.toString(stage.done()),
-            Long.toString(stage.failed())));
+        List<String> row = new ArrayList<>(List.of(Integer.toString(i + 1), stage.op(), stage.kind().label(),
+            Long.toString(stage.done()), Long.toString(stage.failed())));
+        if (throttled) {
+          row.add(stage.throttled() == null ? "" : "throttled at " + stage.throttled());
+        }
+        rows.add(row);
       }
       Table.print(rows, out);
     }

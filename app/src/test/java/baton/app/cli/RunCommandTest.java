@@ -61,8 +61,8 @@ final class RunCommandTest {
     assertEquals(JSON.readTree("{\"total\":25,\"succeeded\":25,\"failed\":0,\"filtered\":0,\"notRun\":0}"),
         summary.get("items"));
     ItemCounts.assertAddUp(summary);
-    assertEquals(JSON.readTree("[{\"op\":\"read-file\",\"kind\":\"io\",\"done\":25,\"failed\":0},"
-        + "{\"op\":\"sha256\",\"kind\":\"cpu\",\"done\":25,\"failed\":0}]"), summary.get("stages"));
+    assertEquals(JSON.readTree("[{\"op\":\"read-file\",\"kind\":\"io\",\"done\":25,\"failed\":0,\"throttled\":null},"
+        + "{\"op\":\"sha256\",\"kind\":\"cpu\",\"done\":25,\"failed\":0,\"throttled\":null}]"), summary.get("stages"));
     assertTrue(summary.get("error").isNull(), summary.toString());
     assertEquals(dir.resolve("out/sums.tsv").toString(), summary.get("output").asText());
     String log = Files.readString(dir.resolve("logs/jobs/" + id + ".log"));

@@ -37,6 +37,12 @@ public record JobStatus(
         waiting, null);
   }
 
+  /** This status with other stage entries. */
+  public JobStatus withStages(List<StageStatus> newStages) {
+    return new JobStatus(id, name, state, durationMillis, items, newStages, error, output, submittedAt, startedAt,
+        finishedAt, nodes, waiting, queuePosition);
+  }
+
   /**
    * Item counts. {@code total} is -1 until the input's size is known; {@code filtered} counts items an op dropped
    * on purpose (such as {@code grep}); {@code notRun} counts the items a stopped job (cancelled, failed by
@@ -51,7 +57,16 @@ public record JobStatus(
   public record NodeItems(String address, long items) implements CborSerializable {
   }
 
-  /** One stage's counts: items it finished (passed on or dropped) and items that failed in it. */
-  public record StageStatus(String op, OpKind kind, long done, long failed) implements CborSerializable {
+  /**
+   * One stage's counts: items it finished (passed on or dropped) and items that failed in it. {@code throttled} is
+   * the stage's rate limit as the spec wrote it ({@code "50/s"}) while its calls wait for that limit, else null.
+   */
+  public record StageStatus(String op, OpKind kind, long done, long failed, String throttled)
+      implements CborSerializable {
+
+    /** A stage not waiting for a rate limit. */
+    public StageStatus(String op, OpKind kind, long done, long failed) {
+      this(op, kind, done, failed, null);
+    }
   }
 }

@@ -7,8 +7,11 @@ import baton.protocol.op.OpKind;
 import baton.protocol.spec.JobSpec;
 import baton.protocol.wire.Item;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
@@ -46,6 +49,10 @@ public final class JobStream {
 
     /** The output file and the counts agree with this progress; a resumed job starts from it. */
     void checkpoint(Progress progress);
+
+    /** Stage {@code stage}'s calls started or stopped waiting for its {@code rate}. */
+    default void throttled(int stage, boolean waiting) {
+    }
   }
 
   /** What a job's stream runs on. */
@@ -64,6 +71,9 @@ public final class JobStream {
   // Completes when the stream has ended, however it ended: from then on no op call starts.
   private final CompletableFuture<Done> ended = new CompletableFuture<>();
   private final ActorRef<WorkDispatcher.Waiting> waitingTo;
+  // How much time's worth of calls a rate-limited stage starts at once: two of the scheduler's ticks, since a timer
+  // fires up to a tick late.
+  private final Duration burst;
 
   /**
    * @param resumeFrom what an earlier run of this job already did ({@link Progress#none} for a new job): those
@@ -79,6 +89,7 @@ public final class JobStream {
     this.reportNanos = runtime.settings().reportInterval().toNanos();
     this.resumeFrom = resumeFrom;
     this.waitingTo = waitingTo;
+    this.burst = runtime.system().settings().config().getDuration("pekko.scheduler.tick-duration").multipliedBy(2);
   }
 
   /**
@@ -92,9 +103,10 @@ public final class JobStream {
         .via(countInput())
         .map(this::notDoneYet)
         .filter(chunk -> !chunk.isEmpty());
-    StageRetry retry = new StageRetry(spec.retries(), runtime.settings()::backoff, runtime.system(), ended);
+    StageRetry retry = new StageRetry(spec.retries(), runtime.settings()::backoff, runtime.system(), ended,
+        gates(materializer));
     for (JobSpec.Stage stage : spec.stages()) {
-      flow = flow.via(stage(stage, retry)).via(countStage(stage.index()));
+      flow = flow.via(stage(withRateBatch(stage), retry)).via(countStage(stage.index()));
     }
     // The switch sits before the sink, not after the input: once the input is read, a switch there has completed
     // and an abort would wait for every item in flight. Here it fails the sink at once and cancels the stages.
@@ -112,13 +124,37 @@ public final class JobStream {
    * than a 64th of an input of known size, so that a small job still makes enough batches to spread.
    */
   private int chunkSize() {
-    int batch = spec.stages().stream().filter(stage -> stage.kind() == OpKind.CPU)
+    int batch = spec.stages().stream().filter(stage -> stage.kind() == OpKind.CPU).map(this::withRateBatch)
         .mapToInt(JobSpec.Stage::batch).findFirst().orElse(runtime.settings().job().cpuBatch());
     if (spec.input().size().isEmpty()) {
       return batch;
     }
     long total = spec.input().size().getAsLong();
     return (int) Math.max(1, Math.min(batch, (total + MIN_BATCHES - 1) / MIN_BATCHES));
+  }
+
+  /** Starts a {@link RateGate} for each stage with a rate; they stop when the job's stream ends. */
+  private Map<Integer, RateGate> gates(Materializer materializer) {
+    Map<Integer, RateGate> gates = new HashMap<>();
+    for (JobSpec.Stage stage : spec.stages()) {
+      stage.rate().ifPresent(rate -> gates.put(stage.index(), RateGate.start(rate, stage.parallelism(),
+          runtime.settings().reportInterval(), burst, waiting -> listener.throttled(stage.index(), waiting), ended,
+          materializer)));
+    }
+    return Map.copyOf(gates);
+  }
+
+  /**
+   * A cpu stage with a rate sends batches of at most the calls its gate lets through at once: a batch passes the
+   * gate as one, and its items run together on a worker.
+   */
+  private JobSpec.Stage withRateBatch(JobSpec.Stage stage) {
+    if (stage.kind() != OpKind.CPU || stage.rate().isEmpty()) {
+      return stage;
+    }
+    int batch = Math.min(stage.batch(), RateGate.atOnce(stage.rate().get(), burst));
+    return new JobSpec.Stage(stage.index(), stage.kind(), stage.parallelism(), batch, stage.op(), stage.ref(),
+        stage.rate());
   }
 
   private Flow<List<Outcome>, List<Outcome>, NotUsed> stage(JobSpec.Stage stage, StageRetry retry) {

@@ -3,6 +3,7 @@ package baton.coordinator.stream;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
 import java.util.function.IntFunction;
@@ -12,7 +13,8 @@ import org.apache.pekko.pattern.Patterns;
 /**
  * The one retry mechanism of a job's io and cpu stages: a try settles some items and fails others; the failed ones
  * are tried again after a backoff, up to the spec's {@code retries}, and once the job's stream has ended no try
- * starts at all, so no op is called for an outcome nothing will read (after a cancel, say).
+ * starts at all, so no op is called for an outcome nothing will read (after a cancel, say). In a stage with a
+ * {@code rate}, every try (a retry too: an API's quota counts calls) first passes the stage's {@link RateGate}.
  */
 final class StageRetry {
 
@@ -38,6 +40,7 @@ final class StageRetry {
   private final IntFunction<Duration> backoff;
   private final ActorSystem<?> system;
   private final CompletableFuture<?> ended;
+  private final Map<Integer, RateGate> gates;
 
   /**
    * @param retries the tries after the first one an item gets
@@ -45,10 +48,17 @@ final class StageRetry {
    * @param ended completes when the job's stream has ended
    */
   StageRetry(int retries, IntFunction<Duration> backoff, ActorSystem<?> system, CompletableFuture<?> ended) {
+    this(retries, backoff, system, ended, Map.of());
+  }
+
+  /** @param gates the gate of each stage (by index) that has a rate */
+  StageRetry(int retries, IntFunction<Duration> backoff, ActorSystem<?> system, CompletableFuture<?> ended,
+      Map<Integer, RateGate> gates) {
     this.retries = retries;
     this.backoff = backoff;
     this.system = system;
     this.ended = ended;
+    this.gates = gates;
   }
 
   /** Whether an item that failed try number {@code attempt} (1-based) gets another. */
@@ -69,26 +79,36 @@ final class StageRetry {
       // A retry whose backoff outlasted the stream (the job was cancelled, say): nothing will read its outcome.
       return CompletableFuture.completedFuture(failAll(stage, items));
     }
-    return attempt.run(items, number).thenCompose(tried -> {
-      List<Outcome> done = new ArrayList<>(tried.settled());
-      List<Outcome.Ok> again = new ArrayList<>();
-      for (Failure failure : tried.failed()) {
-        if (tried.retryable() && allowsAnother(number)) {
-          again.add(failure.item());
-        } else {
-          Outcome.Ok ok = failure.item();
-          done.add(new Outcome.Failed(ok.seq(), ok.key(), stage, failure.reason()));
-        }
+    RateGate gate = gates.get(stage);
+    if (gate == null) {
+      return attempt.run(items, number).thenCompose(tried -> settle(stage, items, attempt, number, tried));
+    }
+    // The gate may open after the stream ended (a cancel while the try waited): then no op is called either.
+    return gate.pass(items.size()).thenCompose(open -> open && !ended.isDone()
+        ? attempt.run(items, number).thenCompose(tried -> settle(stage, items, attempt, number, tried))
+        : CompletableFuture.completedFuture(failAll(stage, items)));
+  }
+
+  private CompletionStage<List<Outcome>> settle(int stage, List<Outcome.Ok> items, Attempt attempt, int number,
+      Tried tried) {
+    List<Outcome> done = new ArrayList<>(tried.settled());
+    List<Outcome.Ok> again = new ArrayList<>();
+    for (Failure failure : tried.failed()) {
+      if (tried.retryable() && allowsAnother(number)) {
+        again.add(failure.item());
+      } else {
+        Outcome.Ok ok = failure.item();
+        done.add(new Outcome.Failed(ok.seq(), ok.key(), stage, failure.reason()));
       }
-      if (again.isEmpty()) {
-        return CompletableFuture.completedFuture(done);
-      }
-      return Patterns.after(backoff.apply(number), system, () -> run(stage, again, attempt, number + 1))
-          .thenApply(retried -> {
-            done.addAll(retried);
-            return done;
-          });
-    });
+    }
+    if (again.isEmpty()) {
+      return CompletableFuture.completedFuture(done);
+    }
+    return Patterns.after(backoff.apply(number), system, () -> run(stage, again, attempt, number + 1))
+        .thenApply(retried -> {
+          done.addAll(retried);
+          return done;
+        });
   }
 
   private static List<Outcome> failAll(int stage, List<Outcome.Ok> items) {

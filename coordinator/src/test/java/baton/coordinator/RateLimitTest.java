@@ -247,7 +247,7 @@ final class RateLimitTest {
     CoordinatorSettings settings = new CoordinatorSettings(JobDefaults.from(testKit.system().settings().config()),
         Duration.ofMillis(10), Duration.ofMillis(50), Duration.ofHours(1), Duration.ofMillis(20),
         Duration.ofMillis(50), 1 << 20, 10, 1 << 20, Duration.ofHours(1), Duration.ofSeconds(20),
-        Duration.ofSeconds(3), Duration.ofSeconds(5), Duration.ofSeconds(5));
+        Duration.ofSeconds(3), Duration.ofSeconds(5), Duration.ofSeconds(5), 8);
     JobStream.Runtime runtime = new JobStream.Runtime(testKit.system(), new IoRuntime(testKit.system()),
         dispatcher, settings);
     return Job.create(name, spec, runtime, Instant.now(), finished.ref());

@@ -1,5 +1,6 @@
 package baton.coordinator;
 
+import baton.node.ClusterSetup;
 import baton.protocol.spec.OpRef;
 import baton.protocol.wire.BatchStarted;
 import baton.protocol.wire.Item;
@@ -19,6 +20,7 @@ import java.util.LinkedHashMap;
 import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.Set;
 import org.apache.pekko.actor.typed.ActorRef;
 import org.apache.pekko.actor.typed.Behavior;
@@ -206,6 +208,11 @@ public final class WorkDispatcher extends AbstractBehavior<WorkDispatcher.Comman
     Pull pull = pulled.pull();
     Node node = nodes.get(pull.agent());
     if (node == null) {
+      Optional<String> mismatch = ClusterSetup.wireMismatch(getContext().getSystem(), pull.agent().path().address());
+      if (mismatch.isPresent()) {
+        getContext().getLog().error("giving no work to node {}", mismatch.get());
+        return this;
+      }
       node = new Node(pull.workers(), pull.credits());
       nodes.put(pull.agent(), node);
       getContext().watchWith(pull.agent(), new NodeGone(pull.agent()));

@@ -1,11 +1,11 @@
 package baton.coordinator;
 
-import baton.node.ClusterSetup;
 import baton.protocol.spec.OpRef;
 import baton.protocol.wire.BatchStarted;
 import baton.protocol.wire.Item;
 import baton.protocol.wire.Pull;
 import baton.protocol.wire.ServiceKeys;
+import baton.protocol.wire.Wire;
 import baton.protocol.wire.WorkBatch;
 import baton.protocol.wire.WorkResult.ItemResult;
 import baton.protocol.wire.WorkResult;
@@ -208,7 +208,7 @@ public final class WorkDispatcher extends AbstractBehavior<WorkDispatcher.Comman
     Pull pull = pulled.pull();
     Node node = nodes.get(pull.agent());
     if (node == null) {
-      Optional<String> mismatch = ClusterSetup.wireMismatch(getContext().getSystem(), pull.agent().path().address());
+      Optional<String> mismatch = Wire.mismatch(getContext().getSystem(), pull.agent().path().address());
       if (mismatch.isPresent()) {
         getContext().getLog().error("giving no work to node {}", mismatch.get());
         return this;

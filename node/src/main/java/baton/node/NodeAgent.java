@@ -3,6 +3,7 @@ package baton.node;
 import baton.protocol.wire.BatchStarted;
 import baton.protocol.wire.Pull;
 import baton.protocol.wire.ServiceKeys;
+import baton.protocol.wire.Wire;
 import baton.protocol.wire.WorkBatch;
 import baton.protocol.wire.WorkResult;
 import java.util.HashMap;
@@ -93,7 +94,7 @@ public final class NodeAgent extends AbstractBehavior<NodeAgent.Command> {
   private Behavior<Command> onDispatchers(Dispatchers message) {
     Optional<ActorRef<Pull>> found = message.listing().getServiceInstances(ServiceKeys.DISPATCHER).stream().findFirst();
     if (found.isPresent() && !found.equals(dispatcher)) {
-      Optional<String> mismatch = ClusterSetup.wireMismatch(getContext().getSystem(), found.get().path().address());
+      Optional<String> mismatch = Wire.mismatch(getContext().getSystem(), found.get().path().address());
       if (mismatch.isPresent()) {
         if (!found.equals(refused)) {
           refused = found;

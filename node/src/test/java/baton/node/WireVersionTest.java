@@ -41,15 +41,15 @@ final class WireVersionTest {
       awaitMembers(coordinator, 3);
       awaitMembers(oldNode, 3);
 
-      Optional<String> refused = ClusterSetup.wireMismatch(coordinator.system(), oldAddress);
-      Optional<String> refusedBack = ClusterSetup.wireMismatch(oldNode.system(), seed);
+      Optional<String> refused = Wire.mismatch(coordinator.system(), oldAddress);
+      Optional<String> refusedBack = Wire.mismatch(oldNode.system(), seed);
 
       assertTrue(refused.isPresent(), "the coordinator must refuse a node of another wire version");
       assertTrue(refused.get().contains("speaks Baton wire version 0.0.0, this process " + Wire.VERSION),
           refused.get());
       assertTrue(refusedBack.isPresent(), "a node must refuse a coordinator of another wire version");
-      assertEquals(Optional.empty(), ClusterSetup.wireMismatch(coordinator.system(), newAddress));
-      assertEquals(Optional.empty(), ClusterSetup.wireMismatch(coordinator.system(),
+      assertEquals(Optional.empty(), Wire.mismatch(coordinator.system(), newAddress));
+      assertEquals(Optional.empty(), Wire.mismatch(coordinator.system(),
           new Address("pekko", ClusterSetup.SYSTEM_NAME)));
     } finally {
       newNode.shutdownTestKit();

@@ -1,5 +1,11 @@
 package baton.protocol.wire;
 
+import java.util.Optional;
+import org.apache.pekko.actor.Address;
+import org.apache.pekko.actor.typed.ActorSystem;
+import org.apache.pekko.cluster.Member;
+import org.apache.pekko.cluster.typed.Cluster;
+
 /** Facts about the messages in this package that both sides of the wire must agree on. */
 public final class Wire {
 
@@ -12,6 +18,28 @@ public final class Wire {
    * payload, error]}).
    */
   public static final String VERSION = "2";
+
+  /**
+   * Why this process cannot exchange work with the cluster member at {@code address}: the member speaks another
+   * version of the wire ({@link #VERSION}, announced as its app-version). Empty for a local address, a member not
+   * known (yet) or one of the same version.
+   */
+  public static Optional<String> mismatch(ActorSystem<?> system, Address address) {
+    if (address.hasLocalScope()) {
+      return Optional.empty();
+    }
+    Cluster cluster = Cluster.get(system);
+    String own = cluster.selfMember().appVersion().version();
+    for (Member member : cluster.state().getMembers()) {
+      String theirs = member.appVersion().version();
+      if (member.address().equals(address) && !theirs.equals(own)) {
+        return Optional.of(address + " speaks Baton wire version " + theirs + ", this process " + own
+            + " (a Baton from before wire versions shows 0.0.0); they cannot exchange work: run the same Baton "
+            + "version on the coordinator and every node");
+      }
+    }
+    return Optional.empty();
+  }
 
   private Wire() {
   }

@@ -114,7 +114,13 @@ public final class Coordinator
   private record JobStopped(String id, ActorRef<Job.Command> job) implements Command {
   }
 
-  private record Forgotten(String id, int rows, Throwable error) implements Command {
+  private record Forgotten(List<String> ids, int rows, Throwable error) implements Command {
+  }
+
+  // Writes the accepted jobs and the ends that came since the last write, all in one write.
+  private enum WriteBatch implements Command { INSTANCE }
+
+  private record Acceptance(JobAccepted accepted, JobSpec spec, ActorRef<SubmitReply> replyTo) {
   }
 
   /**
@@ -151,6 +157,12 @@ public final class Coordinator
   private final Map<String, ActorRef<Job.Command>> running = new HashMap<>();
   private boolean accepting = true;
   private long lastCompaction = System.nanoTime();
+  // Accepted jobs and job ends not written yet: they go to the journal together, in one write (WriteBatch), so
+  // that jobs arriving while a write is under way cost one more write, not one each. Nobody has been answered or
+  // told about them yet, so they need not survive a restart: a submit lost here gets no answer, as one whose write
+  // failed.
+  private final List<Acceptance> unwrittenAccepted = new ArrayList<>();
+  private final Map<String, JobEnded> unwrittenEnded = new LinkedHashMap<>();
 
   /** The coordinator of this journal; there is one per journal. */
   public static Behavior<Command> create(CoordinatorSettings settings, JobSpecParser parser,
@@ -221,6 +233,7 @@ public final class Coordinator
         .onCommand(JobFinished.class, this::onJobFinished)
         .onCommand(JobStopped.class, this::onJobStopped)
         .onCommand(Forgotten.class, this::onForgotten)
+        .onCommand(WriteBatch.class, this::onWriteBatch)
         .onCommand(StopAccepting.class, this::onStopAccepting)
         .onCommand(GetHealth.class, this::onGetHealth)
         .build();
@@ -258,6 +271,8 @@ public final class Coordinator
 
   private void resumeOpenJobs(Jobs jobs) {
     running.clear();
+    unwrittenAccepted.clear();
+    unwrittenEnded.clear();
     if (!jobs.open.isEmpty()) {
       context.getLog().info("resuming {} unfinished jobs from the journal", jobs.open.size());
     }
@@ -296,10 +311,38 @@ public final class Coordinator
         ? matched.files().stream().map(Path::toString).toList() : null;
     JobAccepted accepted = new JobAccepted(id, spec.name(), validated.submit().spec(),
         validated.submit().sourceName(), validated.submit().baseDir().toString(), Instant.now().toString(), files);
-    return Effect().persist(accepted).thenRun(state -> {
-      startJob(accepted, spec);
-      replyTo.tell(new Accepted(JournalV1.JobSummary.accepted(id, spec.name(), spec.input().size().orElse(-1),
-          spec.output().map(Object::toString).orElse(null), accepted.submittedAt()).toStatus()));
+    unwrittenAccepted.add(new Acceptance(accepted, spec, replyTo));
+    context.getSelf().tell(WriteBatch.INSTANCE);
+    return Effect().none();
+  }
+
+  /**
+   * Writes every accepted job and job end not written yet, in one write; then starts the jobs, answers their
+   * submitters and deletes the ended jobs' events. Commands that come during the write wait in the stash, and the
+   * jobs and ends among them go in the next write.
+   */
+  private Effect<JournalV1.CoordinatorEvent, Jobs> onWriteBatch(Jobs jobs, WriteBatch write) {
+    if (unwrittenAccepted.isEmpty() && unwrittenEnded.isEmpty()) {
+      return Effect().none();
+    }
+    List<Acceptance> acceptances = List.copyOf(unwrittenAccepted);
+    List<JobEnded> ends = List.copyOf(unwrittenEnded.values());
+    unwrittenAccepted.clear();
+    unwrittenEnded.clear();
+    List<JournalV1.CoordinatorEvent> events = new ArrayList<>(acceptances.size() + ends.size());
+    acceptances.forEach(acceptance -> events.add(acceptance.accepted()));
+    events.addAll(ends);
+    return Effect().persist(events).thenRun(state -> {
+      for (Acceptance acceptance : acceptances) {
+        JobAccepted accepted = acceptance.accepted();
+        JobSpec spec = acceptance.spec();
+        startJob(accepted, spec);
+        acceptance.replyTo().tell(new Accepted(JournalV1.JobSummary.accepted(accepted.id(), spec.name(),
+            spec.input().size().orElse(-1), spec.output().map(Object::toString).orElse(null),
+            accepted.submittedAt()).toStatus()));
+      }
+      ends.forEach(ended -> stopJob(ended.job().id()));
+      forget(ends.stream().map(ended -> ended.job().id()).toList());
     });
   }
 
@@ -312,7 +355,7 @@ public final class Coordinator
     String error = "cannot resume after a restart: " + rejection(accepted.sourceName(), resumable.error());
     context.getLog().error("job {} {}", accepted.id(), error);
     return Effect().persist(new JobEnded(JournalV1.JobSummary.failedBeforeRun(accepted.id(), accepted.name(),
-        accepted.submittedAt(), error, Instant.now().toString()))).thenRun(state -> forget(accepted.id()));
+        accepted.submittedAt(), error, Instant.now().toString()))).thenRun(state -> forget(List.of(accepted.id())));
   }
 
   private void startJob(JobAccepted accepted, JobSpec spec) {
@@ -377,36 +420,39 @@ public final class Coordinator
       stopJob(id);
       return Effect().none();
     }
-    return Effect().persist(new JobEnded(JournalV1.JobSummary.of(message.status()))).thenRun(state -> {
-      stopJob(id);
-      forget(id);
-    });
+    unwrittenEnded.put(id, new JobEnded(JournalV1.JobSummary.of(message.status())));
+    context.getSelf().tell(WriteBatch.INSTANCE);
+    return Effect().none();
   }
 
   /**
-   * Deletes an ended job's events and snapshots. The coordinator's {@link JobEnded} holds all that {@code status}
+   * Deletes ended jobs' events and snapshots. The coordinator's {@link JobEnded} holds all that {@code status}
    * and {@code list} show, and an ended job is never started again, so the job's own journal is of no more use; left
    * there, it would grow the journal by every job ever run.
    */
-  private void forget(String id) {
+  private void forget(List<String> ids) {
+    if (ids.isEmpty()) {
+      return;
+    }
     journal.database().ifPresent(database -> {
-      String persistenceId = Job.persistenceId(id).id();
+      List<String> persistenceIds = ids.stream().map(id -> Job.persistenceId(id).id()).toList();
       boolean compact = System.nanoTime() - lastCompaction >= journal.h2CompactInterval().toNanos();
       if (compact) {
         lastCompaction = System.nanoTime();
       }
       Duration compactFor = compact ? journal.h2CompactTime() : Duration.ZERO;
-      context.pipeToSelf(runtime.io().blocking(() -> Journal.forget(database, persistenceId, compactFor)),
-          (rows, error) -> new Forgotten(id, rows == null ? 0 : rows, error));
+      context.pipeToSelf(runtime.io().blocking(() -> Journal.forget(database, persistenceIds, compactFor)),
+          (rows, error) -> new Forgotten(ids, rows == null ? 0 : rows, error));
     });
   }
 
   private Effect<JournalV1.CoordinatorEvent, Jobs> onForgotten(Jobs jobs, Forgotten forgotten) {
     if (forgotten.error() != null) {
-      context.getLog().warn("could not delete the journal of ended job {}: {}", forgotten.id(),
+      context.getLog().warn("could not delete the journal of ended jobs {}: {}", forgotten.ids(),
           Reasons.unwrap(forgotten.error()).getMessage());
     } else {
-      context.getLog().debug("deleted the {} events and snapshots of ended job {}", forgotten.rows(), forgotten.id());
+      context.getLog().debug("deleted the {} events and snapshots of ended jobs {}", forgotten.rows(),
+          forgotten.ids());
     }
     return Effect().none();
   }
@@ -444,7 +490,7 @@ public final class Coordinator
     JobAccepted accepted = jobs.open.get(stopped.id());
     return Effect().persist(new JobEnded(JournalV1.JobSummary.failedBeforeRun(stopped.id(), accepted.name(),
         accepted.submittedAt(), "the job's actor stopped unexpectedly; see baton.log", Instant.now().toString())))
-        .thenRun(state -> forget(stopped.id()));
+        .thenRun(state -> forget(List.of(stopped.id())));
   }
 
   private String newId(Jobs jobs, String name) {
@@ -456,8 +502,12 @@ public final class Coordinator
     String id;
     do {
       id = slug + "-" + String.format("%06x", ThreadLocalRandom.current().nextInt(1 << 24));
-    } while (jobs.knows(id));
+    } while (jobs.knows(id) || isUnwritten(id));
     return id;
+  }
+
+  private boolean isUnwritten(String id) {
+    return unwrittenAccepted.stream().anyMatch(acceptance -> acceptance.accepted().id().equals(id));
   }
 
   private static void createParent(Path output) {

@@ -53,7 +53,7 @@ public final class Journal {
   }
 
   /**
-   * Deletes every event and snapshot of one persistence id, in one transaction. Pekko's own delete
+   * Deletes every event and snapshot of some persistence ids, in one transaction. Pekko's own delete
    * ({@code DeleteMessagesTo}) keeps the last event of each id in pekko-persistence-jdbc, so with one id per job the
    * journal would still grow by an event per job; an id deleted here starts again from nothing, which is right for
    * a job id that is never used again. Then, if {@code compactFor} is not zero and the journal is an embedded H2,
@@ -62,14 +62,19 @@ public final class Journal {
    * @return how many events and snapshots were deleted
    * @throws IllegalStateException when the database refused
    */
-  static int forget(JournalSettings.Database database, String persistenceId, Duration compactFor) {
+  static int forget(JournalSettings.Database database, List<String> persistenceIds, Duration compactFor) {
     try (Connection connection = DriverManager.getConnection(database.url(), database.user(), database.password())) {
       connection.setAutoCommit(false);
       int deleted = 0;
       for (String sql : List.of(EVENTS, SNAPSHOTS)) {
         try (PreparedStatement delete = connection.prepareStatement(sql)) {
-          delete.setString(1, persistenceId);
-          deleted += delete.executeUpdate();
+          for (String persistenceId : persistenceIds) {
+            delete.setString(1, persistenceId);
+            delete.addBatch();
+          }
+          for (int rows : delete.executeBatch()) {
+            deleted += rows;
+          }
         }
       }
       connection.commit();
@@ -78,7 +83,7 @@ public final class Journal {
       }
       return deleted;
     } catch (SQLException e) {
-      throw new IllegalStateException("cannot delete the events of " + persistenceId + ": " + e.getMessage(), e);
+      throw new IllegalStateException("cannot delete the events of " + persistenceIds + ": " + e.getMessage(), e);
     }
   }
 

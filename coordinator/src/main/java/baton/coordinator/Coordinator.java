@@ -117,6 +117,12 @@ public final class Coordinator
   private record Forgotten(List<String> ids, int rows, Throwable error) implements Command {
   }
 
+  // Time to compact the journal's file, if it is due and the journal quiet (CompactionSchedule).
+  private enum Compact implements Command { INSTANCE }
+
+  private record Compacted(Throwable error) implements Command {
+  }
+
   // Writes the accepted jobs and the ends that came since the last write, all in one write.
   private enum WriteBatch implements Command { INSTANCE }
 
@@ -156,7 +162,13 @@ public final class Coordinator
   // The job actors of this incarnation: a restart after a journal failure stops them, and recovery starts them again.
   private final Map<String, ActorRef<Job.Command>> running = new HashMap<>();
   private boolean accepting = true;
+  // When the coordinator last wrote, and compacted the journal's file; whether a Compact is on its way, and whether
+  // ended jobs were deleted since the last compaction. Only the process's own H2 file needs these, and only for as
+  // long as the process runs.
+  private long lastWrite = System.nanoTime();
   private long lastCompaction = System.nanoTime();
+  private boolean compactionScheduled;
+  private boolean deletedSinceCompaction;
   // Accepted jobs and job ends not written yet: they go to the journal together, in one write (WriteBatch), so
   // that jobs arriving while a write is under way cost one more write, not one each. Nobody has been answered or
   // told about them yet, so they need not survive a restart: a submit lost here gets no answer, as one whose write
@@ -234,6 +246,8 @@ public final class Coordinator
         .onCommand(JobStopped.class, this::onJobStopped)
         .onCommand(Forgotten.class, this::onForgotten)
         .onCommand(WriteBatch.class, this::onWriteBatch)
+        .onCommand(Compact.class, this::onCompact)
+        .onCommand(Compacted.class, this::onCompacted)
         .onCommand(StopAccepting.class, this::onStopAccepting)
         .onCommand(GetHealth.class, this::onGetHealth)
         .build();
@@ -333,6 +347,7 @@ public final class Coordinator
     acceptances.forEach(acceptance -> events.add(acceptance.accepted()));
     events.addAll(ends);
     return Effect().persist(events).thenRun(state -> {
+      lastWrite = System.nanoTime();
       for (Acceptance acceptance : acceptances) {
         JobAccepted accepted = acceptance.accepted();
         JobSpec spec = acceptance.spec();
@@ -436,12 +451,7 @@ public final class Coordinator
     }
     journal.database().ifPresent(database -> {
       List<String> persistenceIds = ids.stream().map(id -> Job.persistenceId(id).id()).toList();
-      boolean compact = System.nanoTime() - lastCompaction >= journal.h2CompactInterval().toNanos();
-      if (compact) {
-        lastCompaction = System.nanoTime();
-      }
-      Duration compactFor = compact ? journal.h2CompactTime() : Duration.ZERO;
-      context.pipeToSelf(runtime.io().blocking(() -> Journal.forget(database, persistenceIds, compactFor)),
+      context.pipeToSelf(runtime.io().blocking(() -> Journal.forget(database, persistenceIds)),
           (rows, error) -> new Forgotten(ids, rows == null ? 0 : rows, error));
     });
   }
@@ -453,7 +463,50 @@ public final class Coordinator
     } else {
       context.getLog().debug("deleted the {} events and snapshots of ended jobs {}", forgotten.rows(),
           forgotten.ids());
+      deletedSinceCompaction = true;
+      scheduleCompaction();
     }
+    return Effect().none();
+  }
+
+  /**
+   * The deletions leave H2's file with space it only reuses or gives back when compacted (see
+   * {@link Journal#compact}); writes wait while it compacts, so it waits for a quiet moment (CompactionSchedule).
+   */
+  private void scheduleCompaction() {
+    if (!compactionScheduled && deletedSinceCompaction) {
+      compactionScheduled = true;
+      context.scheduleOnce(journal.h2Compaction().wait(System.nanoTime(), lastWrite, lastCompaction),
+          context.getSelf(), Compact.INSTANCE);
+    }
+  }
+
+  private Effect<JournalV1.CoordinatorEvent, Jobs> onCompact(Jobs jobs, Compact compact) {
+    compactionScheduled = false;
+    Duration wait = journal.h2Compaction().wait(System.nanoTime(), lastWrite, lastCompaction);
+    if (!wait.isZero()) {
+      scheduleCompaction();
+      return Effect().none();
+    }
+    journal.database().ifPresent(database -> {
+      lastCompaction = System.nanoTime();
+      deletedSinceCompaction = false;
+      compactionScheduled = true;
+      context.pipeToSelf(runtime.io().blocking(() -> {
+        Journal.compact(database, journal.h2CompactTime());
+        return Done.getInstance();
+      }), (done, error) -> new Compacted(error));
+    });
+    return Effect().none();
+  }
+
+  private Effect<JournalV1.CoordinatorEvent, Jobs> onCompacted(Jobs jobs, Compacted compacted) {
+    compactionScheduled = false;
+    lastCompaction = System.nanoTime();
+    if (compacted.error() != null) {
+      context.getLog().warn("could not compact the journal: {}", Reasons.unwrap(compacted.error()).getMessage());
+    }
+    scheduleCompaction();
     return Effect().none();
   }
 

@@ -55,7 +55,12 @@ public final class JobsLoad {
         Thread.sleep(gap);
       }
     } else {
-      ExecutorService pool = Executors.newFixedThreadPool(clients);
+      ExecutorService pool = Executors.newFixedThreadPool(clients, task -> {
+        // Daemons: a failed POST ends the driver instead of leaving the other clients' threads behind.
+        Thread thread = new Thread(task);
+        thread.setDaemon(true);
+        return thread;
+      });
       List<Future<?>> posts = new ArrayList<>();
       int perClient = jobs / clients;
       for (int c = 0; c < clients; c++) {

@@ -132,7 +132,24 @@ public final class Coordinator
   private record JobStopped(String id, ActorRef<Job.Command> job) implements Command {
   }
 
-  private record Forgotten(String id, int rows, Throwable error) implements Command {
+  private record Forgotten(List<String> ids, int rows, Throwable error) implements Command {
+  }
+
+  // Time to compact the journal's file, if it is due and the journal quiet (CompactionSchedule).
+  private enum Compact implements Command { INSTANCE }
+
+  private record Compacted(Throwable error) implements Command {
+  }
+
+  // Writes the accepted jobs and the ends that came since the last write, all in one write.
+  private enum WriteBatch implements Command { INSTANCE }
+
+  private record Acceptance(JobAccepted accepted, JobSpec spec, ActorRef<SubmitReply> replyTo) {
+
+    /** The same job, accepted into the queue. */
+    Acceptance queued() {
+      return new Acceptance(accepted.intoQueue(), spec, replyTo);
+    }
   }
 
   /**
@@ -218,7 +235,19 @@ public final class Coordinator
   // Queued jobs being cancelled while their lines are counted, and who waits for the answer.
   private final Map<String, List<ActorRef<Optional<JobStatus>>>> cancelling = new HashMap<>();
   private boolean accepting = true;
+  // When the coordinator last wrote, and compacted the journal's file; whether a Compact is on its way, and whether
+  // ended jobs were deleted since the last compaction. Only the process's own H2 file needs these, and only for as
+  // long as the process runs.
+  private long lastWrite = System.nanoTime();
   private long lastCompaction = System.nanoTime();
+  private boolean compactionScheduled;
+  private boolean deletedSinceCompaction;
+  // Accepted jobs and job ends not written yet: they go to the journal together, in one write (WriteBatch), so
+  // that jobs arriving while a write is under way cost one more write, not one each. Nobody has been answered or
+  // told about them yet, so they need not survive a restart: a submit lost here gets no answer, as one whose write
+  // failed.
+  private final List<Acceptance> unwrittenAccepted = new ArrayList<>();
+  private final Map<String, JobEnded> unwrittenEnded = new LinkedHashMap<>();
 
   /** The coordinator of this journal; there is one per journal. */
   public static Behavior<Command> create(CoordinatorSettings settings, JobSpecParser parser,
@@ -291,6 +320,9 @@ public final class Coordinator
         .onCommand(JobFinished.class, this::onJobFinished)
         .onCommand(JobStopped.class, this::onJobStopped)
         .onCommand(Forgotten.class, this::onForgotten)
+        .onCommand(WriteBatch.class, this::onWriteBatch)
+        .onCommand(Compact.class, this::onCompact)
+        .onCommand(Compacted.class, this::onCompacted)
         .onCommand(StopAccepting.class, this::onStopAccepting)
         .onCommand(GetHealth.class, this::onGetHealth)
         .build();
@@ -333,6 +365,8 @@ public final class Coordinator
     running.clear();
     starting.clear();
     cancelling.clear();
+    unwrittenAccepted.clear();
+    unwrittenEnded.clear();
     if (!jobs.open.isEmpty()) {
       context.getLog().info("resuming {} unfinished jobs from the journal, {} of them queued", jobs.open.size(),
           jobs.queue.size());
@@ -360,21 +394,26 @@ public final class Coordinator
     return running.size() + starting.size();
   }
 
+  /** How many of the slots taken now these ending jobs give up. */
+  private int freedBy(List<String> ending) {
+    return (int) ending.stream().filter(id -> running.containsKey(id) || starting.containsKey(id)).count();
+  }
+
   /**
    * The queued jobs that start when {@code freed} (a job that ends, or null) gives up its slot, in queue order.
    * None while the coordinator shuts down: they stay queued for its next start.
    */
-  private List<String> nextToStart(Jobs jobs, String freed) {
+  private List<String> nextToStart(Jobs jobs, List<String> freed) {
     if (!accepting) {
       return List.of();
     }
-    int taken = slotsTaken() - (freed != null && (running.containsKey(freed) || starting.containsKey(freed)) ? 1 : 0);
+    int taken = slotsTaken() - freedBy(freed);
     List<String> next = new ArrayList<>();
     for (Waiting waiting : jobs.queue) {
       if (taken + next.size() >= settings.maxRunningJobs()) {
         break;
       }
-      if (!waiting.id().equals(freed) && !cancelling.containsKey(waiting.id())) {
+      if (!freed.contains(waiting.id()) && !cancelling.containsKey(waiting.id())) {
         next.add(waiting.id());
       }
     }
@@ -389,7 +428,7 @@ public final class Coordinator
   }
 
   private Effect<JournalV1.CoordinatorEvent, Jobs> onFillSlots(Jobs jobs, FillSlots fill) {
-    List<String> next = nextToStart(jobs, null);
+    List<String> next = nextToStart(jobs, List.of());
     if (next.isEmpty()) {
       return Effect().none();
     }
@@ -402,7 +441,7 @@ public final class Coordinator
    * that take the slot it frees.
    */
   private Effect<JournalV1.CoordinatorEvent, Jobs> end(Jobs jobs, JournalV1.JobSummary summary, Runnable then) {
-    List<String> next = nextToStart(jobs, summary.id());
+    List<String> next = nextToStart(jobs, List.of(summary.id()));
     List<JournalV1.CoordinatorEvent> events = new ArrayList<>();
     events.add(new JobEnded(summary));
     next.forEach(id -> events.add(new JobDequeued(id)));
@@ -436,28 +475,73 @@ public final class Coordinator
     String id = newId(jobs, spec.name());
     List<String> files = spec.input() instanceof JobSpec.Files matched
         ? matched.files().stream().map(Path::toString).toList() : null;
-    // A job waits behind the queue even with a slot free (the queue is filling it), so that it keeps its order.
-    boolean waits = slotsTaken() >= settings.maxRunningJobs() || !jobs.queue.isEmpty();
     JobAccepted accepted = new JobAccepted(id, spec.name(), validated.submit().spec(),
         validated.submit().sourceName(), validated.submit().baseDir().toString(), Instant.now().toString(), files,
-        spec.priority(), spec.input().size().orElse(-1), waits ? Boolean.TRUE : null);
-    if (waits) {
-      // The parsed spec is dropped: a queued job keeps only its text, and is parsed again when it starts.
-      return Effect().persist(accepted).thenRun(state -> {
-        JobStatus queued = queuedStatus(state, accepted);
-        context.getLog().info("job {} queued at position {} ({} jobs running, max-running-jobs = {})", id,
-            queued.queuePosition(), slotsTaken(), settings.maxRunningJobs());
-        replyTo.tell(new Accepted(queued));
-        if (slotsTaken() < settings.maxRunningJobs()) {
-          // A slot is free while the queue's head is being cancelled: this job may take it.
-          context.getSelf().tell(FillSlots.INSTANCE);
-        }
-      });
+        spec.priority(), spec.input().size().orElse(-1), null);
+    unwrittenAccepted.add(new Acceptance(accepted, spec, replyTo));
+    context.getSelf().tell(WriteBatch.INSTANCE);
+    return Effect().none();
+  }
+
+  /**
+   * Writes every accepted job and job end not written yet in one write, with the queued jobs that take the slots
+   * those ends free; then starts the jobs that run, answers their submitters and deletes the ended jobs' events.
+   * Commands that come during the write wait in the stash, and the jobs and ends among them go in the next write. An
+   * accepted job waits in the queue when no slot is free, or when jobs wait already (so that it keeps its order).
+   */
+  private Effect<JournalV1.CoordinatorEvent, Jobs> onWriteBatch(Jobs jobs, WriteBatch write) {
+    if (unwrittenAccepted.isEmpty() && unwrittenEnded.isEmpty()) {
+      return Effect().none();
     }
-    return Effect().persist(accepted).thenRun(state -> {
-      startJob(accepted, spec);
-      replyTo.tell(new Accepted(JournalV1.JobSummary.accepted(id, spec.name(), spec.input().size().orElse(-1),
-          spec.output().map(Object::toString).orElse(null), accepted.submittedAt()).toStatus()));
+    List<JobEnded> ends = List.copyOf(unwrittenEnded.values());
+    List<String> endedIds = ends.stream().map(ended -> ended.job().id()).toList();
+    List<String> dequeued = nextToStart(jobs, endedIds);
+    int taken = slotsTaken() - freedBy(endedIds) + dequeued.size();
+    boolean queueAhead = jobs.queue.size() > dequeued.size();
+    List<Acceptance> acceptances = new ArrayList<>(unwrittenAccepted.size());
+    for (Acceptance acceptance : unwrittenAccepted) {
+      boolean waits = queueAhead || taken >= settings.maxRunningJobs();
+      if (waits) {
+        queueAhead = true;
+        acceptances.add(acceptance.queued());
+      } else {
+        taken++;
+        acceptances.add(acceptance);
+      }
+    }
+    unwrittenAccepted.clear();
+    unwrittenEnded.clear();
+    List<JournalV1.CoordinatorEvent> events = new ArrayList<>(ends.size() + dequeued.size() + acceptances.size());
+    events.addAll(ends);
+    dequeued.forEach(id -> events.add(new JobDequeued(id)));
+    acceptances.forEach(acceptance -> events.add(acceptance.accepted()));
+    return Effect().persist(events).thenRun(state -> {
+      lastWrite = System.nanoTime();
+      endedIds.forEach(this::stopJob);
+      forget(endedIds);
+      startDequeued(state, dequeued);
+      boolean queued = false;
+      for (Acceptance acceptance : acceptances) {
+        JobAccepted accepted = acceptance.accepted();
+        if (accepted.waits()) {
+          queued = true;
+          // The parsed spec is dropped: a queued job keeps only its text, and is parsed again when it starts.
+          JobStatus status = queuedStatus(state, accepted);
+          context.getLog().info("job {} queued at position {} ({} jobs running, max-running-jobs = {})",
+              accepted.id(), status.queuePosition(), slotsTaken(), settings.maxRunningJobs());
+          acceptance.replyTo().tell(new Accepted(status));
+        } else {
+          JobSpec spec = acceptance.spec();
+          startJob(accepted, spec);
+          acceptance.replyTo().tell(new Accepted(JournalV1.JobSummary.accepted(accepted.id(), spec.name(),
+              spec.input().size().orElse(-1), spec.output().map(Object::toString).orElse(null),
+              accepted.submittedAt()).toStatus()));
+        }
+      }
+      if (queued && slotsTaken() < settings.maxRunningJobs()) {
+        // A slot is free while the queue's head is being cancelled: a queued job may take it.
+        context.getSelf().tell(FillSlots.INSTANCE);
+      }
     });
   }
 
@@ -490,7 +574,7 @@ public final class Coordinator
         accepted.submittedAt(), error, Instant.now().toString());
     return end(jobs, failed, () -> {
       cancels.forEach(replyTo -> replyTo.tell(Optional.of(failed.toStatus())));
-      forget(accepted.id());
+      forget(List.of(accepted.id()));
     });
   }
 
@@ -628,37 +712,78 @@ public final class Coordinator
       context.getSelf().tell(FillSlots.INSTANCE);
       return Effect().none();
     }
-    return end(jobs, JournalV1.JobSummary.of(message.status()), () -> {
-      stopJob(id);
-      forget(id);
-    });
+    unwrittenEnded.put(id, new JobEnded(JournalV1.JobSummary.of(message.status())));
+    context.getSelf().tell(WriteBatch.INSTANCE);
+    return Effect().none();
   }
 
   /**
-   * Deletes an ended job's events and snapshots. The coordinator's {@link JobEnded} holds all that {@code status}
+   * Deletes ended jobs' events and snapshots. The coordinator's {@link JobEnded} holds all that {@code status}
    * and {@code list} show, and an ended job is never started again, so the job's own journal is of no more use; left
    * there, it would grow the journal by every job ever run.
    */
-  private void forget(String id) {
+  private void forget(List<String> ids) {
+    if (ids.isEmpty()) {
+      return;
+    }
     journal.database().ifPresent(database -> {
-      String persistenceId = Job.persistenceId(id).id();
-      boolean compact = System.nanoTime() - lastCompaction >= journal.h2CompactInterval().toNanos();
-      if (compact) {
-        lastCompaction = System.nanoTime();
-      }
-      Duration compactFor = compact ? journal.h2CompactTime() : Duration.ZERO;
-      context.pipeToSelf(runtime.io().blocking(() -> Journal.forget(database, persistenceId, compactFor)),
-          (rows, error) -> new Forgotten(id, rows == null ? 0 : rows, error));
+      List<String> persistenceIds = ids.stream().map(id -> Job.persistenceId(id).id()).toList();
+      context.pipeToSelf(runtime.io().blocking(() -> Journal.forget(database, persistenceIds)),
+          (rows, error) -> new Forgotten(ids, rows == null ? 0 : rows, error));
     });
   }
 
   private Effect<JournalV1.CoordinatorEvent, Jobs> onForgotten(Jobs jobs, Forgotten forgotten) {
     if (forgotten.error() != null) {
-      context.getLog().warn("could not delete the journal of ended job {}: {}", forgotten.id(),
+      context.getLog().warn("could not delete the journal of ended jobs {}: {}", forgotten.ids(),
           Reasons.unwrap(forgotten.error()).getMessage());
     } else {
-      context.getLog().debug("deleted the {} events and snapshots of ended job {}", forgotten.rows(), forgotten.id());
+      context.getLog().debug("deleted the {} events and snapshots of ended jobs {}", forgotten.rows(),
+          forgotten.ids());
+      deletedSinceCompaction = true;
+      scheduleCompaction();
     }
+    return Effect().none();
+  }
+
+  /**
+   * The deletions leave H2's file with space it only reuses or gives back when compacted (see
+   * {@link Journal#compact}); writes wait while it compacts, so it waits for a quiet moment (CompactionSchedule).
+   */
+  private void scheduleCompaction() {
+    if (!compactionScheduled && deletedSinceCompaction) {
+      compactionScheduled = true;
+      context.scheduleOnce(journal.h2Compaction().wait(System.nanoTime(), lastWrite, lastCompaction),
+          context.getSelf(), Compact.INSTANCE);
+    }
+  }
+
+  private Effect<JournalV1.CoordinatorEvent, Jobs> onCompact(Jobs jobs, Compact compact) {
+    compactionScheduled = false;
+    Duration wait = journal.h2Compaction().wait(System.nanoTime(), lastWrite, lastCompaction);
+    if (!wait.isZero()) {
+      scheduleCompaction();
+      return Effect().none();
+    }
+    journal.database().ifPresent(database -> {
+      lastCompaction = System.nanoTime();
+      deletedSinceCompaction = false;
+      compactionScheduled = true;
+      context.pipeToSelf(runtime.io().blocking(() -> {
+        Journal.compact(database, journal.h2CompactTime());
+        return Done.getInstance();
+      }), (done, error) -> new Compacted(error));
+    });
+    return Effect().none();
+  }
+
+  private Effect<JournalV1.CoordinatorEvent, Jobs> onCompacted(Jobs jobs, Compacted compacted) {
+    compactionScheduled = false;
+    lastCompaction = System.nanoTime();
+    if (compacted.error() != null) {
+      context.getLog().warn("could not compact the journal: {}", Reasons.unwrap(compacted.error()).getMessage());
+    }
+    scheduleCompaction();
     return Effect().none();
   }
 
@@ -695,7 +820,8 @@ public final class Coordinator
     context.getLog().error("job {} stopped unexpectedly", stopped.id());
     JobAccepted accepted = jobs.open.get(stopped.id());
     return end(jobs, JournalV1.JobSummary.failedBeforeRun(stopped.id(), accepted.name(), accepted.submittedAt(),
-        "the job's actor stopped unexpectedly; see baton.log", Instant.now().toString()), () -> forget(stopped.id()));
+        "the job's actor stopped unexpectedly; see baton.log", Instant.now().toString()),
+        () -> forget(List.of(stopped.id())));
   }
 
   private String newId(Jobs jobs, String name) {
@@ -707,8 +833,12 @@ public final class Coordinator
     String id;
     do {
       id = slug + "-" + String.format("%06x", ThreadLocalRandom.current().nextInt(1 << 24));
-    } while (jobs.knows(id));
+    } while (jobs.knows(id) || isUnwritten(id));
     return id;
+  }
+
+  private boolean isUnwritten(String id) {
+    return unwrittenAccepted.stream().anyMatch(acceptance -> acceptance.accepted().id().equals(id));
   }
 
   private static void createParent(Path output) {

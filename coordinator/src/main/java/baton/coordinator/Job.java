@@ -30,6 +30,7 @@ import org.apache.pekko.persistence.typed.SnapshotAdapter;
 import org.apache.pekko.persistence.typed.javadsl.CommandHandler;
 import org.apache.pekko.persistence.typed.javadsl.CommandHandlerBuilder;
 import org.apache.pekko.persistence.typed.javadsl.Effect;
+import org.apache.pekko.persistence.typed.javadsl.EffectBuilder;
 import org.apache.pekko.persistence.typed.javadsl.EventHandler;
 import org.apache.pekko.persistence.typed.javadsl.EventSourcedBehavior;
 import org.apache.pekko.persistence.typed.javadsl.RetentionCriteria;
@@ -150,6 +151,10 @@ final class Job extends EventSourcedBehavior<Job.Command, JournalV1.JobEvent, Jo
     // Per stage (1-based): whether its calls wait for its rate now, and whether the log has said so.
     final boolean[] throttled;
     final boolean[] throttleLogged;
+    // The start of a job that never ran before, until it goes to the journal with the job's next event (a
+    // checkpoint, a stop, the end): a write of its own would cost a tiny job a third of its writes. A start lost
+    // with the process costs nothing: the job then starts afresh.
+    JournalV1.Started unwrittenStart;
     UniqueKillSwitch killSwitch;
     long total;
     boolean inputComplete;
@@ -351,8 +356,9 @@ final class Job extends EventSourcedBehavior<Job.Command, JournalV1.JobEvent, Jo
     if (state.startedAt() == null) {
       context.getLog().info("accepted job {} ({}): input {}, stages {}{}", id, spec.name(), describe(spec.input()),
           stageNames(), spec.output().map(path -> ", output " + path).orElse(""));
-      return Effect().persist(new JournalV1.Started(Instant.now().toString()))
-          .thenRun(started -> context.getSelf().tell(RunStream.INSTANCE));
+      run.unwrittenStart = new JournalV1.Started(Instant.now().toString());
+      // The stream starts as a command of its own, after any Cancel that came with the start.
+      return Effect().none().thenRun(started -> context.getSelf().tell(RunStream.INSTANCE));
     }
     context.getLog().info("resuming job {} after a restart: {} items already done", id,
         run.base.succeeded() + run.base.failed() + run.base.filtered());
@@ -439,7 +445,7 @@ final class Job extends EventSourcedBehavior<Job.Command, JournalV1.JobEvent, Jo
   }
 
   private Effect<JournalV1.JobEvent, State> stop(JournalV1.State state, String reason) {
-    return Effect().persist(new JournalV1.Stopping(state, reason)).thenRun(stopping -> {
+    return persist(new JournalV1.Stopping(state, reason)).thenRun(stopping -> {
       if (run.killSwitch != null) {
         run.killSwitch.abort(new JobAborted(reason));
       }
@@ -499,7 +505,7 @@ final class Job extends EventSourcedBehavior<Job.Command, JournalV1.JobEvent, Jo
   }
 
   private Effect<JournalV1.JobEvent, State> onCheckpointReached(State state, CheckpointReached reached) {
-    return Effect().persist(new JournalV1.Progressed(reached.progress()));
+    return persist(new JournalV1.Progressed(reached.progress()));
   }
 
   private Effect<JournalV1.JobEvent, State> onStreamFinished(State state, StreamFinished finished) {
@@ -532,10 +538,20 @@ final class Job extends EventSourcedBehavior<Job.Command, JournalV1.JobEvent, Jo
     JournalV1.JobSummary summary = summary(state, end, error, Instant.now());
     // The end line is written before anyone can see the job as ended (the commands stashed during the persist run
     // after this callback): a `baton run` that sees the end stops the process.
-    return Effect().persist(new JournalV1.Ended(summary)).thenRun(ended -> {
+    return persist(new JournalV1.Ended(summary)).thenRun(ended -> {
       logEnd(summary);
       context.getSelf().tell(Announce.INSTANCE);
     });
+  }
+
+  /** Writes an event, with the job's start before it when that is not written yet: both in one write. */
+  private EffectBuilder<JournalV1.JobEvent, State> persist(JournalV1.JobEvent event) {
+    JournalV1.Started start = run.unwrittenStart;
+    if (start == null) {
+      return Effect().persist(event);
+    }
+    run.unwrittenStart = null;
+    return Effect().persist(List.of(start, event));
   }
 
   private Effect<JournalV1.JobEvent, State> onInputCounted(State state, InputCounted counted) {
@@ -576,7 +592,9 @@ final class Job extends EventSourcedBehavior<Job.Command, JournalV1.JobEvent, Jo
           done.stageDone()[stage.index()] + run.stageDone[stage.index()],
           done.stageFailed()[stage.index()] + run.stageFailed[stage.index()]));
     }
-    Instant startedAt = state.startedAt() == null ? null : Instant.parse(state.startedAt());
+    String started = state.startedAt() != null ? state.startedAt()
+        : run.unwrittenStart != null ? run.unwrittenStart.startedAt() : null;
+    Instant startedAt = started == null ? null : Instant.parse(started);
     Instant end = finishedAt == null ? Instant.now() : finishedAt;
     long millis = startedAt == null ? 0 : Duration.between(startedAt, end).toMillis();
     long failedItems = done.failed() + run.failed;

@@ -16,7 +16,7 @@ import org.slf4j.event.Level;
  * up, and where finished jobs' events are deleted. Read once per actor system: {@code JournalSettings.get(system)}.
  *
  * @param database the journal's database, when it is the jdbc journal Baton configures; empty for another plugin
- * @param h2CompactInterval how often at most an embedded H2's file is compacted while the coordinator runs
+ * @param h2Compaction when an embedded H2's file is compacted while the coordinator runs
  * @param h2CompactTime how long one such compaction may take
  */
 public record JournalSettings(
@@ -26,7 +26,7 @@ public record JournalSettings(
     Duration probeInterval,
     Duration maxDown,
     Optional<Database> database,
-    Duration h2CompactInterval,
+    CompactionSchedule h2Compaction,
     Duration h2CompactTime) implements Extension {
 
   /** Where the jdbc journal's tables are. */
@@ -60,7 +60,8 @@ public record JournalSettings(
         journal.getDuration("probe-interval"),
         journal.getDuration("max-down"),
         database,
-        journal.getDuration("h2.compact-interval"),
+        new CompactionSchedule(journal.getDuration("h2.compact-interval"), journal.getDuration("h2.compact-quiet"),
+            journal.getDuration("h2.compact-max-delay")),
         journal.getDuration("h2.compact-time"));
   }
 

@@ -189,6 +189,11 @@ final class JournalV1 {
       return total == null ? -1 : total;
     }
 
+    /** The same job, waiting in the queue. */
+    JobAccepted intoQueue() {
+      return new JobAccepted(id, name, spec, sourceName, baseDir, submittedAt, files, priority, total, Boolean.TRUE);
+    }
+
     /** The same job, no longer waiting. */
     JobAccepted dequeued() {
       return new JobAccepted(id, name, spec, sourceName, baseDir, submittedAt, files, priority, total, null);

@@ -241,6 +241,8 @@ public final class Coordinator
   private long lastWrite = System.nanoTime();
   private long lastCompaction = System.nanoTime();
   private boolean compactionScheduled;
+  // Whether a WriteBatch is on its way: one at a time, so that what comes before it goes into one write.
+  private boolean writeScheduled;
   private boolean deletedSinceCompaction;
   // Accepted jobs and job ends not written yet: they go to the journal together, in one write (WriteBatch), so
   // that jobs arriving while a write is under way cost one more write, not one each. Nobody has been answered or
@@ -367,6 +369,7 @@ public final class Coordinator
     cancelling.clear();
     unwrittenAccepted.clear();
     unwrittenEnded.clear();
+    writeScheduled = false;
     if (!jobs.open.isEmpty()) {
       context.getLog().info("resuming {} unfinished jobs from the journal, {} of them queued", jobs.open.size(),
           jobs.queue.size());
@@ -479,7 +482,7 @@ public final class Coordinator
         validated.submit().sourceName(), validated.submit().baseDir().toString(), Instant.now().toString(), files,
         spec.priority(), spec.input().size().orElse(-1), null);
     unwrittenAccepted.add(new Acceptance(accepted, spec, replyTo));
-    context.getSelf().tell(WriteBatch.INSTANCE);
+    scheduleWrite();
     return Effect().none();
   }
 
@@ -489,7 +492,15 @@ public final class Coordinator
    * Commands that come during the write wait in the stash, and the jobs and ends among them go in the next write. An
    * accepted job waits in the queue when no slot is free, or when jobs wait already (so that it keeps its order).
    */
+  private void scheduleWrite() {
+    if (!writeScheduled) {
+      writeScheduled = true;
+      context.getSelf().tell(WriteBatch.INSTANCE);
+    }
+  }
+
   private Effect<JournalV1.CoordinatorEvent, Jobs> onWriteBatch(Jobs jobs, WriteBatch write) {
+    writeScheduled = false;
     if (unwrittenAccepted.isEmpty() && unwrittenEnded.isEmpty()) {
       return Effect().none();
     }
@@ -713,7 +724,7 @@ public final class Coordinator
       return Effect().none();
     }
     unwrittenEnded.put(id, new JobEnded(JournalV1.JobSummary.of(message.status())));
-    context.getSelf().tell(WriteBatch.INSTANCE);
+    scheduleWrite();
     return Effect().none();
   }
 

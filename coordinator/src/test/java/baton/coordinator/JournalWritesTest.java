@@ -118,7 +118,9 @@ final class JournalWritesTest {
     List<Row> accepted = Record.rows(journalName).stream().filter(row -> row.event().equals("JobAccepted"))
         .toList();
     assertEquals(jobs, accepted.size(), accepted.toString());
-    assertEquals(2, writes(accepted), "the first job alone, then the five that came meanwhile: " + accepted);
+    // The first write takes the jobs checked before it started (one, or a few when their checks were quicker than
+    // the coordinator's turn to write), and one more write all that came while it was held.
+    assertTrue(writes(accepted) <= 2, "the first jobs, then the rest that came meanwhile: " + accepted);
   }
 
   /** How many transactions wrote these rows. */

@@ -5,6 +5,7 @@ import baton.protocol.wire.BatchStarted;
 import baton.protocol.wire.Item;
 import baton.protocol.wire.Pull;
 import baton.protocol.wire.ServiceKeys;
+import baton.protocol.wire.Wire;
 import baton.protocol.wire.WorkBatch;
 import baton.protocol.wire.WorkResult.ItemResult;
 import baton.protocol.wire.WorkResult;
@@ -20,6 +21,7 @@ import java.util.LinkedHashMap;
 import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.Set;
 import java.util.TreeSet;
 import org.apache.pekko.actor.typed.ActorRef;
@@ -298,6 +300,11 @@ public final class WorkDispatcher extends AbstractBehavior<WorkDispatcher.Comman
     Pull pull = pulled.pull();
     Node node = nodes.get(pull.agent());
     if (node == null) {
+      Optional<String> mismatch = Wire.mismatch(getContext().getSystem(), pull.agent().path().address());
+      if (mismatch.isPresent()) {
+        getContext().getLog().error("giving no work to node {}", mismatch.get());
+        return this;
+      }
       node = new Node(pull.workers(), pull.credits());
       nodes.put(pull.agent(), node);
       getContext().watchWith(pull.agent(), new NodeGone(pull.agent()));

@@ -1,5 +1,6 @@
 package baton.node;
 
+import baton.protocol.wire.Wire;
 import com.typesafe.config.Config;
 import com.typesafe.config.ConfigFactory;
 import com.typesafe.config.ConfigValueFactory;
@@ -31,6 +32,7 @@ public final class ClusterSetup {
         .withValue("pekko.remote.artery.canonical.port", ConfigValueFactory.fromAnyRef(port))
         .withValue("pekko.cluster.seed-nodes", ConfigValueFactory.fromIterable(seedAddresses))
         .withValue("pekko.cluster.roles", ConfigValueFactory.fromIterable(List.of(role)))
+        .withValue("pekko.cluster.app-version", ConfigValueFactory.fromAnyRef(Wire.VERSION))
         .withFallback(base.getConfig("baton.cluster-member").atPath("pekko").withFallback(base))
         .resolve();
   }

@@ -3,6 +3,7 @@ package baton.node;
 import baton.protocol.wire.BatchStarted;
 import baton.protocol.wire.Pull;
 import baton.protocol.wire.ServiceKeys;
+import baton.protocol.wire.Wire;
 import baton.protocol.wire.WorkBatch;
 import baton.protocol.wire.WorkResult;
 import java.util.HashMap;
@@ -20,7 +21,7 @@ import org.apache.pekko.actor.typed.receptionist.Receptionist;
 
 /**
  * A node's link to the coordinator. It finds the coordinator's dispatcher through the Receptionist, pulls as many
- * batches as its workers can take (two per worker, so none waits for the next), hands them to the local
+ * batches as its workers can take (baton.node.batches-per-worker each, so none waits for the next), hands them to the local
  * {@link WorkerPool}, passes each start and result to whoever asked for it, and pulls one more batch per result
  * from the dispatcher that sent it. Only a dispatcher new to it gets a full load: one that the Receptionist drops and
  * lists again still holds the node's credits, and a second full load would inflate them.
@@ -43,8 +44,6 @@ public final class NodeAgent extends AbstractBehavior<NodeAgent.Command> {
   private record Started(BatchStarted started) implements Command {
   }
 
-  private static final int BATCHES_PER_WORKER = 2;
-
   /** A batch on the local pool: where it came from, under the number its dispatcher gave it. */
   private record Assignment(long batch, ActorRef<WorkResult> replyTo, ActorRef<BatchStarted> started,
       Optional<ActorRef<Pull>> from) {
@@ -62,6 +61,8 @@ public final class NodeAgent extends AbstractBehavior<NodeAgent.Command> {
   // The dispatcher that got the last full load, kept while the Receptionist does not list it: it may come back.
   private Optional<ActorRef<Pull>> dispatcher = Optional.empty();
   private boolean listed;
+  // A dispatcher of another wire version, refused once and said so.
+  private Optional<ActorRef<Pull>> refused = Optional.empty();
 
   public static Behavior<Command> create(ActorRef<WorkBatch> pool, NodeSettings settings) {
     return Behaviors.withMdc(Command.class,
@@ -93,11 +94,19 @@ public final class NodeAgent extends AbstractBehavior<NodeAgent.Command> {
   private Behavior<Command> onDispatchers(Dispatchers message) {
     Optional<ActorRef<Pull>> found = message.listing().getServiceInstances(ServiceKeys.DISPATCHER).stream().findFirst();
     if (found.isPresent() && !found.equals(dispatcher)) {
+      Optional<String> mismatch = Wire.mismatch(getContext().getSystem(), found.get().path().address());
+      if (mismatch.isPresent()) {
+        if (!found.equals(refused)) {
+          refused = found;
+          getContext().getLog().error("not pulling work from the coordinator: {}", mismatch.get());
+        }
+        return this;
+      }
       // A new coordinator: it knows nothing of batches sent by an earlier one, so ask afresh for a full load.
       dispatcher = found;
       listed = true;
       getContext().getLog().info("pulling work from {} for {} workers", found.get().path(), settings.workers());
-      found.get().tell(Pull.fullLoad(inbox, settings.workers() * BATCHES_PER_WORKER, settings.workers()));
+      found.get().tell(Pull.fullLoad(inbox, settings.workers() * settings.batchesPerWorker(), settings.workers()));
     } else if (found.isPresent() && !listed) {
       listed = true;
       getContext().getLog().info("the coordinator is back: {} still holds this node's credits", found.get().path());

@@ -9,17 +9,19 @@ import java.time.Duration;
  * @param rejoinDelay how long {@code baton node} waits before it starts afresh after the cluster let it go
  * @param seedHintAfter how long a node waits to join before it says that it waits for the seed
  * @param seedHintInterval how often it says so again while it waits
+ * @param batchesPerWorker how many batches the node takes at once per worker (its credits at a dispatcher)
  */
-public record NodeSettings(int workers, Duration rejoinDelay, Duration seedHintAfter, Duration seedHintInterval) {
+public record NodeSettings(int workers, Duration rejoinDelay, Duration seedHintAfter, Duration seedHintInterval,
+    int batchesPerWorker) {
 
   public static NodeSettings from(Config config) {
     int workers = config.getInt("baton.node.workers");
     return new NodeSettings(workers > 0 ? workers : Runtime.getRuntime().availableProcessors(),
         config.getDuration("baton.node.rejoin-delay"), config.getDuration("baton.node.seed-hint-after"),
-        config.getDuration("baton.node.seed-hint-interval"));
+        config.getDuration("baton.node.seed-hint-interval"), config.getInt("baton.node.batches-per-worker"));
   }
 
   public NodeSettings withWorkers(int workers) {
-    return workers > 0 ? new NodeSettings(workers, rejoinDelay, seedHintAfter, seedHintInterval) : this;
+    return workers > 0 ? new NodeSettings(workers, rejoinDelay, seedHintAfter, seedHintInterval, batchesPerWorker) : this;
   }
 }

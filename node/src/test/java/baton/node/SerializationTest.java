@@ -136,6 +136,60 @@ final class SerializationTest {
   }
 
   @Test
+  void itemsAndResults_onTheWire_areArraysWithoutPropertyNames() {
+    WorkBatch batch = new WorkBatch(1, "job", 0, new OpRef("sha256", "{}"), List.of(Item.ofText("k1")),
+        testKit.<WorkResult>createTestProbe().getRef(), testKit.<BatchStarted>createTestProbe().getRef(),
+        Duration.ofSeconds(60));
+    WorkResult result = new WorkResult(1, List.of(ItemResult.ok("k1", new byte[] {1}),
+        ItemResult.failed("k2", "boom")), "node");
+
+    String batchBytes = new String(serialization().serialize(batch).get(), StandardCharsets.ISO_8859_1);
+    String resultBytes = new String(serialization().serialize(result).get(), StandardCharsets.ISO_8859_1);
+
+    // Tiny items cost mostly their field names: each item travels as [key, payload], each result as
+    // [key, status, payload, error].
+    assertFalse(batchBytes.contains("payload"), "an item's field names travel with it");
+    assertFalse(resultBytes.contains("payload") || resultBytes.contains("status"),
+        "an item result's field names travel with it");
+  }
+
+  @Test
+  void workResult_roundTrip_keepsEmptyAndLargePayloadsAndReasons() {
+    byte[] large = new byte[8 * 1024 * 1024];
+    for (int i = 0; i < large.length; i++) {
+      large[i] = (byte) (i * 31);
+    }
+    WorkResult original = new WorkResult(7, List.of(
+        ItemResult.ok("empty", new byte[0]),
+        ItemResult.ok("large", large),
+        ItemResult.failed("bad", "IllegalStateException: no \u00e9 here\nsecond line"),
+        ItemResult.dropped("gone")), "pekko://baton@127.0.0.1:2552");
+
+    WorkResult copy = roundTrip(original);
+
+    assertEquals(original.results().size(), copy.results().size());
+    for (int i = 0; i < original.results().size(); i++) {
+      assertItemResult(original.results().get(i), copy.results().get(i));
+    }
+  }
+
+  @Test
+  void workBatch_roundTrip_keepsALargePayload() {
+    byte[] large = new byte[8 * 1024 * 1024];
+    large[large.length - 1] = 42;
+    WorkBatch original = new WorkBatch(3, "job-2", 0, new OpRef("gzip", "{}"),
+        List.of(new Item("large", large), new Item("empty", new byte[0])),
+        testKit.<WorkResult>createTestProbe().getRef(), testKit.<BatchStarted>createTestProbe().getRef(),
+        Duration.ofSeconds(1));
+
+    WorkBatch copy = roundTrip(original);
+
+    assertEquals(2, copy.items().size());
+    assertArrayEquals(large, copy.items().get(0).payload());
+    assertArrayEquals(new byte[0], copy.items().get(1).payload());
+  }
+
+  @Test
   void pull_roundTrip_isEqual() {
     Pull original = new Pull(testKit.<WorkBatch>createTestProbe().getRef(), 8, 4, false, 99);
 

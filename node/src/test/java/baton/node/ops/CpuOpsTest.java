@@ -70,6 +70,18 @@ final class CpuOpsTest {
   }
 
   @Test
+  void sha256_resultOfOneCall_isNotChangedByTheNext() throws Exception {
+    CpuOp sha = op("sha256", "{\"rounds\":3}");
+    byte[] first = sha.apply("a", bytes("a"));
+    String firstText = text(first);
+
+    sha.apply("b", bytes("b"));
+
+    assertEquals(firstText, text(first));
+    assertEquals(hex(sha256(bytes(hex(sha256(bytes(hex(sha256(bytes("a"))))))))), firstText);
+  }
+
+  @Test
   void sha256_sameOpReused_givesSameDigestEachTime() throws Exception {
     CpuOp sha = op("sha256", "{\"rounds\":2}");
     byte[] first = sha.apply("k", TEXT);

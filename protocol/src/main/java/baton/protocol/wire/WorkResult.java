@@ -1,5 +1,7 @@
 package baton.protocol.wire;
 
+import com.fasterxml.jackson.annotation.JsonFormat;
+import com.fasterxml.jackson.annotation.JsonPropertyOrder;
 import java.util.List;
 
 /**
@@ -18,6 +20,8 @@ public record WorkResult(long batch, List<ItemResult> results, String node) impl
    * @param payload the new payload when {@code OK}
    * @param error why it failed when {@code FAILED}
    */
+  @JsonFormat(shape = JsonFormat.Shape.ARRAY)
+  @JsonPropertyOrder({"key", "status", "payload", "error"})
   public record ItemResult(String key, Status status, byte[] payload, String error) implements CborSerializable {
 
     public static ItemResult ok(String key, byte[] payload) {

@@ -21,8 +21,8 @@ import org.apache.pekko.stream.stage.AsyncCallback;
 
 /**
  * A cpu stage of a job's stream: cuts chunks into batches ({@link BatchCutter}, sized by {@link BatchSize}) and asks
- * the {@link WorkDispatcher} to run each on a worker, {@code parallelism} batches at a time, so memory stays bounded however many items the input has. Items a
- * worker failed are tried again through {@link StageRetry}.
+ * the {@link WorkDispatcher} to run each on a worker, {@code parallelism} batches at a time, so memory stays bounded
+ * however many items the input has. Items a worker failed are tried again through {@link StageRetry}.
  */
 final class CpuStage {
 
@@ -79,10 +79,11 @@ final class CpuStage {
     if (oks.isEmpty()) {
       return CompletableFuture.completedFuture(done);
     }
-    return retry.run(stage.index(), oks, (tried, attempt) -> dispatch(tried, attempt, cut.took())).thenApply(outcomes -> {
-      done.addAll(outcomes);
-      return done;
-    });
+    return retry.run(stage.index(), oks, (tried, attempt) -> dispatch(tried, attempt, cut.took()))
+        .thenApply(outcomes -> {
+          done.addAll(outcomes);
+          return done;
+        });
   }
 
   /** One try of a batch on a worker; how long the worker took goes to {@code took}. */

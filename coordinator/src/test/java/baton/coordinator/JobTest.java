@@ -400,6 +400,27 @@ final class JobTest {
   }
 
   @Test
+  void job_smallInputWithoutBatchSetAndFastItems_stillSpreadsOverAtLeast64Batches() {
+    int n = 640;
+    TestProbe<Integer> batches = testKit.createTestProbe();
+    TestProbe<JobStatus> finished = testKit.createTestProbe();
+    JobSpec.Stage cpu = new JobSpec.Stage(1, OpKind.CPU, 2, 256, (CpuOp) (key, payload) -> payload,
+        new OpRef("echo", "{}"), Optional.empty(), false);
+
+    testKit.spawn(job("small-fast", n, cpu, 0, 0, Duration.ofMinutes(1), settings(Duration.ofMillis(10)),
+        testKit.spawn(instantWorker(batches.ref())), finished));
+
+    JobStatus done = finished.expectMessageClass(JobStatus.class, WAIT);
+    assertEquals(JobState.SUCCEEDED, done.state(), done.toString());
+    ItemCounts.assertAddUp(done);
+    // Items a worker does in a microsecond would grow the batches, but no batch takes more than a 64th of the input.
+    List<Integer> sizes = batches.receiveSeveralMessages(64, WAIT);
+    batches.expectNoMessage(Duration.ofMillis(200));
+    assertEquals(n, sizes.stream().mapToInt(Integer::intValue).sum());
+    assertTrue(sizes.stream().allMatch(size -> size <= n / 64), sizes.toString());
+  }
+
+  @Test
   void job_specWithPriority_asksTheDispatcherWithThatPriority() {
     TestProbe<WorkDispatcher.Command> dispatcher = testKit.createTestProbe();
     TestProbe<JobStatus> finished = testKit.createTestProbe();
@@ -618,6 +639,19 @@ final class JobTest {
       }
       return target.apply(context, message);
     }
+  }
+
+  /** A dispatcher whose one node runs each batch at once, saying it took a microsecond, and tells its size. */
+  private static Behavior<WorkDispatcher.Command> instantWorker(ActorRef<Integer> sizes) {
+    return Behaviors.receive(WorkDispatcher.Command.class)
+        .onMessage(WorkDispatcher.Dispatch.class, dispatch -> {
+          sizes.tell(dispatch.items().size());
+          dispatch.replyTo().tell(new WorkResult(1, dispatch.items().stream()
+              .map(item -> ItemResult.ok(item.key(), item.payload())).toList(), "node-a", 1_000));
+          return Behaviors.same();
+        })
+        .onAnyMessage(message -> Behaviors.same())
+        .build();
   }
 
   /** A dispatcher whose one node fails each item's first try and passes it on at the second. */

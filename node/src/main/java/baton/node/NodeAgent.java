@@ -146,7 +146,8 @@ public final class NodeAgent extends AbstractBehavior<NodeAgent.Command> {
     if (assignment == null) {
       return this;
     }
-    assignment.replyTo().tell(new WorkResult(assignment.batch(), result.results(), result.node()));
+    assignment.replyTo().tell(new WorkResult(assignment.batch(), result.results(), result.node(),
+        result.runNanos()));
     // The credit goes back to the dispatcher that sent the batch, listed or not; a batch from an earlier
     // coordinator earns none from the new one, which got a full load.
     assignment.from().ifPresent(from -> from.tell(Pull.oneMore(inbox, settings.workers(), assignment.batch())));

@@ -66,7 +66,9 @@ public final class Worker extends AbstractBehavior<WorkBatch> {
 
   private Behavior<WorkBatch> onWork(WorkBatch batch) {
     batch.started().tell(new BatchStarted(batch.batch()));
-    batch.replyTo().tell(new WorkResult(batch.batch(), results(batch), node));
+    long start = System.nanoTime();
+    List<ItemResult> results = results(batch);
+    batch.replyTo().tell(new WorkResult(batch.batch(), results, node, System.nanoTime() - start));
     pool.tell(new WorkerPool.Free(getContext().getSelf()));
     return this;
   }

@@ -250,7 +250,8 @@ public final class JobSpecParser {
     Config params = stage.withoutPath("op").withoutPath("parallelism").withoutPath("batch").withoutPath("rate");
     Op op = registry.create(provider, params, baseDir, defaults.roots(), object.origin());
     String rendered = params.root().render(ConfigRenderOptions.concise());
-    return new JobSpec.Stage(index, provider.kind(), parallelism, batch, op, new OpRef(name, rendered), rate);
+    return new JobSpec.Stage(index, provider.kind(), parallelism, batch, op, new OpRef(name, rendered), rate,
+        stage.hasPath("batch"));
   }
 
   private static JobSpec.Rate readRate(Config stage, int index) {

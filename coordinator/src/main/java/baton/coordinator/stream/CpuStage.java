@@ -17,11 +17,12 @@ import org.apache.pekko.actor.typed.ActorRef;
 import org.apache.pekko.actor.typed.Scheduler;
 import org.apache.pekko.actor.typed.javadsl.AskPattern;
 import org.apache.pekko.stream.javadsl.Flow;
+import org.apache.pekko.stream.stage.AsyncCallback;
 
 /**
- * A cpu stage of a job's stream: cuts chunks into batches and asks the {@link WorkDispatcher} to run each on a
- * worker, {@code parallelism} batches at a time, so memory stays bounded however many items the input has. Items a
- * worker failed are tried again through {@link StageRetry}.
+ * A cpu stage of a job's stream: cuts chunks into batches ({@link BatchCutter}, sized by {@link BatchSize}) and asks
+ * the {@link WorkDispatcher} to run each on a worker, {@code parallelism} batches at a time, so memory stays bounded
+ * however many items the input has. Items a worker failed are tried again through {@link StageRetry}.
  */
 final class CpuStage {
 
@@ -39,64 +40,33 @@ final class CpuStage {
   private final Dispatching dispatching;
   private final Duration itemTimeout;
   private final long maxItemBytes;
+  private final BatchSize.Limits limits;
   private final StageRetry retry;
   private final Worked worked;
 
-  /** @param maxItemBytes about the most bytes of items a batch carries ({@code baton.cluster.max-item-bytes}) */
-  CpuStage(JobSpec.Stage stage, Dispatching dispatching, Duration itemTimeout, long maxItemBytes, StageRetry retry,
-      Worked worked) {
+  /**
+   * @param maxItemBytes about the most bytes of items a batch carries ({@code baton.cluster.max-item-bytes})
+   * @param limits how large batches grow, and how long they aim to take, when the spec leaves {@code batch} out
+   */
+  CpuStage(JobSpec.Stage stage, Dispatching dispatching, Duration itemTimeout, long maxItemBytes,
+      BatchSize.Limits limits, StageRetry retry, Worked worked) {
     this.stage = stage;
     this.dispatching = dispatching;
     this.itemTimeout = itemTimeout;
     this.maxItemBytes = maxItemBytes;
+    this.limits = limits;
     this.retry = retry;
     this.worked = worked;
   }
 
   Flow<List<Outcome>, List<Outcome>, NotUsed> flow() {
     return Flow.<List<Outcome>>create()
-        .mapConcat(chunk -> batches(stage, chunk, maxItemBytes))
+        .via(new BatchCutter(stage, limits, maxItemBytes))
         .mapAsyncUnordered(stage.parallelism(), this::runBatch);
   }
 
-  /**
-   * Cuts a chunk into the batches a worker gets: at most {@code batch} items and about {@code max-item-bytes} bytes
-   * each, since a batch is one message across the cluster. An item larger than that fails here, alone.
-   */
-  static List<List<Outcome>> batches(JobSpec.Stage stage, List<Outcome> chunk, long maxBytes) {
-    List<List<Outcome>> batches = new ArrayList<>(1);
-    List<Outcome> batch = new ArrayList<>(Math.min(chunk.size(), stage.batch()));
-    long bytes = 0;
-    for (Outcome outcome : chunk) {
-      Outcome checked = refuseOversize(stage, outcome, maxBytes);
-      long weight = weight(checked);
-      if (!batch.isEmpty() && (batch.size() >= stage.batch() || bytes + weight > maxBytes)) {
-        batches.add(batch);
-        batch = new ArrayList<>(Math.min(chunk.size(), stage.batch()));
-        bytes = 0;
-      }
-      batch.add(checked);
-      bytes += weight;
-    }
-    if (!batch.isEmpty()) {
-      batches.add(batch);
-    }
-    return batches;
-  }
-
-  private static Outcome refuseOversize(JobSpec.Stage stage, Outcome outcome, long maxBytes) {
-    if (outcome instanceof Outcome.Ok ok && ok.item().payload().length > maxBytes) {
-      return new Outcome.Failed(ok.seq(), ok.key(), stage.index(), "item has " + ok.item().payload().length
-          + " bytes, more than a cpu stage takes (baton.cluster.max-item-bytes = " + maxBytes + ")");
-    }
-    return outcome;
-  }
-
-  private static long weight(Outcome outcome) {
-    return outcome instanceof Outcome.Ok ok ? ok.item().payload().length + ok.key().length() : 0;
-  }
-
-  private CompletionStage<List<Outcome>> runBatch(List<Outcome> batch) {
+  private CompletionStage<List<Outcome>> runBatch(BatchCutter.Batch cut) {
+    List<Outcome> batch = cut.outcomes();
     List<Outcome> done = new ArrayList<>(batch.size());
     List<Outcome.Ok> oks = new ArrayList<>(batch.size());
     for (Outcome outcome : batch) {
@@ -109,14 +79,16 @@ final class CpuStage {
     if (oks.isEmpty()) {
       return CompletableFuture.completedFuture(done);
     }
-    return retry.run(stage.index(), oks, this::dispatch).thenApply(outcomes -> {
-      done.addAll(outcomes);
-      return done;
-    });
+    return retry.run(stage.index(), oks, (tried, attempt) -> dispatch(tried, attempt, cut.took()))
+        .thenApply(outcomes -> {
+          done.addAll(outcomes);
+          return done;
+        });
   }
 
-  /** One try of a batch on a worker. */
-  private CompletionStage<StageRetry.Tried> dispatch(List<Outcome.Ok> oks, int attempt) {
+  /** One try of a batch on a worker; how long the worker took goes to {@code took}. */
+  private CompletionStage<StageRetry.Tried> dispatch(List<Outcome.Ok> oks, int attempt,
+      AsyncCallback<BatchCutter.Took> took) {
     List<Item> items = new ArrayList<>(oks.size());
     for (Outcome.Ok ok : oks) {
       items.add(ok.item());
@@ -129,6 +101,10 @@ final class CpuStage {
             replyTo, dispatching.waitingTo(), dispatching.priority()),
         unanswered, dispatching.scheduler());
     return asked.handle((result, error) -> {
+      if (error == null && result.runNanos() > 0) {
+        // Before the batch's future completes, so the next batch is cut at the size this one asks for.
+        took.invoke(new BatchCutter.Took(oks.size(), result.runNanos()));
+      }
       List<Outcome> settled = new ArrayList<>(oks.size());
       List<StageRetry.Failure> failed = new ArrayList<>();
       for (int i = 0; i < oks.size(); i++) {

@@ -120,17 +120,23 @@ public final class JobStream {
   }
 
   /**
-   * How many items travel together: the first cpu stage's batch, so a chunk is one message to a worker, but no more
-   * than a 64th of an input of known size, so that a small job still makes enough batches to spread.
+   * How many items travel together: the first cpu stage's largest batch (its {@code batch}, or
+   * {@code cpu-batch-max} when it sizes its batches itself), so a chunk is one message to a worker or is cut into a
+   * few, but no more than a 64th of an input of known size, so that a small job still makes enough batches to spread.
    */
   private int chunkSize() {
     int batch = spec.stages().stream().filter(stage -> stage.kind() == OpKind.CPU).map(this::withRateBatch)
-        .mapToInt(JobSpec.Stage::batch).findFirst().orElse(runtime.settings().job().cpuBatch());
+        .mapToInt(stage -> BatchSize.largest(stage, limits())).findFirst()
+        .orElse(runtime.settings().job().cpuBatch());
     if (spec.input().size().isEmpty()) {
       return batch;
     }
     long total = spec.input().size().getAsLong();
     return (int) Math.max(1, Math.min(batch, (total + MIN_BATCHES - 1) / MIN_BATCHES));
+  }
+
+  private BatchSize.Limits limits() {
+    return new BatchSize.Limits(runtime.settings().job().cpuBatchMax(), runtime.settings().job().cpuBatchTime());
   }
 
   /** Starts a {@link RateGate} for each stage with a rate; they stop when the job's stream ends. */
@@ -164,8 +170,8 @@ public final class JobStream {
     }
     CpuStage.Dispatching dispatching = new CpuStage.Dispatching(jobId, spec.priority(), runtime.dispatcher(),
         waitingTo, settings.batchAnswerTimeout(), runtime.system().scheduler());
-    return new CpuStage(stage, dispatching, spec.itemTimeout(), settings.maxItemBytes(), retry, listener::worked)
-        .flow();
+    return new CpuStage(stage, dispatching, spec.itemTimeout(), settings.maxItemBytes(), limits(), retry,
+        listener::worked).flow();
   }
 
   private List<Outcome> notDoneYet(List<Pair<Item, Long>> chunk) {

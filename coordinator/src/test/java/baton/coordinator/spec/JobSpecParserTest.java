@@ -96,6 +96,7 @@ final class JobSpecParserTest {
     assertEquals(OpKind.CPU, cpu.kind());
     assertEquals(job.getInt("cpu-parallelism"), cpu.parallelism());
     assertEquals(job.getInt("cpu-batch"), cpu.batch());
+    assertEquals(false, cpu.fixedBatch(), "a cpu stage without batch sizes its batches itself");
     JobSpec.Stage io = parsed.stages().get(1);
     assertEquals(2, io.index());
     assertEquals(OpKind.IO, io.kind());
@@ -122,6 +123,7 @@ final class JobSpecParserTest {
     JobSpec.Stage stage = parsed.stages().get(0);
     assertEquals(4, stage.parallelism());
     assertEquals(9, stage.batch());
+    assertEquals(true, stage.fixedBatch(), "a batch the spec sets stays");
   }
 
   @Test

@@ -16,6 +16,7 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.List;
+import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
 import java.util.concurrent.TimeUnit;
@@ -41,6 +42,9 @@ final class CpuStageTest {
   private static final Duration ITEM_TIMEOUT = Duration.ofSeconds(7);
   private static final long MAX_ITEM_BYTES = 1 << 20;
   private static final Duration NEVER = Duration.ofHours(1);
+  // An adaptive stage aims at 10 ms of a worker's time per batch, at most 16 items.
+  private static final BatchSize.Limits LIMITS = new BatchSize.Limits(16, Duration.ofMillis(10));
+  private static final long MILLI = 1_000_000;
 
   @JUnit5TestKit
   ActorTestKit testKit = ActorTestKit.create();
@@ -248,12 +252,74 @@ final class CpuStageTest {
     assertEquals("c!", text(((Outcome.Ok) outcomes.get(2)).item().payload()));
   }
 
+  @Test
+  void batchSize_fastItemsWithoutBatchSet_doublesPerBatchUpToTheMax() throws Exception {
+    // Each batch takes a worker 1 ms, a tenth of the target: the next is twice as large, up to 16 items.
+    assertEquals(List.of(4, 8, 16, 16, 16), batchSizes(adaptiveStage(4), 60, items -> MILLI));
+  }
+
+  @Test
+  void batchSize_slowItemsWithoutBatchSet_shrinksToTheTargetTime() throws Exception {
+    // 5 ms an item: 2 items make the 10 ms target; the size halves at most per batch.
+    assertEquals(List.of(8, 4, 2, 2, 2, 2), batchSizes(adaptiveStage(8), 20, items -> items * 5 * MILLI));
+  }
+
+  @Test
+  void batchSize_batchesAtTheTargetTimeWithoutBatchSet_keepTheirSize() throws Exception {
+    assertEquals(List.of(4, 4, 4), batchSizes(adaptiveStage(4), 12, items -> 10 * MILLI));
+  }
+
+  @Test
+  void batchSize_batchSetInTheSpec_neverChangesHoweverFastOrSlow() throws Exception {
+    assertEquals(List.of(4, 4, 4, 4), batchSizes(stage(4, 1), 16, items -> 1_000));
+    assertEquals(List.of(4, 4, 4, 4), batchSizes(stage(4, 1), 16, items -> 60_000 * MILLI));
+  }
+
+  @Test
+  void batchSize_workerTimeUnknown_keepsItsSize() throws Exception {
+    assertEquals(List.of(4, 4, 4), batchSizes(adaptiveStage(4), 12, items -> 0));
+  }
+
+  /**
+   * Runs {@code n} items through {@code stage}, answering each batch as a worker that took {@code nanos} (of the
+   * batch's items) for it, and answers the number of items in each batch, in order.
+   */
+  private List<Integer> batchSizes(JobSpec.Stage stage, int n, java.util.function.IntToLongFunction nanos)
+      throws Exception {
+    String[] keys = new String[n];
+    for (int i = 0; i < n; i++) {
+      keys[i] = "k" + i;
+    }
+    CompletionStage<List<Outcome>> run = run(stage, 0, MAX_ITEM_BYTES, NEVER, oks(keys));
+    List<Integer> sizes = new ArrayList<>();
+    int seen = 0;
+    while (seen < n) {
+      WorkDispatcher.Dispatch dispatch = dispatcher.expectMessageClass(WorkDispatcher.Dispatch.class, WAIT);
+      int items = dispatch.items().size();
+      sizes.add(items);
+      seen += items;
+      dispatch.replyTo().tell(new WorkResult(1, dispatch.items().stream().map(item -> ok(item.key())).toList(),
+          "node-a", nanos.applyAsLong(items)));
+    }
+    dispatcher.expectNoMessage(QUIET);
+    List<Outcome> outcomes = await(run);
+    assertEquals(n, outcomes.size());
+    assertTrue(outcomes.stream().allMatch(outcome -> outcome instanceof Outcome.Ok));
+    return sizes;
+  }
+
+  /** A stage whose spec leaves {@code batch} out: it starts at {@code start} items, one batch in flight. */
+  private static JobSpec.Stage adaptiveStage(int start) {
+    CpuOp same = (key, payload) -> payload;
+    return new JobSpec.Stage(1, OpKind.CPU, 1, start, same, new OpRef("sha256", "{}"), Optional.empty(), false);
+  }
+
   private CompletionStage<List<Outcome>> run(JobSpec.Stage stage, int retries, long maxItemBytes,
       Duration batchAnswerTimeout, List<Outcome> chunk) {
     StageRetry retry = new StageRetry(retries, attempt -> Duration.ofMillis(10), testKit.system(), ended);
     CpuStage.Dispatching dispatching = new CpuStage.Dispatching("job-1", 0, dispatcher.ref(), waiting.ref(),
         batchAnswerTimeout, testKit.system().scheduler());
-    CpuStage cpu = new CpuStage(stage, dispatching, ITEM_TIMEOUT, maxItemBytes, retry,
+    CpuStage cpu = new CpuStage(stage, dispatching, ITEM_TIMEOUT, maxItemBytes, LIMITS, retry,
         (node, items) -> worked.ref().tell(new NodeWorked(node, items)));
     return Source.single(chunk).via(cpu.flow()).runWith(Sink.seq(), testKit.system())
         .thenApply(chunks -> chunks.stream().flatMap(List::stream).toList());

@@ -69,10 +69,18 @@ public record JobSpec(
    * @param op the op made at submit time; io stages run this instance
    * @param ref what a worker needs to make the same op (cpu stages)
    * @param rate the most items the stage starts per period across the whole job, when the spec sets one
+   * @param fixedBatch whether every batch has {@code batch} items (the spec set it); otherwise {@code batch} is
+   *     where a cpu stage starts, and it sizes its batches from how long workers take for them
    */
-  public record Stage(int index, OpKind kind, int parallelism, int batch, Op op, OpRef ref, Optional<Rate> rate) {
+  public record Stage(int index, OpKind kind, int parallelism, int batch, Op op, OpRef ref, Optional<Rate> rate,
+      boolean fixedBatch) {
 
-    /** A stage without a rate limit. */
+    /** A stage whose batches all have {@code batch} items. */
+    public Stage(int index, OpKind kind, int parallelism, int batch, Op op, OpRef ref, Optional<Rate> rate) {
+      this(index, kind, parallelism, batch, op, ref, rate, true);
+    }
+
+    /** A stage without a rate limit whose batches all have {@code batch} items. */
     public Stage(int index, OpKind kind, int parallelism, int batch, Op op, OpRef ref) {
       this(index, kind, parallelism, batch, op, ref, Optional.empty());
     }

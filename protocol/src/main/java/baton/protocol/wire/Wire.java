@@ -15,9 +15,9 @@ public final class Wire {
    * read the other's batches. Raise it with every change to a message's shape.
    *
    * <p>1: items and results as CBOR maps; 2: as CBOR arrays ({@code [key, payload]}, {@code [key, status,
-   * payload, error]}).
+   * payload, error]}); 3: a result says how long its worker took ({@code runNanos}).
    */
-  public static final String VERSION = "2";
+  public static final String VERSION = "3";
 
   /**
    * Why this process cannot exchange work with the cluster member at {@code address}: the member speaks another

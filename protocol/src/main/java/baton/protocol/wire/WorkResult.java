@@ -1,5 +1,6 @@
 package baton.protocol.wire;
 
+import com.fasterxml.jackson.annotation.JsonCreator;
 import com.fasterxml.jackson.annotation.JsonFormat;
 import com.fasterxml.jackson.annotation.JsonPropertyOrder;
 import java.util.List;
@@ -8,8 +9,20 @@ import java.util.List;
  * The answer to a {@link WorkBatch}: one result per item, in the batch's order.
  *
  * @param node the address of the node whose worker ran the batch
+ * @param runNanos how long the worker took for the batch's items, from its first item's start to its last item's
+ *     end; 0 when no worker ran them (a batch failed without running, or timed out)
  */
-public record WorkResult(long batch, List<ItemResult> results, String node) implements CborSerializable {
+public record WorkResult(long batch, List<ItemResult> results, String node, long runNanos)
+    implements CborSerializable {
+
+  @JsonCreator
+  public WorkResult {
+  }
+
+  /** A result whose run time is not known. */
+  public WorkResult(long batch, List<ItemResult> results, String node) {
+    this(batch, results, node, 0);
+  }
 
   /** What became of one item. */
   public enum Status { OK, DROPPED, FAILED }

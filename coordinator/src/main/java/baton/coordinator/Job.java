@@ -29,6 +29,7 @@ import org.apache.pekko.persistence.typed.RecoveryFailed;
 import org.apache.pekko.persistence.typed.SnapshotAdapter;
 import org.apache.pekko.persistence.typed.javadsl.CommandHandler;
 import org.apache.pekko.persistence.typed.javadsl.CommandHandlerBuilder;
+import org.apache.pekko.persistence.typed.javadsl.CommandHandlerBuilderByState;
 import org.apache.pekko.persistence.typed.javadsl.Effect;
 import org.apache.pekko.persistence.typed.javadsl.EffectBuilder;
 import org.apache.pekko.persistence.typed.javadsl.EventHandler;
@@ -248,6 +249,26 @@ final class Job extends EventSourcedBehavior<Job.Command, JournalV1.JobEvent, Jo
   }
 
   /**
+   * What the stream reports and status requests, handled alike while the job runs and while it stops (a stopping
+   * job's stream still reports until it has ended).
+   */
+  private void onStreamReports(CommandHandlerBuilderByState<Command, JournalV1.JobEvent, State, State> byState) {
+    byState.onCommand(GetStatus.class, this::onGetStatus)
+        .onCommand(InputCount.class, this::onInputCount)
+        .onCommand(StageCount.class, this::onStageCount)
+        .onCommand(ItemFailed.class, this::onItemFailed)
+        .onCommand(SinkCount.class, this::onSinkCount)
+        .onCommand(NodeWorked.class, this::onNodeWorked)
+        .onCommand(WaitingChanged.class, this::onWaitingChanged)
+        .onCommand(StageThrottled.class, this::onStageThrottled)
+        .onCommand(CheckpointReached.class, this::onCheckpointReached)
+        .onCommand(StreamFinished.class, this::onStreamFinished)
+        .onCommand(InputCounted.class, this::onInputCounted)
+        .onCommand(LogProgress.class, this::onLogProgress)
+        .onCommand(Stop.class, (state, stop) -> Effect().none());
+  }
+
+  /**
    * The commands each state takes. Running: it starts, counts, checkpoints, may be cancelled or stop itself when
    * too many items failed, and ends when its stream does. Stopping: the stop is in the journal; it still counts what
    * the aborted stream reports, and ends in the stop's state once the stream is done (or at once, when it never
@@ -256,42 +277,16 @@ final class Job extends EventSourcedBehavior<Job.Command, JournalV1.JobEvent, Jo
   @Override
   public CommandHandler<Command, JournalV1.JobEvent, State> commandHandler() {
     CommandHandlerBuilder<Command, JournalV1.JobEvent, State> builder = newCommandHandlerBuilder();
-    builder.forState(State::isRunning)
+    onStreamReports(builder.forState(State::isRunning)
         .onCommand(Start.class, this::onStart)
         .onCommand(RunStream.class, (state, start) -> Effect().none().thenRun(this::runStream))
-        .onCommand(GetStatus.class, this::onGetStatus)
-        .onCommand(Cancel.class, this::onCancel)
-        .onCommand(InputCount.class, this::onInputCount)
-        .onCommand(StageCount.class, this::onStageCount)
-        .onCommand(ItemFailed.class, this::onItemFailed)
-        .onCommand(SinkCount.class, this::onSinkCount)
-        .onCommand(NodeWorked.class, this::onNodeWorked)
-        .onCommand(WaitingChanged.class, this::onWaitingChanged)
-        .onCommand(StageThrottled.class, this::onStageThrottled)
-        .onCommand(CheckpointReached.class, this::onCheckpointReached)
-        .onCommand(StreamFinished.class, this::onStreamFinished)
-        .onCommand(InputCounted.class, this::onInputCounted)
-        .onCommand(LogProgress.class, this::onLogProgress)
-        .onCommand(Stop.class, (state, stop) -> Effect().none());
-    builder.forState(State::isStopping)
+        .onCommand(Cancel.class, this::onCancel));
+    onStreamReports(builder.forState(State::isStopping)
         // Started again after a restart, or never started (a cancel came between writing Started and running the
         // stream, so no op is ever called): it ends the way it was going to end.
         .onCommand(Start.class, this::onStart)
         .onCommand(RunStream.class, (state, start) -> endWithStop(state))
-        .onCommand(GetStatus.class, this::onGetStatus)
-        .onCommand(Cancel.class, (state, cancel) -> Effect().none())
-        .onCommand(InputCount.class, this::onInputCount)
-        .onCommand(StageCount.class, this::onStageCount)
-        .onCommand(ItemFailed.class, this::onItemFailed)
-        .onCommand(SinkCount.class, this::onSinkCount)
-        .onCommand(NodeWorked.class, this::onNodeWorked)
-        .onCommand(WaitingChanged.class, this::onWaitingChanged)
-        .onCommand(StageThrottled.class, this::onStageThrottled)
-        .onCommand(CheckpointReached.class, this::onCheckpointReached)
-        .onCommand(StreamFinished.class, this::onStreamFinished)
-        .onCommand(InputCounted.class, this::onInputCounted)
-        .onCommand(LogProgress.class, this::onLogProgress)
-        .onCommand(Stop.class, (state, stop) -> Effect().none());
+        .onCommand(Cancel.class, (state, cancel) -> Effect().none()));
     builder.forState(State::isEnded)
         .onCommand(GetStatus.class, (state, request) -> {
           request.replyTo().tell(Optional.of(state.end().toStatus()));

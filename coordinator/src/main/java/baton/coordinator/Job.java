@@ -96,6 +96,9 @@ final class Job extends EventSourcedBehavior<Job.Command, JournalV1.JobEvent, Jo
   private record StageThrottled(int stage, boolean waiting) implements Command {
   }
 
+  private record StageLoad(int stage, int inFlight, double saturatedShare) implements Command {
+  }
+
   private record StreamFinished(Throwable failure) implements Command {
   }
 
@@ -108,10 +111,11 @@ final class Job extends EventSourcedBehavior<Job.Command, JournalV1.JobEvent, Jo
    * A job's durable state, rebuilt from the journal: when it started, its last checkpoint, the stop being made
    * ({@code stopping}, with its reason) and its end. It decides which of the three command handlers runs: running
    * (nothing stopping, not ended), stopping (a stop decided, not ended) and ended. {@code progress} is null until the
-   * first checkpoint, {@code end} until the job ends.
+   * first checkpoint, {@code end} until the job ends, {@code stoppingAt} (when the stop was decided) until a stop is
+   * decided, and in journals older than it.
    */
   record State(String startedAt, Progress progress, JournalV1.State stopping, String stopReason,
-      JournalV1.JobSummary end) {
+      JournalV1.JobSummary end, String stoppingAt) {
 
     boolean isRunning() {
       return stopping == null && end == null;
@@ -126,12 +130,12 @@ final class Job extends EventSourcedBehavior<Job.Command, JournalV1.JobEvent, Jo
     }
 
     JournalV1.JobSnapshot toJournal() {
-      return new JournalV1.JobSnapshot(startedAt, progress, stopping, stopReason, end);
+      return new JournalV1.JobSnapshot(startedAt, progress, stopping, stopReason, end, stoppingAt);
     }
 
     static State fromJournal(JournalV1.JobSnapshot snapshot) {
       return new State(snapshot.startedAt(), snapshot.progress(), snapshot.stopping(), snapshot.stopReason(),
-          snapshot.end());
+          snapshot.end(), snapshot.stoppingAt());
     }
   }
 
@@ -152,6 +156,8 @@ final class Job extends EventSourcedBehavior<Job.Command, JournalV1.JobEvent, Jo
     // Per stage (1-based): whether its calls wait for its rate now, and whether the log has said so.
     final boolean[] throttled;
     final boolean[] throttleLogged;
+    // The pace of this run and its stages' loads, for status.
+    final Pace pace;
     // The start of a job that never ran before, until it goes to the journal with the job's next event (a
     // checkpoint, a stop, the end): a write of its own would cost a tiny job a third of its writes. A start lost
     // with the process costs nothing: the job then starts afresh.
@@ -163,8 +169,10 @@ final class Job extends EventSourcedBehavior<Job.Command, JournalV1.JobEvent, Jo
     long filtered;
     long failed;
 
-    Run(JobSpec spec, Progress base, String waiting) {
+    Run(JobSpec spec, Progress base, String waiting, StatusSettings statusSettings) {
       this.base = base;
+      this.pace = new Pace(statusSettings, spec.stages().size(), System.nanoTime(),
+          base.succeeded() + base.failed() + base.filtered());
       this.stageDone = new long[spec.stages().size() + 1];
       this.stageFailed = new long[spec.stages().size() + 1];
       this.throttled = new boolean[spec.stages().size() + 1];
@@ -190,6 +198,7 @@ final class Job extends EventSourcedBehavior<Job.Command, JournalV1.JobEvent, Jo
   private final JobStream.Runtime runtime;
   private final ActorRef<JobStatus> onFinish;
   private final Instant submittedAt;
+  private final StatusSettings statusSettings;
   // The stream running now; see Run for why it is not part of the State.
   private Run run;
 
@@ -214,7 +223,8 @@ final class Job extends EventSourcedBehavior<Job.Command, JournalV1.JobEvent, Jo
     this.runtime = runtime;
     this.onFinish = onFinish;
     this.submittedAt = submittedAt;
-    this.run = new Run(spec, Progress.none(spec.stages().size()), null);
+    this.statusSettings = StatusSettings.from(context.getSystem().settings().config());
+    this.run = new Run(spec, Progress.none(spec.stages().size()), null, statusSettings);
   }
 
   /** Where a job's events are: {@code baton-job|<id>}. */
@@ -224,7 +234,7 @@ final class Job extends EventSourcedBehavior<Job.Command, JournalV1.JobEvent, Jo
 
   @Override
   public State emptyState() {
-    return new State(null, null, null, null, null);
+    return new State(null, null, null, null, null, null);
   }
 
   @Override
@@ -261,6 +271,7 @@ final class Job extends EventSourcedBehavior<Job.Command, JournalV1.JobEvent, Jo
         .onCommand(NodeWorked.class, this::onNodeWorked)
         .onCommand(WaitingChanged.class, this::onWaitingChanged)
         .onCommand(StageThrottled.class, this::onStageThrottled)
+        .onCommand(StageLoad.class, this::onStageLoad)
         .onCommand(CheckpointReached.class, this::onCheckpointReached)
         .onCommand(StreamFinished.class, this::onStreamFinished)
         .onCommand(InputCounted.class, this::onInputCounted)
@@ -305,13 +316,13 @@ final class Job extends EventSourcedBehavior<Job.Command, JournalV1.JobEvent, Jo
   public EventHandler<State, JournalV1.JobEvent> eventHandler() {
     return newEventHandlerBuilder().forAnyState()
         .onEvent(JournalV1.Started.class, (s, e) -> new State(e.startedAt(), s.progress(), s.stopping(),
-            s.stopReason(), null))
+            s.stopReason(), null, s.stoppingAt()))
         .onEvent(JournalV1.Progressed.class, (s, e) -> new State(s.startedAt(), e.progress(), s.stopping(),
-            s.stopReason(), null))
+            s.stopReason(), null, s.stoppingAt()))
         .onEvent(JournalV1.Stopping.class, (s, e) -> new State(s.startedAt(), s.progress(), e.state(), e.reason(),
-            null))
+            null, e.at()))
         .onEvent(JournalV1.Ended.class, (s, e) -> new State(s.startedAt(), s.progress(), s.stopping(),
-            s.stopReason(), e.job()))
+            s.stopReason(), e.job(), s.stoppingAt()))
         .build();
   }
 
@@ -343,7 +354,7 @@ final class Job extends EventSourcedBehavior<Job.Command, JournalV1.JobEvent, Jo
     // A start after a restart (the journal failed) counts this run afresh on top of the last checkpoint; what the
     // job waits for stays until the dispatcher says otherwise.
     run = new Run(spec, state.progress() == null ? Progress.none(spec.stages().size()) : state.progress(),
-        run.waiting);
+        run.waiting, statusSettings);
     if (state.isStopping()) {
       // It was being stopped when the coordinator died: end it the way it was going to end.
       return endWithStop(state);
@@ -397,6 +408,11 @@ final class Job extends EventSourcedBehavior<Job.Command, JournalV1.JobEvent, Jo
       public void throttled(int stage, boolean waiting) {
         self.tell(new StageThrottled(stage, waiting));
       }
+
+      @Override
+      public void load(int stage, int inFlight, double saturatedShare) {
+        self.tell(new StageLoad(stage, inFlight, saturatedShare));
+      }
     }, run.base, context.messageAdapter(WorkDispatcher.Waiting.class, WaitingChanged::new));
     Pair<UniqueKillSwitch, CompletionStage<Done>> running = stream.run(Materializer.createMaterializer(context));
     run.killSwitch = running.first();
@@ -407,20 +423,58 @@ final class Job extends EventSourcedBehavior<Job.Command, JournalV1.JobEvent, Jo
 
   private Effect<JournalV1.JobEvent, State> onGetStatus(State state, GetStatus request) {
     JournalV1.State now = state.isStopping() ? state.stopping() : JournalV1.State.RUNNING;
-    request.replyTo().tell(Optional.of(withThrottled(summary(state, now, state.stopReason(), null)
-        .toStatus(now == JournalV1.State.RUNNING ? run.waiting : null))));
+    JobStatus status = withThrottled(summary(state, now, state.stopReason(), null)
+        .toStatus(now == JournalV1.State.RUNNING ? run.waiting : null));
+    request.replyTo().tell(Optional.of(withPace(state, status)));
     return Effect().none();
   }
 
-  /** The status with each stage whose calls wait for its rate now saying so. */
+  /**
+   * The status with the run's recent pace, the time left at that pace (while it runs and its total is known) and
+   * its bottleneck (while it runs).
+   */
+  private JobStatus withPace(State state, JobStatus status) {
+    long nanos = System.nanoTime();
+    long finished = finishedItems();
+    Double perSecond = run.pace.perSecond(nanos, finished);
+    Long eta = state.isRunning() && run.inputComplete && run.total >= 0 && perSecond != null && perSecond > 0
+        ? Math.round(Math.max(0, run.total - finished) * 1000 / perSecond) : null;
+    int bottleneck = state.isRunning() ? run.pace.bottleneck(nanos) : 0;
+    return status.withPace(perSecond, eta, bottleneck == 0 ? null : stageLabel(bottleneck));
+  }
+
+  /** A stage as {@code status} names it: its op, and its index when another stage has the same op. */
+  private String stageLabel(int index) {
+    String name = spec.stages().get(index - 1).name();
+    boolean shared = spec.stages().stream().filter(stage -> stage.name().equals(name)).count() > 1;
+    return shared ? name + " (stage " + index + ")" : name;
+  }
+
+  private long finishedItems() {
+    return run.succeeded + run.base.failed() + run.failed + run.filtered;
+  }
+
+  /**
+   * The status with each stage's calls in flight and its parallelism, and each stage whose calls wait for its rate
+   * now saying so.
+   */
   private JobStatus withThrottled(JobStatus status) {
     List<JobStatus.StageStatus> stages = new ArrayList<>(status.stages().size());
     for (JobStatus.StageStatus stage : status.stages()) {
       int index = stages.size() + 1;
-      stages.add(!run.throttled[index] ? stage : new JobStatus.StageStatus(stage.op(), stage.kind(), stage.done(),
-          stage.failed(), spec.stages().get(index - 1).rate().map(JobSpec.Rate::text).orElse(null)));
+      JobSpec.Stage specStage = spec.stages().get(index - 1);
+      stages.add(new JobStatus.StageStatus(stage.op(), stage.kind(), stage.done(), stage.failed(),
+          run.throttled[index] ? specStage.rate().map(JobSpec.Rate::text).orElse(null) : null,
+          run.pace.inFlight(index), specStage.parallelism()));
     }
     return status.withStages(stages);
+  }
+
+  private Effect<JournalV1.JobEvent, State> onStageLoad(State state, StageLoad load) {
+    long nanos = System.nanoTime();
+    run.pace.load(nanos, load.stage(), load.inFlight(), load.saturatedShare());
+    run.pace.finished(nanos, finishedItems());
+    return Effect().none();
   }
 
   private Effect<JournalV1.JobEvent, State> onStageThrottled(State state, StageThrottled throttled) {
@@ -440,7 +494,7 @@ final class Job extends EventSourcedBehavior<Job.Command, JournalV1.JobEvent, Jo
   }
 
   private Effect<JournalV1.JobEvent, State> stop(JournalV1.State state, String reason) {
-    return persist(new JournalV1.Stopping(state, reason)).thenRun(stopping -> {
+    return persist(new JournalV1.Stopping(state, reason, Instant.now().toString())).thenRun(stopping -> {
       if (run.killSwitch != null) {
         run.killSwitch.abort(new JobAborted(reason));
       }
@@ -467,6 +521,7 @@ final class Job extends EventSourcedBehavior<Job.Command, JournalV1.JobEvent, Jo
     Outcome.Failed failure = message.failure();
     run.failed++;
     run.stageFailed[failure.stage()]++;
+    run.pace.finished(System.nanoTime(), finishedItems());
     context.getLog().warn("item failed: key {} in stage {} ({}): {}", failure.key(), failure.stage(),
         spec.stages().get(failure.stage() - 1).name(), failure.reason());
     long failedInAll = run.base.failed() + run.failed;
@@ -485,6 +540,7 @@ final class Job extends EventSourcedBehavior<Job.Command, JournalV1.JobEvent, Jo
   private Effect<JournalV1.JobEvent, State> onSinkCount(State state, SinkCount count) {
     run.succeeded = Math.max(run.succeeded, count.succeeded());
     run.filtered = Math.max(run.filtered, count.filtered());
+    run.pace.finished(System.nanoTime(), finishedItems());
     return Effect().none();
   }
 
@@ -605,7 +661,8 @@ final class Job extends EventSourcedBehavior<Job.Command, JournalV1.JobEvent, Jo
         new JournalV1.Counts(items, run.succeeded, failedItems, run.filtered, notRun), List.copyOf(stages), error,
         spec.output().map(Object::toString).orElse(null), submittedAt.toString(),
         startedAt == null ? null : startedAt.toString(), finishedAt == null ? null : finishedAt.toString(),
-        run.nodeItems.entrySet().stream().map(e -> new JournalV1.NodeCount(e.getKey(), e.getValue())).toList());
+        run.nodeItems.entrySet().stream().map(e -> new JournalV1.NodeCount(e.getKey(), e.getValue())).toList(),
+        JournalV1.millisPerState(submittedAt.toString(), started, state.stoppingAt(), end));
   }
 
   private String stageNames() {

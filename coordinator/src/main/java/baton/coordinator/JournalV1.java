@@ -5,7 +5,12 @@ import baton.coordinator.api.JobStatus;
 import baton.coordinator.stream.Progress;
 import baton.protocol.op.OpKind;
 import baton.protocol.wire.CborSerializable;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.Collections;
+import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Map;
 
 /**
  * The journal's own types, version 1: every event and snapshot that {@link Job} and {@link Coordinator} write, and
@@ -68,12 +73,48 @@ final class JournalV1 {
   }
 
   /**
+   * The milliseconds a job spent in each state, from the journal's times: QUEUED from its submission until its
+   * stream first started (a few ms for a job that did not wait), RUNNING from then until a stop was decided
+   * ({@code stoppingAt}) or until {@code end}, STOPPING from the stop until {@code end}. A coordinator that was down
+   * meanwhile leaves no trace in the journal, so its downtime counts to the state the job was in.
+   */
+  static Map<String, Long> millisPerState(String submittedAt, String startedAt, String stoppingAt, Instant end) {
+    Map<String, Long> millis = new LinkedHashMap<>();
+    Instant submitted = submittedAt == null ? null : Instant.parse(submittedAt);
+    Instant started = startedAt == null ? null : Instant.parse(startedAt);
+    Instant stopping = stoppingAt == null ? null : Instant.parse(stoppingAt);
+    if (submitted != null) {
+      millis.put("QUEUED", between(submitted, started == null ? end : started));
+    }
+    if (started != null) {
+      millis.put("RUNNING", between(started, stopping == null ? end : stopping));
+      if (stopping != null) {
+        millis.put("STOPPING", between(stopping, end));
+      }
+    }
+    return Collections.unmodifiableMap(millis);
+  }
+
+  private static long between(Instant from, Instant to) {
+    return Math.max(0, Duration.between(from, to).toMillis());
+  }
+
+  /**
    * What is known of a job at one moment: how an ended job is kept, and what {@code status} shows. Times are
-   * ISO-8601 text, null when not reached.
+   * ISO-8601 text, null when not reached. {@code stateMillis} (null in journals older than it) is the time spent
+   * in each state, see {@link #millisPerState(String, String, String, Instant)}.
    */
   record JobSummary(String id, String name, State state, long durationMillis, Counts counts,
       List<StageCounts> stages, String error, String output, String submittedAt, String startedAt,
-      String finishedAt, List<NodeCount> nodes) {
+      String finishedAt, List<NodeCount> nodes, Map<String, Long> stateMillis) {
+
+    /** A summary whose times per state follow from its submission, start and end. */
+    JobSummary(String id, String name, State state, long durationMillis, Counts counts, List<StageCounts> stages,
+        String error, String output, String submittedAt, String startedAt, String finishedAt,
+        List<NodeCount> nodes) {
+      this(id, name, state, durationMillis, counts, stages, error, output, submittedAt, startedAt, finishedAt, nodes,
+          null);
+    }
 
     /** A job that ended before it ran (its spec could no longer be read, or its actor stopped unexpectedly). */
     static JobSummary failedBeforeRun(String id, String name, String submittedAt, String error, String finishedAt) {
@@ -113,6 +154,12 @@ final class JournalV1 {
 
     /** The API's view of a job that may be queued: {@code queuePosition} is 1 for the next to start, else null. */
     JobStatus toStatus(String waiting, Integer queuePosition) {
+      Map<String, Long> states = stateMillis != null ? stateMillis
+          : millisPerState(submittedAt, startedAt, null, finishedAt == null ? Instant.now() : Instant.parse(finishedAt));
+      long finished = counts.succeeded() + counts.failed() + counts.filtered();
+      // A running job's pace is over the last few seconds, which only its actor knows; an ended one's over its run.
+      Double perSecond = state.isFinal() && startedAt != null && durationMillis > 0
+          ? finished * 1000.0 / durationMillis : null;
       return new JobStatus(id, name, state.toApi(), durationMillis,
           new JobStatus.Items(counts.total(), counts.succeeded(), counts.failed(), counts.filtered(),
               counts.notRun()),
@@ -120,7 +167,7 @@ final class JournalV1 {
               .toList(),
           error, output, submittedAt, startedAt, finishedAt,
           nodes.stream().map(n -> new JobStatus.NodeItems(n.address(), n.items())).toList(), waiting,
-          queuePosition);
+          queuePosition, perSecond, null, states, null);
     }
 
     /** The journal's view of a status a job reported (its {@code waiting} is not kept). */
@@ -130,7 +177,7 @@ final class JournalV1 {
           new Counts(items.total(), items.succeeded(), items.failed(), items.filtered(), items.notRun()),
           status.stages().stream().map(s -> new StageCounts(s.op(), s.kind().name(), s.done(), s.failed())).toList(),
           status.error(), status.output(), status.submittedAt(), status.startedAt(), status.finishedAt(),
-          status.nodes().stream().map(n -> new NodeCount(n.address(), n.items())).toList());
+          status.nodes().stream().map(n -> new NodeCount(n.address(), n.items())).toList(), status.stateMillis());
     }
   }
 
@@ -148,17 +195,23 @@ final class JournalV1 {
   record Progressed(Progress progress) implements JobEvent {
   }
 
-  /** The job is being stopped ({@code FAILED} or {@code CANCELLED}); a resumed job ends at once in this state. */
-  record Stopping(State state, String reason) implements JobEvent {
+  /**
+   * The job is being stopped ({@code FAILED} or {@code CANCELLED}); a resumed job ends at once in this state.
+   * {@code at} is when the stop was decided (ISO-8601; null in journals older than it).
+   */
+  record Stopping(State state, String reason, String at) implements JobEvent {
   }
 
   /** The job ended. */
   record Ended(JobSummary job) implements JobEvent {
   }
 
-  /** A job's durable state; {@code progress} is null until the first checkpoint, {@code end} until it ends. */
-  record JobSnapshot(String startedAt, Progress progress, State stopping, String stopReason, JobSummary end)
-      implements CborSerializable {
+  /**
+   * A job's durable state; {@code progress} is null until the first checkpoint, {@code end} until it ends,
+   * {@code stoppingAt} until a stop is decided (and in journals older than it).
+   */
+  record JobSnapshot(String startedAt, Progress progress, State stopping, String stopReason, JobSummary end,
+      String stoppingAt) implements CborSerializable {
   }
 
   // ---- the events and snapshot of the coordinator (persistence id baton-coordinator) ----

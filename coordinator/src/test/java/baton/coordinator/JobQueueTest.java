@@ -248,6 +248,34 @@ final class JobQueueTest {
     ItemCounts.assertAddUp(done);
   }
 
+  @Test
+  void stateMillis_jobThatWaitedInTheQueue_hasAQueuedShareKeptAfterItsEndAndARestart() {
+    String journal = newJournal();
+    ActorRef<Coordinator.Command> first = spawnCoordinator(1, journal);
+    String blocker = accepted(first, slow("blocker", 0)).id();
+    String waiter = accepted(first, slow("waiter", 0)).id();
+
+    JobStatus queued = await(first, waiter, status -> status.stateMillis().get("QUEUED") >= 300);
+    assertEquals(JobState.QUEUED, queued.state());
+    assertEquals(List.of("QUEUED"), List.copyOf(queued.stateMillis().keySet()));
+    assertTrue(list(first).stream().filter(job -> job.id().equals(waiter))
+        .allMatch(job -> job.stateMillis().get("QUEUED") >= 300), "list shows the time queued too");
+    cancel(first, blocker);
+    JobStatus running = await(first, waiter, status -> status.startedAt() != null);
+    cancel(first, waiter);
+    JobStatus ended = await(first, waiter, status -> status.finishedAt() != null);
+
+    assertTrue(running.stateMillis().get("QUEUED") >= 300, running.toString());
+    assertTrue(running.stateMillis().containsKey("RUNNING"), running.toString());
+    assertEquals(JobState.CANCELLED, ended.state());
+    assertTrue(ended.stateMillis().get("QUEUED") >= 300, ended.toString());
+    assertEquals(List.of("QUEUED", "RUNNING", "STOPPING"), List.copyOf(ended.stateMillis().keySet()),
+        ended.toString());
+    testKit.stop(first, WAIT);
+    ActorRef<Coordinator.Command> second = spawnCoordinator(1, journal);
+    assertEquals(ended.stateMillis(), await(second, waiter, status -> status.finishedAt() != null).stateMillis());
+  }
+
   /** The most spans that hold one instant, counting a span that ends where another starts as not overlapping. */
   private static int mostAtOnce(List<JobStatus> jobs) {
     List<long[]> edges = new ArrayList<>();

@@ -539,6 +539,78 @@ final class JobTest {
     testKit.stop(dispatcher);
   }
 
+  @Test
+  void status_slowIoStageAtItsParallelism_namedTheBottleneckWithItsCallsInFlight() {
+    TestProbe<JobStatus> finished = testKit.createTestProbe();
+    JobSpec.Stage slow = new JobSpec.Stage(1, OpKind.IO, 2, 1, delay(Duration.ofMillis(40)),
+        new OpRef("slow", "{}"));
+    ActorRef<Job.Command> job = testKit.spawn(job("slow-io", 10_000, slow, 0, 0, Duration.ofMinutes(1),
+        settings(Duration.ofMillis(10)), testKit.<WorkDispatcher.Command>createTestProbe().ref(), finished));
+
+    JobStatus running = awaitStatus(job, status -> status.bottleneck() != null);
+
+    assertEquals("slow", running.bottleneck(), running.toString());
+    assertEquals(2, running.stages().get(0).inFlight(), running.toString());
+    assertEquals(2, running.stages().get(0).parallelism(), running.toString());
+    assertTrue(running.itemsPerSecond() > 0, running.toString());
+    job.tell(new Job.Cancel("seen"));
+    JobStatus done = finished.expectMessageClass(JobStatus.class, WAIT);
+    assertEquals(JobState.CANCELLED, done.state());
+    assertNull(done.bottleneck());
+    assertNull(done.etaMillis());
+    assertNull(done.stages().get(0).inFlight());
+    assertEquals(List.of("QUEUED", "RUNNING", "STOPPING"), List.copyOf(done.stateMillis().keySet()),
+        done.toString());
+  }
+
+  @Test
+  void status_cpuStageSlowerThanTheIoStageBeforeIt_bottleneckIsTheCpuStageNotTheIoStage() {
+    TestProbe<JobStatus> finished = testKit.createTestProbe();
+    CpuOp same = (key, payload) -> payload;
+    JobSpec spec = new JobSpec("cpu-bound", new JobSpec.Range(1, 10_000),
+        List.of(new JobSpec.Stage(1, OpKind.IO, 4, 1, delay(Duration.ZERO), new OpRef("fast", "{}")),
+            new JobSpec.Stage(2, OpKind.CPU, 2, 1, same, new OpRef("echo", "{}"))),
+        Optional.empty(), 0, 0, Duration.ofMinutes(1), "(built by the test)");
+    JobStream.Runtime runtime = new JobStream.Runtime(testKit.system(), new IoRuntime(testKit.system()),
+        testKit.spawn(slowWorker(Duration.ofMillis(30))), settings(Duration.ofMillis(10)));
+    ActorRef<Job.Command> job = testKit.spawn(Job.create("cpu-bound", spec, runtime, Instant.now(),
+        finished.ref()));
+
+    JobStatus running = awaitStatus(job, status -> status.bottleneck() != null);
+
+    assertEquals("echo", running.bottleneck(), running.toString());
+    assertEquals(2, running.stages().get(1).inFlight(), running.toString());
+    job.tell(new Job.Cancel("seen"));
+    assertEquals(JobState.CANCELLED, finished.expectMessageClass(JobStatus.class, WAIT).state());
+  }
+
+  @Test
+  void status_whileRunning_itemsPerSecondPositiveAndEtaFallsThenEtaNullOnceEnded() {
+    int n = 600;
+    TestProbe<JobStatus> finished = testKit.createTestProbe();
+    JobSpec.Stage slow = new JobSpec.Stage(1, OpKind.IO, 4, 1, delay(Duration.ofMillis(20)),
+        new OpRef("slow", "{}"));
+    ActorRef<Job.Command> job = testKit.spawn(job("paced", n, slow, 0, 0, Duration.ofMinutes(1),
+        settings(Duration.ofMillis(10)), testKit.<WorkDispatcher.Command>createTestProbe().ref(), finished));
+
+    JobStatus early = awaitStatus(job, status -> status.etaMillis() != null);
+    long doneEarly = early.items().succeeded();
+    JobStatus later = awaitStatus(job, status -> status.items().succeeded() >= doneEarly + n / 3
+        || status.state().isFinal());
+
+    assertTrue(early.itemsPerSecond() > 0, early.toString());
+    assertTrue(later.etaMillis() != null && later.etaMillis() < early.etaMillis(),
+        "ETA " + early.etaMillis() + " ms, then " + later.etaMillis() + " ms");
+    assertTrue(later.stateMillis().get("RUNNING") >= 0, later.toString());
+    JobStatus done = finished.expectMessageClass(JobStatus.class, WAIT);
+    assertEquals(JobState.SUCCEEDED, done.state());
+    assertNull(done.etaMillis());
+    assertNull(done.bottleneck());
+    assertEquals(n * 1000.0 / done.durationMillis(), done.itemsPerSecond(), 1e-6, done.toString());
+    assertEquals(List.of("QUEUED", "RUNNING"), List.copyOf(done.stateMillis().keySet()), done.toString());
+    assertEquals(done.durationMillis(), done.stateMillis().get("RUNNING"), done.toString());
+  }
+
   /** Answers a batch as a node would, with results for its first {@code results} items, and pulls one more. */
   private static void answer(WorkBatch batch, int results, ActorRef<Pull> pulls, TestProbe<WorkBatch> node) {
     batch.replyTo().tell(new WorkResult(batch.batch(), batch.items().subList(0, results).stream()
@@ -667,6 +739,30 @@ final class JobTest {
         })
         .onAnyMessage(message -> Behaviors.same())
         .build();
+  }
+
+  private static IoOp delay(Duration delay) {
+    return (key, payload, io) -> io.delay(delay).thenApply(done -> payload);
+  }
+
+  /** A dispatcher whose one node takes {@code took} for each batch. */
+  private static Behavior<WorkDispatcher.Command> slowWorker(Duration took) {
+    return Behaviors.setup(context -> Behaviors.receive(WorkDispatcher.Command.class)
+        .onMessage(WorkDispatcher.Dispatch.class, dispatch -> {
+          context.scheduleOnce(took, dispatch.replyTo(), new WorkResult(1, dispatch.items().stream()
+              .map(item -> ItemResult.ok(item.key(), item.payload())).toList(), "node-a", took.toNanos()));
+          return Behaviors.same();
+        })
+        .onAnyMessage(message -> Behaviors.same())
+        .build());
+  }
+
+  private JobStatus awaitStatus(ActorRef<Job.Command> job, java.util.function.Predicate<JobStatus> check) {
+    return testKit.createTestProbe().awaitAssert(WAIT, Duration.ofMillis(50), () -> {
+      JobStatus status = status(job);
+      assertTrue(check.test(status), status.toString());
+      return status;
+    });
   }
 
   private JobStatus status(ActorRef<Job.Command> job) {

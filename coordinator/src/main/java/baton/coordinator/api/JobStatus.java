@@ -5,12 +5,21 @@ import baton.protocol.wire.CborSerializable;
 import baton.protocol.wire.Item;
 import com.fasterxml.jackson.annotation.JsonInclude;
 import java.util.List;
+import java.util.Map;
 
 /**
  * A job as the outside sees it, and the JSON that {@code baton run --json} prints. Times are ISO-8601 text;
  * {@code error} is null unless the job failed as a whole; {@code waiting} is null unless the running job waits for
  * something other than its own work, such as workers when no node is connected ("waiting for workers: 0 nodes");
  * {@code queuePosition} is null unless the job is QUEUED, and then 1 for the job that starts next.
+ *
+ * <p>{@code itemsPerSecond}: items finished (succeeded, failed or filtered) per second, over the last few seconds
+ * ({@code baton.coordinator.status.window}) while the job runs, over its run once it ended; null before it ran.
+ * {@code etaMillis}: the time left at that pace; null unless the job runs, its total is known and it made progress.
+ * {@code stateMillis}: milliseconds spent in each state so far ({@code QUEUED}, {@code RUNNING}, {@code STOPPING}),
+ * in that order. {@code bottleneck}: the stage whose in-flight count stayed at its parallelism over the last few
+ * seconds, as its op's name (with {@code " (stage N)"} when two stages share the op); null when none did or the
+ * job does not run.
  */
 @JsonInclude(JsonInclude.Include.ALWAYS)
 public record JobStatus(
@@ -27,7 +36,19 @@ public record JobStatus(
     String finishedAt,
     List<NodeItems> nodes,
     String waiting,
-    Integer queuePosition) implements CborSerializable {
+    Integer queuePosition,
+    Double itemsPerSecond,
+    Long etaMillis,
+    Map<String, Long> stateMillis,
+    String bottleneck) implements CborSerializable {
+
+  /** A status without pace, times per state or bottleneck. */
+  public JobStatus(String id, String name, JobState state, long durationMillis, Items items,
+      List<StageStatus> stages, String error, String output, String submittedAt, String startedAt,
+      String finishedAt, List<NodeItems> nodes, String waiting, Integer queuePosition) {
+    this(id, name, state, durationMillis, items, stages, error, output, submittedAt, startedAt, finishedAt, nodes,
+        waiting, queuePosition, null, null, null, null);
+  }
 
   /** A status of a job that is not queued. */
   public JobStatus(String id, String name, JobState state, long durationMillis, Items items,
@@ -40,7 +61,19 @@ public record JobStatus(
   /** This status with other stage entries. */
   public JobStatus withStages(List<StageStatus> newStages) {
     return new JobStatus(id, name, state, durationMillis, items, newStages, error, output, submittedAt, startedAt,
-        finishedAt, nodes, waiting, queuePosition);
+        finishedAt, nodes, waiting, queuePosition, itemsPerSecond, etaMillis, stateMillis, bottleneck);
+  }
+
+  /** This status with the time spent in each state. */
+  public JobStatus withStateMillis(Map<String, Long> newStateMillis) {
+    return new JobStatus(id, name, state, durationMillis, items, stages, error, output, submittedAt, startedAt,
+        finishedAt, nodes, waiting, queuePosition, itemsPerSecond, etaMillis, newStateMillis, bottleneck);
+  }
+
+  /** This status with a running job's pace, time left and bottleneck. */
+  public JobStatus withPace(Double newItemsPerSecond, Long newEtaMillis, String newBottleneck) {
+    return new JobStatus(id, name, state, durationMillis, items, stages, error, output, submittedAt, startedAt,
+        finishedAt, nodes, waiting, queuePosition, newItemsPerSecond, newEtaMillis, stateMillis, newBottleneck);
   }
 
   /**
@@ -60,9 +93,16 @@ public record JobStatus(
   /**
    * One stage's counts: items it finished (passed on or dropped) and items that failed in it. {@code throttled} is
    * the stage's rate limit as the spec wrote it ({@code "50/s"}) while its calls wait for that limit, else null.
+   * While the job runs, {@code inFlight} is what the stage has in flight now (items of an io stage, batches of a cpu
+   * stage) and {@code parallelism} the most it may have; both are null otherwise.
    */
-  public record StageStatus(String op, OpKind kind, long done, long failed, String throttled)
-      implements CborSerializable {
+  public record StageStatus(String op, OpKind kind, long done, long failed, String throttled, Integer inFlight,
+      Integer parallelism) implements CborSerializable {
+
+    /** A stage whose in-flight count is not known (the job does not run). */
+    public StageStatus(String op, OpKind kind, long done, long failed, String throttled) {
+      this(op, kind, done, failed, throttled, null, null);
+    }
 
     /** A stage not waiting for a rate limit. */
     public StageStatus(String op, OpKind kind, long done, long failed) {

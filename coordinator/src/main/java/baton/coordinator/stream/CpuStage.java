@@ -12,6 +12,7 @@ import java.util.List;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
 import java.util.concurrent.TimeoutException;
+import java.util.function.UnaryOperator;
 import org.apache.pekko.NotUsed;
 import org.apache.pekko.actor.typed.ActorRef;
 import org.apache.pekko.actor.typed.Scheduler;
@@ -60,9 +61,15 @@ final class CpuStage {
   }
 
   Flow<List<Outcome>, List<Outcome>, NotUsed> flow() {
+    return flow(calls -> calls);
+  }
+
+  /** The stage with its batches' calls wrapped by {@code gauge} (a {@link StageGauge} that measures them). */
+  Flow<List<Outcome>, List<Outcome>, NotUsed> flow(
+      UnaryOperator<Flow<BatchCutter.Batch, List<Outcome>, NotUsed>> gauge) {
     return Flow.<List<Outcome>>create()
         .via(new BatchCutter(stage, limits, maxItemBytes))
-        .mapAsyncUnordered(stage.parallelism(), this::runBatch);
+        .via(gauge.apply(Flow.<BatchCutter.Batch>create().mapAsyncUnordered(stage.parallelism(), this::runBatch)));
   }
 
   private CompletionStage<List<Outcome>> runBatch(BatchCutter.Batch cut) {

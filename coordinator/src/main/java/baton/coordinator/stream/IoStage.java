@@ -10,6 +10,7 @@ import java.util.List;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
 import java.util.concurrent.TimeUnit;
+import java.util.function.UnaryOperator;
 import org.apache.pekko.NotUsed;
 import org.apache.pekko.stream.javadsl.Flow;
 
@@ -37,14 +38,21 @@ final class IoStage {
   }
 
   Flow<List<Outcome>, List<Outcome>, NotUsed> flow() {
+    return flow(calls -> calls);
+  }
+
+  /** The stage with its calls wrapped by {@code gauge} (a {@link StageGauge} that measures them). */
+  Flow<List<Outcome>, List<Outcome>, NotUsed> flow(UnaryOperator<Flow<Outcome, Outcome, NotUsed>> gauge) {
+    Flow<Outcome, Outcome, NotUsed> calls = Flow.<Outcome>create()
+        .mapAsyncUnordered(stage.parallelism(),
+            outcome -> outcome instanceof Outcome.Ok ok
+                ? retry.run(stage.index(), List.of(ok), this::call).thenApply(outcomes -> outcomes.get(0))
+                : CompletableFuture.completedFuture(outcome));
     // Chunks come apart here so that `parallelism` items wait at once; they are gathered again only while the next
     // stage is busy, so nothing waits for a chunk to fill.
     return Flow.<List<Outcome>>create()
         .mapConcat(chunk -> chunk)
-        .mapAsyncUnordered(stage.parallelism(),
-            outcome -> outcome instanceof Outcome.Ok ok
-                ? retry.run(stage.index(), List.of(ok), this::call).thenApply(outcomes -> outcomes.get(0))
-                : CompletableFuture.completedFuture(outcome))
+        .via(gauge.apply(calls))
         .batch(chunkSize, IoStage::newChunk, IoStage::addToChunk);
   }
 

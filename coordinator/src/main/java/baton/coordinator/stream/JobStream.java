@@ -1,6 +1,7 @@
 package baton.coordinator.stream;
 
 import baton.coordinator.CoordinatorSettings;
+import baton.coordinator.StatusSettings;
 import baton.coordinator.WorkDispatcher;
 import baton.protocol.op.IoContext;
 import baton.protocol.op.OpKind;
@@ -53,6 +54,13 @@ public final class JobStream {
     /** Stage {@code stage}'s calls started or stopped waiting for its {@code rate}. */
     default void throttled(int stage, boolean waiting) {
     }
+
+    /**
+     * Stage {@code stage} has {@code inFlight} calls running now (items of an io stage, batches of a cpu stage),
+     * and had all its {@code parallelism} calls busy for {@code saturatedShare} of the last sample interval.
+     */
+    default void load(int stage, int inFlight, double saturatedShare) {
+    }
   }
 
   /** What a job's stream runs on. */
@@ -74,6 +82,7 @@ public final class JobStream {
   // How much time's worth of calls a rate-limited stage starts at once: two of the scheduler's ticks, since a timer
   // fires up to a tick late.
   private final Duration burst;
+  private final Duration sampleInterval;
 
   /**
    * @param resumeFrom what an earlier run of this job already did ({@link Progress#none} for a new job): those
@@ -90,6 +99,7 @@ public final class JobStream {
     this.resumeFrom = resumeFrom;
     this.waitingTo = waitingTo;
     this.burst = runtime.system().settings().config().getDuration("pekko.scheduler.tick-duration").multipliedBy(2);
+    this.sampleInterval = StatusSettings.from(runtime.system().settings().config()).sampleInterval();
   }
 
   /**
@@ -165,13 +175,15 @@ public final class JobStream {
 
   private Flow<List<Outcome>, List<Outcome>, NotUsed> stage(JobSpec.Stage stage, StageRetry retry) {
     CoordinatorSettings settings = runtime.settings();
+    StageGauge.Reporter load = (inFlight, share) -> listener.load(stage.index(), inFlight, share);
     if (stage.kind() == OpKind.IO) {
-      return new IoStage(stage, runtime.io(), spec.itemTimeout(), retry, chunkSize()).flow();
+      return new IoStage(stage, runtime.io(), spec.itemTimeout(), retry, chunkSize())
+          .flow(calls -> StageGauge.around(calls, stage.parallelism(), sampleInterval, load));
     }
     CpuStage.Dispatching dispatching = new CpuStage.Dispatching(jobId, spec.priority(), runtime.dispatcher(),
         waitingTo, settings.batchAnswerTimeout(), runtime.system().scheduler());
     return new CpuStage(stage, dispatching, spec.itemTimeout(), settings.maxItemBytes(), limits(), retry,
-        listener::worked).flow();
+        listener::worked).flow(calls -> StageGauge.around(calls, stage.parallelism(), sampleInterval, load));
   }
 
   private List<Outcome> notDoneYet(List<Pair<Item, Long>> chunk) {

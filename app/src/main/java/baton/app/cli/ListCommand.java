@@ -24,13 +24,15 @@ final class ListCommand extends ClientCommand {
       out.println("no jobs");
     } else {
       List<List<String>> rows = new ArrayList<>();
-      rows.add(List.of("ID", "NAME", "STATE", "ITEMS", "FAILED", "SECONDS", "SUBMITTED"));
+      rows.add(List.of("ID", "NAME", "STATE", "ITEMS", "FAILED", "ITEMS/S", "ETA", "SECONDS", "SUBMITTED"));
       for (JobStatus job : jobs) {
         JobStatus.Items items = job.items();
         long done = items.succeeded() + items.failed() + items.filtered();
         String state = job.queuePosition() == null ? job.state().name() : job.state() + " #" + job.queuePosition();
         rows.add(List.of(job.id(), job.name(), state,
             done + "/" + (items.total() < 0 ? "?" : items.total()), Long.toString(items.failed()),
+            job.itemsPerSecond() == null ? "-" : Summary.perSecond(job.itemsPerSecond()),
+            job.etaMillis() == null ? "-" : Summary.duration(job.etaMillis()),
             String.format("%.1f", job.durationMillis() / 1000.0),
             job.submittedAt() == null ? "-" : job.submittedAt()));
       }

@@ -109,6 +109,52 @@ final class ClientCommandsTest {
   }
 
   @Test
+  void status_runningJobWithASlowStage_showsItemsPerSecondEtaBottleneckAndTimeInEachState() throws Exception {
+    Files.writeString(dir.resolve("slow.conf"), "name = slow\ninput.range { from = 1, to = 100000 }\n"
+        + "stages = [ { op = delay, millis = 20, parallelism = 2 } ]\n");
+    String id = Cli.run("submit", dir.resolve("slow.conf").toString(), "--coordinator", url).out().strip();
+
+    Cli.Run status = awaitRun(run -> run.out().contains("bottleneck"), "status", id, "--coordinator", url);
+    Cli.Run json = Cli.run("status", id, "--json", "--coordinator", url);
+    Cli.Run list = Cli.run("list", "--coordinator", url);
+    Cli.run("cancel", id, "--coordinator", url);
+
+    assertEquals(0, status.code(), status.toString());
+    assertTrue(status.out().lines().anyMatch(line -> line.matches(
+        "pace    [0-9,.]+ items/s, ETA [0-9hmin ]+s, bottleneck: delay \\(stage 1, 2 of 2 in flight\\)")),
+        status.toString());
+    assertTrue(status.out().lines().anyMatch(line -> line.matches(
+        "states  QUEUED [0-9.]+ s, RUNNING [0-9.]+ s")), status.toString());
+    JsonNode node = Json.mapper().readTree(json.out());
+    assertTrue(node.get("itemsPerSecond").asDouble() > 0, json.toString());
+    assertTrue(node.get("etaMillis").asLong() > 0, json.toString());
+    assertEquals("delay", node.get("bottleneck").asText(), json.toString());
+    assertTrue(node.get("stateMillis").has("RUNNING"), json.toString());
+    assertEquals(2, node.get("stages").get(0).get("inFlight").asInt(), json.toString());
+    assertTrue(list.out().lines().findFirst().orElse("").contains("ITEMS/S"), list.toString());
+    assertTrue(list.out().lines().anyMatch(line -> line.startsWith(id) && line.matches(".* [0-9,.]+ .*")),
+        list.toString());
+  }
+
+  @Test
+  void status_queuedJob_showsTheTimeItHasBeenQueued() throws Exception {
+    api.close();
+    api = new ApiServer(Map.of("baton.coordinator.max-running-jobs", 1), dir.resolve("logs"));
+    url = api.base.toString();
+    Files.writeString(dir.resolve("slow.conf"), "input.range { from = 1, to = 3 }\n"
+        + "stages = [ { op = delay, millis = 600000 } ]\n");
+    String running = Cli.run("submit", dir.resolve("slow.conf").toString(), "--coordinator", url).out().strip();
+    String queued = Cli.run("submit", dir.resolve("slow.conf").toString(), "--coordinator", url).out().strip();
+
+    Cli.Run status = Cli.run("status", queued, "--coordinator", url);
+    Cli.run("cancel", queued, "--coordinator", url);
+    Cli.run("cancel", running, "--coordinator", url);
+
+    assertTrue(status.out().lines().anyMatch(line -> line.matches("states  QUEUED [0-9.]+ s")), status.toString());
+    assertFalse(status.out().contains("pace"), "a queued job has no pace yet: " + status);
+  }
+
+  @Test
   void cancel_finishedJob_saysItAlreadyEndedExit1() throws Exception {
     Files.writeString(dir.resolve("quick.conf"), "input.range { from = 1, to = 3 }\n"
         + "stages = [ { op = delay, millis = 1 } ]\n");
@@ -120,5 +166,15 @@ final class ClientCommandsTest {
 
     assertEquals(1, cancel.code(), cancel.toString());
     assertEquals("baton: job " + id + " already ended: SUCCEEDED\n", cancel.err());
+  }
+
+  /** Runs the command until its run passes {@code check}, for at most 30 s. */
+  private static Cli.Run awaitRun(java.util.function.Predicate<Cli.Run> check, String... args) {
+    long deadline = System.nanoTime() + java.time.Duration.ofSeconds(30).toNanos();
+    Cli.Run run = Cli.run(args);
+    while (!check.test(run) && System.nanoTime() < deadline) {
+      run = Cli.run(args);
+    }
+    return run;
   }
 }

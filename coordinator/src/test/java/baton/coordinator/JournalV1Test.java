@@ -1,11 +1,13 @@
 package baton.coordinator;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNull;
 
 import baton.coordinator.api.JobState;
 import baton.coordinator.api.JobStatus;
 import baton.protocol.op.OpKind;
 import java.util.List;
+import java.util.Map;
 import org.junit.jupiter.api.Test;
 
 /** The journal's job summary maps to the API's status and back without losing a field. */
@@ -18,7 +20,9 @@ final class JournalV1Test {
         List.of(new JobStatus.StageStatus("read-file", OpKind.IO, 70, 1),
             new JobStatus.StageStatus("sha256", OpKind.CPU, 60, 2)),
         "cancelled by request", "/data/out/sums.tsv", "2026-01-01T00:00:00Z", "2026-01-01T00:00:01Z",
-        "2026-01-01T00:00:02.234Z", List.of(new JobStatus.NodeItems("pekko://baton@127.0.0.1:2552", 60)), null);
+        "2026-01-01T00:00:02.234Z", List.of(new JobStatus.NodeItems("pekko://baton@127.0.0.1:2552", 60)), null)
+        .withStateMillis(Map.of("QUEUED", 1000L, "RUNNING", 900L, "STOPPING", 334L))
+        .withPace(70 * 1000.0 / 1234, null, null);
 
     JournalV1.JobSummary summary = JournalV1.JobSummary.of(status);
 
@@ -28,6 +32,19 @@ final class JournalV1Test {
     assertEquals(List.of(new JournalV1.NodeCount("pekko://baton@127.0.0.1:2552", 60)), summary.nodes());
     assertEquals(JournalV1.State.CANCELLED, summary.state());
     assertEquals(status, summary.toStatus());
+  }
+
+  @Test
+  void jobSummary_withoutTimesPerState_derivesThemFromItsSubmissionStartAndEnd() {
+    JournalV1.JobSummary summary = new JournalV1.JobSummary("a-000001", "a", JournalV1.State.SUCCEEDED, 2000,
+        new JournalV1.Counts(10, 10, 0, 0, 0), List.of(), null, null, "2026-01-01T00:00:00Z",
+        "2026-01-01T00:00:00.500Z", "2026-01-01T00:00:02.500Z", List.of());
+
+    JobStatus status = summary.toStatus();
+
+    assertEquals(Map.of("QUEUED", 500L, "RUNNING", 2000L), status.stateMillis());
+    assertEquals(5.0, status.itemsPerSecond());
+    assertNull(status.etaMillis());
   }
 
   @Test

@@ -61,8 +61,13 @@ final class RunCommandTest {
     assertEquals(JSON.readTree("{\"total\":25,\"succeeded\":25,\"failed\":0,\"filtered\":0,\"notRun\":0}"),
         summary.get("items"));
     ItemCounts.assertAddUp(summary);
-    assertEquals(JSON.readTree("[{\"op\":\"read-file\",\"kind\":\"io\",\"done\":25,\"failed\":0,\"throttled\":null},"
-        + "{\"op\":\"sha256\",\"kind\":\"cpu\",\"done\":25,\"failed\":0,\"throttled\":null}]"), summary.get("stages"));
+    // An ended job has no calls in flight: inFlight and parallelism are null.
+    assertEquals(JSON.readTree("[{\"op\":\"read-file\",\"kind\":\"io\",\"done\":25,\"failed\":0,\"throttled\":null,"
+        + "\"inFlight\":null,\"parallelism\":null},{\"op\":\"sha256\",\"kind\":\"cpu\",\"done\":25,\"failed\":0,"
+        + "\"throttled\":null,\"inFlight\":null,\"parallelism\":null}]"), summary.get("stages"));
+    assertTrue(summary.get("itemsPerSecond").asDouble() > 0, summary.toString());
+    assertTrue(summary.get("etaMillis").isNull(), summary.toString());
+    assertTrue(summary.get("stateMillis").has("RUNNING"), summary.toString());
     assertTrue(summary.get("error").isNull(), summary.toString());
     assertEquals(dir.resolve("out/sums.tsv").toString(), summary.get("output").asText());
     String log = Files.readString(dir.resolve("logs/jobs/" + id + ".log"));

@@ -543,7 +543,7 @@ public final class Coordinator
           acceptance.replyTo().tell(new Accepted(status));
         } else {
           JobSpec spec = acceptance.spec();
-          startJob(accepted, spec);
+          startJob(accepted, spec, false);
           acceptance.replyTo().tell(new Accepted(JournalV1.JobSummary.accepted(accepted.id(), spec.name(),
               spec.input().size().orElse(-1), spec.output().map(Object::toString).orElse(null),
               accepted.submittedAt()).toStatus()));
@@ -574,7 +574,7 @@ public final class Coordinator
       return Effect().none();
     }
     if (resumable.error() == null) {
-      ActorRef<Job.Command> job = startJob(accepted, resumable.spec());
+      ActorRef<Job.Command> job = startJob(accepted, resumable.spec(), resumable.dequeued());
       cancels.forEach(replyTo -> cancel(job, replyTo));
       return Effect().none();
     }
@@ -589,9 +589,10 @@ public final class Coordinator
     });
   }
 
-  private ActorRef<Job.Command> startJob(JobAccepted accepted, JobSpec spec) {
+  /** Starts a job's actor; {@code dequeued}: the job waited in the queue until now. */
+  private ActorRef<Job.Command> startJob(JobAccepted accepted, JobSpec spec, boolean dequeued) {
     ActorRef<Job.Command> job = context.spawn(
-        Job.create(accepted.id(), spec, runtime, Instant.parse(accepted.submittedAt()), finishedAdapter),
+        Job.create(accepted.id(), spec, runtime, Instant.parse(accepted.submittedAt()), dequeued, finishedAdapter),
         "job-" + accepted.id());
     context.watchWith(job, new JobStopped(accepted.id(), job));
     running.put(accepted.id(), job);

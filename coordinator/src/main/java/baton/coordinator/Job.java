@@ -112,10 +112,10 @@ final class Job extends EventSourcedBehavior<Job.Command, JournalV1.JobEvent, Jo
    * ({@code stopping}, with its reason) and its end. It decides which of the three command handlers runs: running
    * (nothing stopping, not ended), stopping (a stop decided, not ended) and ended. {@code progress} is null until the
    * first checkpoint, {@code end} until the job ends, {@code stoppingAt} (when the stop was decided) until a stop is
-   * decided, and in journals older than it.
+   * decided, and in journals older than it; {@code queued}: the job waited in the queue before it started.
    */
   record State(String startedAt, Progress progress, JournalV1.State stopping, String stopReason,
-      JournalV1.JobSummary end, String stoppingAt) {
+      JournalV1.JobSummary end, String stoppingAt, boolean queued) {
 
     boolean isRunning() {
       return stopping == null && end == null;
@@ -130,12 +130,13 @@ final class Job extends EventSourcedBehavior<Job.Command, JournalV1.JobEvent, Jo
     }
 
     JournalV1.JobSnapshot toJournal() {
-      return new JournalV1.JobSnapshot(startedAt, progress, stopping, stopReason, end, stoppingAt);
+      return new JournalV1.JobSnapshot(startedAt, progress, stopping, stopReason, end, stoppingAt,
+          queued ? Boolean.TRUE : null);
     }
 
     static State fromJournal(JournalV1.JobSnapshot snapshot) {
       return new State(snapshot.startedAt(), snapshot.progress(), snapshot.stopping(), snapshot.stopReason(),
-          snapshot.end(), snapshot.stoppingAt());
+          snapshot.end(), snapshot.stoppingAt(), Boolean.TRUE.equals(snapshot.queued()));
     }
   }
 
@@ -198,23 +199,31 @@ final class Job extends EventSourcedBehavior<Job.Command, JournalV1.JobEvent, Jo
   private final JobStream.Runtime runtime;
   private final ActorRef<JobStatus> onFinish;
   private final Instant submittedAt;
+  // Whether the job waited in the queue before this actor started it (the journal's Started keeps it).
+  private final boolean dequeued;
   private final StatusSettings statusSettings;
   // The stream running now; see Run for why it is not part of the State.
   private Run run;
 
   static Behavior<Command> create(String id, JobSpec spec, JobStream.Runtime runtime, Instant submittedAt,
       ActorRef<JobStatus> onFinish) {
+    return create(id, spec, runtime, submittedAt, false, onFinish);
+  }
+
+  /** A job; {@code dequeued}: it waited in the queue for one of the max-running-jobs until now. */
+  static Behavior<Command> create(String id, JobSpec spec, JobStream.Runtime runtime, Instant submittedAt,
+      boolean dequeued, ActorRef<JobStatus> onFinish) {
     // Every message, not only commands: the journal's replies run the persist callbacks and the commands stashed
     // meanwhile, and the lines they log belong in the job's log too.
     @SuppressWarnings("unchecked")
     Class<Command> everyMessage = (Class<Command>) (Class<?>) Object.class;
     return Behaviors.withMdc(everyMessage, Map.of("jobId", id),
         Behaviors.setup(context -> Behaviors.withTimers(timers ->
-            new Job(context, timers, id, spec, runtime, submittedAt, onFinish))));
+            new Job(context, timers, id, spec, runtime, submittedAt, dequeued, onFinish))));
   }
 
   private Job(ActorContext<Command> context, TimerScheduler<Command> timers, String id, JobSpec spec,
-      JobStream.Runtime runtime, Instant submittedAt, ActorRef<JobStatus> onFinish) {
+      JobStream.Runtime runtime, Instant submittedAt, boolean dequeued, ActorRef<JobStatus> onFinish) {
     super(persistenceId(id), JournalSettings.get(context.getSystem()).onJournalFailure());
     this.context = context;
     this.timers = timers;
@@ -223,6 +232,7 @@ final class Job extends EventSourcedBehavior<Job.Command, JournalV1.JobEvent, Jo
     this.runtime = runtime;
     this.onFinish = onFinish;
     this.submittedAt = submittedAt;
+    this.dequeued = dequeued;
     this.statusSettings = StatusSettings.from(context.getSystem().settings().config());
     this.run = new Run(spec, Progress.none(spec.stages().size()), null, statusSettings);
   }
@@ -234,7 +244,7 @@ final class Job extends EventSourcedBehavior<Job.Command, JournalV1.JobEvent, Jo
 
   @Override
   public State emptyState() {
-    return new State(null, null, null, null, null, null);
+    return new State(null, null, null, null, null, null, false);
   }
 
   @Override
@@ -316,13 +326,13 @@ final class Job extends EventSourcedBehavior<Job.Command, JournalV1.JobEvent, Jo
   public EventHandler<State, JournalV1.JobEvent> eventHandler() {
     return newEventHandlerBuilder().forAnyState()
         .onEvent(JournalV1.Started.class, (s, e) -> new State(e.startedAt(), s.progress(), s.stopping(),
-            s.stopReason(), null, s.stoppingAt()))
+            s.stopReason(), null, s.stoppingAt(), Boolean.TRUE.equals(e.queued())))
         .onEvent(JournalV1.Progressed.class, (s, e) -> new State(s.startedAt(), e.progress(), s.stopping(),
-            s.stopReason(), null, s.stoppingAt()))
+            s.stopReason(), null, s.stoppingAt(), s.queued()))
         .onEvent(JournalV1.Stopping.class, (s, e) -> new State(s.startedAt(), s.progress(), e.state(), e.reason(),
-            null, e.at()))
+            null, e.at(), s.queued()))
         .onEvent(JournalV1.Ended.class, (s, e) -> new State(s.startedAt(), s.progress(), s.stopping(),
-            s.stopReason(), e.job(), s.stoppingAt()))
+            s.stopReason(), e.job(), s.stoppingAt(), s.queued()))
         .build();
   }
 
@@ -362,7 +372,7 @@ final class Job extends EventSourcedBehavior<Job.Command, JournalV1.JobEvent, Jo
     if (state.startedAt() == null) {
       context.getLog().info("accepted job {} ({}): input {}, stages {}{}", id, spec.name(), describe(spec.input()),
           stageNames(), spec.output().map(path -> ", output " + path).orElse(""));
-      run.unwrittenStart = new JournalV1.Started(Instant.now().toString());
+      run.unwrittenStart = new JournalV1.Started(Instant.now().toString(), dequeued ? Boolean.TRUE : null);
       // The stream starts as a command of its own, after any Cancel that came with the start.
       return Effect().none().thenRun(started -> context.getSelf().tell(RunStream.INSTANCE));
     }
@@ -662,7 +672,8 @@ final class Job extends EventSourcedBehavior<Job.Command, JournalV1.JobEvent, Jo
         spec.output().map(Object::toString).orElse(null), submittedAt.toString(),
         startedAt == null ? null : startedAt.toString(), finishedAt == null ? null : finishedAt.toString(),
         run.nodeItems.entrySet().stream().map(e -> new JournalV1.NodeCount(e.getKey(), e.getValue())).toList(),
-        JournalV1.millisPerState(submittedAt.toString(), started, state.stoppingAt(), end));
+        JournalV1.millisPerState(state.startedAt() != null ? state.queued() : dequeued, submittedAt.toString(),
+            started, state.stoppingAt(), end));
   }
 
   private String stageNames() {

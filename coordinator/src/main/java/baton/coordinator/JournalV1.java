@@ -73,18 +73,20 @@ final class JournalV1 {
   }
 
   /**
-   * The milliseconds a job spent in each state, from the journal's times: QUEUED from its submission until its
-   * stream first started (a few ms for a job that did not wait), RUNNING from then until a stop was decided
-   * ({@code stoppingAt}) or until {@code end}, STOPPING from the stop until {@code end}. A coordinator that was down
-   * meanwhile leaves no trace in the journal, so its downtime counts to the state the job was in.
+   * The milliseconds a job spent in each state, from the journal's times: QUEUED (a job that waited for one of the
+   * max-running-jobs) or ACCEPTED (one that did not) from its submission until its stream first started, RUNNING
+   * from then until a stop was decided ({@code stoppingAt}) or until {@code end}, STOPPING from the stop until
+   * {@code end}. A coordinator that was down meanwhile leaves no trace in the journal, so its downtime counts to the
+   * state the job was in.
    */
-  static Map<String, Long> millisPerState(String submittedAt, String startedAt, String stoppingAt, Instant end) {
+  static Map<String, Long> millisPerState(boolean queued, String submittedAt, String startedAt, String stoppingAt,
+      Instant end) {
     Map<String, Long> millis = new LinkedHashMap<>();
     Instant submitted = submittedAt == null ? null : Instant.parse(submittedAt);
     Instant started = startedAt == null ? null : Instant.parse(startedAt);
     Instant stopping = stoppingAt == null ? null : Instant.parse(stoppingAt);
     if (submitted != null) {
-      millis.put("QUEUED", between(submitted, started == null ? end : started));
+      millis.put(queued ? "QUEUED" : "ACCEPTED", between(submitted, started == null ? end : started));
     }
     if (started != null) {
       millis.put("RUNNING", between(started, stopping == null ? end : stopping));
@@ -102,7 +104,7 @@ final class JournalV1 {
   /**
    * What is known of a job at one moment: how an ended job is kept, and what {@code status} shows. Times are
    * ISO-8601 text, null when not reached. {@code stateMillis} (null in journals older than it) is the time spent
-   * in each state, see {@link #millisPerState(String, String, String, Instant)}.
+   * in each state, see {@link #millisPerState(boolean, String, String, String, Instant)}.
    */
   record JobSummary(String id, String name, State state, long durationMillis, Counts counts,
       List<StageCounts> stages, String error, String output, String submittedAt, String startedAt,
@@ -154,8 +156,10 @@ final class JournalV1 {
 
     /** The API's view of a job that may be queued: {@code queuePosition} is 1 for the next to start, else null. */
     JobStatus toStatus(String waiting, Integer queuePosition) {
-      Map<String, Long> states = stateMillis != null ? stateMillis
-          : millisPerState(submittedAt, startedAt, null, finishedAt == null ? Instant.now() : Instant.parse(finishedAt));
+      // Summaries older than stateMillis say nothing of a wait in the queue, unless the job never left it.
+      boolean queued = state == State.QUEUED || state == State.CANCELLED && startedAt == null;
+      Map<String, Long> states = stateMillis != null ? stateMillis : millisPerState(queued, submittedAt, startedAt,
+          null, finishedAt == null ? Instant.now() : Instant.parse(finishedAt));
       long finished = counts.succeeded() + counts.failed() + counts.filtered();
       // A running job's pace is over the last few seconds, which only its actor knows; an ended one's over its run.
       Double perSecond = state.isFinal() && startedAt != null && durationMillis > 0
@@ -187,8 +191,11 @@ final class JournalV1 {
   interface JobEvent extends CborSerializable {
   }
 
-  /** The job's stream started for the first time. */
-  record Started(String startedAt) implements JobEvent {
+  /**
+   * The job's stream started for the first time; {@code queued} is true when it waited in the queue before (null: it
+   * did not, or a journal older than it).
+   */
+  record Started(String startedAt, Boolean queued) implements JobEvent {
   }
 
   /** The output and the counts reached a checkpoint. */
@@ -208,10 +215,11 @@ final class JournalV1 {
 
   /**
    * A job's durable state; {@code progress} is null until the first checkpoint, {@code end} until it ends,
-   * {@code stoppingAt} until a stop is decided (and in journals older than it).
+   * {@code stoppingAt} until a stop is decided (and in journals older than it), {@code queued} (see
+   * {@link Started}) unless the job waited in the queue.
    */
   record JobSnapshot(String startedAt, Progress progress, State stopping, String stopReason, JobSummary end,
-      String stoppingAt) implements CborSerializable {
+      String stoppingAt, Boolean queued) implements CborSerializable {
   }
 
   // ---- the events and snapshot of the coordinator (persistence id baton-coordinator) ----

@@ -260,11 +260,14 @@ final class JobQueueTest {
     assertEquals(List.of("QUEUED"), List.copyOf(queued.stateMillis().keySet()));
     assertTrue(list(first).stream().filter(job -> job.id().equals(waiter))
         .allMatch(job -> job.stateMillis().get("QUEUED") >= 300), "list shows the time queued too");
+    JobStatus blocking = await(first, blocker, status -> status.startedAt() != null);
     cancel(first, blocker);
     JobStatus running = await(first, waiter, status -> status.startedAt() != null);
     cancel(first, waiter);
     JobStatus ended = await(first, waiter, status -> status.finishedAt() != null);
 
+    assertEquals(List.of("ACCEPTED", "RUNNING"), List.copyOf(blocking.stateMillis().keySet()),
+        "a job that started at once never was QUEUED: " + blocking);
     assertTrue(running.stateMillis().get("QUEUED") >= 300, running.toString());
     assertTrue(running.stateMillis().containsKey("RUNNING"), running.toString());
     assertEquals(JobState.CANCELLED, ended.state());

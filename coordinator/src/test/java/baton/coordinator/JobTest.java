@@ -559,7 +559,7 @@ final class JobTest {
     assertNull(done.bottleneck());
     assertNull(done.etaMillis());
     assertNull(done.stages().get(0).inFlight());
-    assertEquals(List.of("QUEUED", "RUNNING", "STOPPING"), List.copyOf(done.stateMillis().keySet()),
+    assertEquals(List.of("ACCEPTED", "RUNNING", "STOPPING"), List.copyOf(done.stateMillis().keySet()),
         done.toString());
   }
 
@@ -607,7 +607,7 @@ final class JobTest {
     assertNull(done.etaMillis());
     assertNull(done.bottleneck());
     assertEquals(n * 1000.0 / done.durationMillis(), done.itemsPerSecond(), 1e-6, done.toString());
-    assertEquals(List.of("QUEUED", "RUNNING"), List.copyOf(done.stateMillis().keySet()), done.toString());
+    assertEquals(List.of("ACCEPTED", "RUNNING"), List.copyOf(done.stateMillis().keySet()), done.toString());
     assertEquals(done.durationMillis(), done.stateMillis().get("RUNNING"), done.toString());
   }
 

@@ -42,19 +42,19 @@ final class JournalFixtureTest {
       new JobStatus.Items(10, 10, 0, 0, 0), List.of(new JobStatus.StageStatus("delay", OpKind.IO, 10, 0)), null,
       "/tmp/baton-journal-v1/out/ok.tsv", "2026-11-27T05:59:40.242680194Z", "2026-11-27T05:59:40.385302423Z",
       "2026-11-27T05:59:40.683138802Z", List.of(), null)
-      .withStateMillis(Map.of("QUEUED", 142L, "RUNNING", 297L)).withPace(10 * 1000.0 / 297, null, null);
+      .withStateMillis(Map.of("ACCEPTED", 142L, "RUNNING", 297L)).withPace(10 * 1000.0 / 297, null, null);
   static final JobStatus FAILING = new JobStatus("fixture-failing-42cdb3", "fixture-failing", JobState.FAILED, 55,
       new JobStatus.Items(5, 0, 5, 0, 0), List.of(new JobStatus.StageStatus("read-file", OpKind.IO, 0, 5)),
       "stopped after 2 items failed (max-failed-items = 1)", null, "2026-11-27T05:59:40.714175459Z",
       "2026-11-27T05:59:40.739554883Z", "2026-11-27T05:59:40.795044762Z", List.of(), null)
-      .withStateMillis(Map.of("QUEUED", 25L, "RUNNING", 55L)).withPace(5 * 1000.0 / 55, null, null);
+      .withStateMillis(Map.of("ACCEPTED", 25L, "RUNNING", 55L)).withPace(5 * 1000.0 / 55, null, null);
   static final JobStatus CANCELLED = new JobStatus("fixture-cancelled-2c8a52", "fixture-cancelled",
       JobState.CANCELLED, 290, new JobStatus.Items(50, 4, 0, 0, 46),
       List.of(new JobStatus.StageStatus("delay", OpKind.IO, 4, 0)), "cancelled by request", null,
       "2026-11-27T05:59:40.780230829Z", "2026-11-27T05:59:40.799914241Z", "2026-11-27T05:59:41.090051934Z",
       List.of(), null)
       // Version 1 kept no times per state or pace: they follow from the job's submission, start and end.
-      .withStateMillis(Map.of("QUEUED", 19L, "RUNNING", 290L)).withPace(4 * 1000.0 / 290, null, null);
+      .withStateMillis(Map.of("ACCEPTED", 19L, "RUNNING", 290L)).withPace(4 * 1000.0 / 290, null, null);
 
   @TempDir
   Path dataDir;

@@ -42,7 +42,7 @@ final class JournalV1Test {
 
     JobStatus status = summary.toStatus();
 
-    assertEquals(Map.of("QUEUED", 500L, "RUNNING", 2000L), status.stateMillis());
+    assertEquals(Map.of("ACCEPTED", 500L, "RUNNING", 2000L), status.stateMillis());
     assertEquals(5.0, status.itemsPerSecond());
     assertNull(status.etaMillis());
   }

@@ -124,7 +124,7 @@ final class ClientCommandsTest {
         "pace    [0-9,.]+ items/s, ETA [0-9hmin ]+s, bottleneck: delay \\(stage 1, 2 of 2 in flight\\)")),
         status.toString());
     assertTrue(status.out().lines().anyMatch(line -> line.matches(
-        "states  QUEUED [0-9.]+ s, RUNNING [0-9.]+ s")), status.toString());
+        "states  ACCEPTED [0-9.]+ s, RUNNING [0-9.]+ s")), status.toString());
     JsonNode node = Json.mapper().readTree(json.out());
     assertTrue(node.get("itemsPerSecond").asDouble() > 0, json.toString());
     assertTrue(node.get("etaMillis").asLong() > 0, json.toString());

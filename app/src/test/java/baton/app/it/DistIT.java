@@ -26,15 +26,7 @@ final class DistIT {
 
   @Test
   void dist_unpackedWithoutMaven_runsTheExampleJob() throws Exception {
-    Path archive = Path.of(System.getProperty("baton.dist", "target/baton-dist.tar.gz")).toAbsolutePath();
-    assertTrue(Files.isRegularFile(archive), "no distribution archive at " + archive + "; `mvn package` makes it");
-    assertEquals(0, run(List.of("tar", "-xzf", archive.toString(), "-C", dir.toString()), dir, Map.of()).exit,
-        "tar could not unpack " + archive);
-    Path home;
-    try (Stream<Path> entries = Files.list(dir)) {
-      home = entries.filter(p -> p.getFileName().toString().startsWith("baton-")).findFirst().orElseThrow(
-          () -> new AssertionError("the archive has no baton-VERSION folder at its top"));
-    }
+    Path home = DistArchive.unpack(dir);
     for (String part : List.of("bin/baton", "lib/baton.jar", "conf/baton.conf", "conf/logback.xml",
         "examples/checksums.conf", "examples/data/actors.txt", "README.md")) {
       assertTrue(Files.isRegularFile(home.resolve(part)), "the archive lacks " + part);

@@ -17,7 +17,7 @@ import org.junit.jupiter.api.io.TempDir;
 
 /**
  * The distribution archive {@code mvn package} makes runs on a machine with only a Java runtime: unpacked, its
- * {@code bin/baton} runs the example job from {@code lib/baton.jar} and never calls Maven.
+ * {@code bin/baton} runs the example job from {@code jars/baton.jar} and never calls Maven.
  */
 final class DistIT {
 
@@ -27,11 +27,11 @@ final class DistIT {
   @Test
   void dist_unpackedWithoutMaven_runsTheExampleJob() throws Exception {
     Path home = DistArchive.unpack(dir);
-    for (String part : List.of("bin/baton", "lib/baton.jar", "conf/baton.conf", "conf/logback.xml",
+    for (String part : List.of("bin/baton", "jars/baton.jar", "conf/baton.conf", "conf/logback.xml",
         "examples/checksums.conf", "examples/data/actors.txt", "README.md")) {
       assertTrue(Files.isRegularFile(home.resolve(part)), "the archive lacks " + part);
     }
-    for (String source : List.of("pom.xml", "app", "coordinator", "examples/out")) {
+    for (String source : List.of("pom.xml", "app", "coordinator", "examples/out", "lib")) {
       assertFalse(Files.exists(home.resolve(source)), "the archive holds " + source);
     }
     assertTrue(Files.getPosixFilePermissions(home.resolve("bin/baton")).contains(PosixFilePermission.OWNER_EXECUTE));

@@ -72,8 +72,8 @@ public final class HttpApi extends AllDirectives {
   private static final Pattern JOB_ID = Pattern.compile("[a-z0-9][a-z0-9-]{0,63}");
   private static final int MAX_LOG_CHUNK = 1 << 20;
   // Version 0.0.4 of the Prometheus text format, as a scraper asks for it.
-  private static final ContentType.WithFixedCharset PROMETHEUS_TEXT = ContentTypes.create(MediaTypes
-      .customWithFixedCharset("text", "plain", HttpCharsets.UTF_8, Map.of("version", "0.0.4"), false));
+  private static final ContentType.WithCharset PROMETHEUS_TEXT = MediaTypes
+      .customWithOpenCharset("text", "plain", Map.of("version", "0.0.4"), false).toContentType(HttpCharsets.UTF_8);
 
   private final ActorSystem<?> system;
   private final ActorRef<Coordinator.Command> coordinator;

@@ -122,8 +122,7 @@ final class HttpApiTokenTest {
         api.send(api.request("/metrics").header("Authorization", "Bearer " + TOKEN).GET());
 
     assertEquals(200, metrics.statusCode(), metrics.body());
-    assertTrue(metrics.headers().firstValue("Content-Type").orElse("").startsWith("text/plain"),
-        metrics.headers().toString());
+    assertEquals("text/plain; version=0.0.4; charset=UTF-8", metrics.headers().firstValue("Content-Type").orElse(""));
     PrometheusText scraped = PrometheusText.parse(metrics.body());
     assertEquals("gauge", scraped.type("jvm_memory_used_bytes"), metrics.body());
     assertEquals("gauge", scraped.type("baton_jobs"), metrics.body());

@@ -77,6 +77,7 @@ public final class Embedded implements AutoCloseable {
           .withValue("pekko.persistence.journal.plugin", config.getValue("baton.run.journal-plugin"))
           .withValue("pekko.persistence.snapshot-store.plugin", config.getValue("baton.run.snapshot-store-plugin"));
     }
+    config = config.withValue("baton.metrics.enabled", config.getValue("baton.run.metrics"));
     // With the plugins set, this leaves them and adds what every journal needs (the stash capacity).
     return Journal.withDatabase(config);
   }

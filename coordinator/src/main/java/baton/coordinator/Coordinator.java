@@ -3,12 +3,15 @@ package baton.coordinator;
 import baton.coordinator.JournalV1.JobAccepted;
 import baton.coordinator.JournalV1.JobDequeued;
 import baton.coordinator.JournalV1.JobEnded;
+import baton.coordinator.api.JobState;
 import baton.coordinator.api.JobStatus;
+import baton.coordinator.metrics.Metrics;
 import baton.coordinator.spec.JobSpecParser;
 import baton.coordinator.stream.JobStream;
 import baton.protocol.op.Reasons;
 import baton.protocol.spec.JobSpec;
 import baton.protocol.spec.SpecException;
+import io.micrometer.core.instrument.Timer;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.file.Files;
@@ -17,6 +20,7 @@ import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.Comparator;
+import java.util.EnumMap;
 import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -28,6 +32,7 @@ import java.util.TreeSet;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
 import java.util.concurrent.ThreadLocalRandom;
+import java.util.concurrent.TimeUnit;
 import org.apache.pekko.Done;
 import org.apache.pekko.actor.typed.ActorRef;
 import org.apache.pekko.actor.typed.Behavior;
@@ -111,6 +116,13 @@ public final class Coordinator
 
   /** The coordinator's answer to {@link GetHealth}. */
   public record Health(boolean accepting, int runningJobs, int queuedJobs) {
+  }
+
+  /**
+   * Asks how many jobs are in each state, for the metrics: the open jobs as {@code list} shows them (a job being
+   * stopped counts as RUNNING until it has ended) and the finished ones it keeps ({@code finished-jobs-kept}).
+   */
+  public record GetJobCounts(ActorRef<Map<JobState, Integer>> replyTo) implements Command {
   }
 
   private record Validated(Submit submit, JobSpec spec, Throwable error) implements Command {
@@ -227,6 +239,8 @@ public final class Coordinator
   private final JobStream.Runtime runtime;
   private final ActorRef<JobStatus> finishedAdapter;
   private final JournalSettings journal;
+  private final Metrics metrics;
+  private final Timer journalWrite;
   // The job actors of this incarnation: a restart after a journal failure stops them, and recovery starts them again.
   private final Map<String, ActorRef<Job.Command>> running = new HashMap<>();
   // Jobs whose spec is being read again before their actor starts (after a restart, or taken from the queue): they
@@ -276,6 +290,8 @@ public final class Coordinator
     this.runtime = new JobStream.Runtime(context.getSystem(), new IoRuntime(context.getSystem()), dispatcher,
         settings);
     this.finishedAdapter = context.messageAdapter(JobStatus.class, JobFinished::new);
+    this.metrics = Metrics.get(context.getSystem());
+    this.journalWrite = metrics.journalWrite("coordinator");
   }
 
   @Override
@@ -327,6 +343,7 @@ public final class Coordinator
         .onCommand(Compacted.class, this::onCompacted)
         .onCommand(StopAccepting.class, this::onStopAccepting)
         .onCommand(GetHealth.class, this::onGetHealth)
+        .onCommand(GetJobCounts.class, this::onGetJobCounts)
         .build();
   }
 
@@ -435,8 +452,12 @@ public final class Coordinator
     if (next.isEmpty()) {
       return Effect().none();
     }
+    long writing = System.nanoTime();
     return Effect().persist(next.stream().<JournalV1.CoordinatorEvent>map(JobDequeued::new).toList())
-        .thenRun(state -> startDequeued(state, next));
+        .thenRun(state -> {
+          journalWrite.record(System.nanoTime() - writing, TimeUnit.NANOSECONDS);
+          startDequeued(state, next);
+        });
   }
 
   /**
@@ -448,7 +469,10 @@ public final class Coordinator
     List<JournalV1.CoordinatorEvent> events = new ArrayList<>();
     events.add(new JobEnded(summary));
     next.forEach(id -> events.add(new JobDequeued(id)));
+    long writing = System.nanoTime();
     return Effect().persist(events).thenRun(state -> {
+      journalWrite.record(System.nanoTime() - writing, TimeUnit.NANOSECONDS);
+      metrics.jobEnded(summary.state().toApi());
       then.run();
       startDequeued(state, next);
     });
@@ -526,8 +550,12 @@ public final class Coordinator
     events.addAll(ends);
     dequeued.forEach(id -> events.add(new JobDequeued(id)));
     acceptances.forEach(acceptance -> events.add(acceptance.accepted()));
+    long writing = System.nanoTime();
     return Effect().persist(events).thenRun(state -> {
       lastWrite = System.nanoTime();
+      journalWrite.record(lastWrite - writing, TimeUnit.NANOSECONDS);
+      metrics.jobsSubmitted(acceptances.size());
+      ends.forEach(ended -> metrics.jobEnded(ended.job().state().toApi()));
       endedIds.forEach(this::stopJob);
       forget(endedIds);
       startDequeued(state, dequeued);
@@ -705,7 +733,10 @@ public final class Coordinator
     JournalV1.JobSummary summary = JournalV1.JobSummary.cancelledWhileQueued(accepted, total, CANCELLED,
         Instant.now().toString());
     // It never ran, so it has no journal of its own to forget.
+    long writing = System.nanoTime();
     return Effect().persist(new JobEnded(summary)).thenRun(state -> {
+      journalWrite.record(System.nanoTime() - writing, TimeUnit.NANOSECONDS);
+      metrics.jobEnded(summary.state().toApi());
       cancelling.remove(accepted.id());
       replyTo.forEach(ref -> ref.tell(Optional.of(summary.toStatus())));
       // A slot freed while its lines were counted was kept from it, and may be free still.
@@ -818,6 +849,18 @@ public final class Coordinator
 
   private Effect<JournalV1.CoordinatorEvent, Jobs> onGetHealth(Jobs jobs, GetHealth request) {
     request.replyTo().tell(new Health(accepting, running.size(), jobs.queue.size()));
+    return Effect().none();
+  }
+
+  private Effect<JournalV1.CoordinatorEvent, Jobs> onGetJobCounts(Jobs jobs, GetJobCounts request) {
+    Map<JobState, Integer> counts = new EnumMap<>(JobState.class);
+    for (JobAccepted accepted : jobs.open.values()) {
+      JobState state = jobs.isQueued(accepted.id()) ? JobState.QUEUED
+          : running.containsKey(accepted.id()) ? JobState.RUNNING : JobState.ACCEPTED;
+      counts.merge(state, 1, Integer::sum);
+    }
+    jobs.finished.values().forEach(job -> counts.merge(job.state().toApi(), 1, Integer::sum));
+    request.replyTo().tell(counts);
     return Effect().none();
   }
 

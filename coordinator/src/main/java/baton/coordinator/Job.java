@@ -1,12 +1,14 @@
 package baton.coordinator;
 
 import baton.coordinator.api.JobStatus;
+import baton.coordinator.metrics.Metrics;
 import baton.coordinator.stream.Failures;
 import baton.coordinator.stream.JobStream;
 import baton.coordinator.stream.Outcome;
 import baton.coordinator.stream.Progress;
 import baton.protocol.spec.JobSpec;
 import baton.protocol.wire.CborSerializable;
+import io.micrometer.core.instrument.Timer;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
@@ -15,6 +17,7 @@ import java.util.Map;
 import java.util.Optional;
 import java.util.TreeMap;
 import java.util.concurrent.CompletionStage;
+import java.util.concurrent.TimeUnit;
 import org.apache.pekko.Done;
 import org.apache.pekko.actor.typed.ActorRef;
 import org.apache.pekko.actor.typed.Behavior;
@@ -202,6 +205,7 @@ final class Job extends EventSourcedBehavior<Job.Command, JournalV1.JobEvent, Jo
   // Whether the job waited in the queue before this actor started it (the journal's Started keeps it).
   private final boolean dequeued;
   private final StatusSettings statusSettings;
+  private final Timer journalWrite;
   // The stream running now; see Run for why it is not part of the State.
   private Run run;
 
@@ -235,6 +239,7 @@ final class Job extends EventSourcedBehavior<Job.Command, JournalV1.JobEvent, Jo
     this.dequeued = dequeued;
     this.statusSettings = StatusSettings.from(context.getSystem().settings().config());
     this.run = new Run(spec, Progress.none(spec.stages().size()), null, statusSettings);
+    this.journalWrite = Metrics.get(context.getSystem()).journalWrite("job");
   }
 
   /** Where a job's events are: {@code baton-job|<id>}. */
@@ -605,14 +610,22 @@ final class Job extends EventSourcedBehavior<Job.Command, JournalV1.JobEvent, Jo
     });
   }
 
-  /** Writes an event, with the job's start before it when that is not written yet: both in one write. */
+  /**
+   * Writes an event, with the job's start before it when that is not written yet: both in one write. The write is
+   * timed for the metrics.
+   */
   private EffectBuilder<JournalV1.JobEvent, State> persist(JournalV1.JobEvent event) {
     JournalV1.Started start = run.unwrittenStart;
+    long writing = System.nanoTime();
     if (start == null) {
-      return Effect().persist(event);
+      return Effect().persist(event).thenRun(written -> timeWrite(writing));
     }
     run.unwrittenStart = null;
-    return Effect().persist(List.of(start, event));
+    return Effect().persist(List.of(start, event)).thenRun(written -> timeWrite(writing));
+  }
+
+  private void timeWrite(long started) {
+    journalWrite.record(System.nanoTime() - started, TimeUnit.NANOSECONDS);
   }
 
   private Effect<JournalV1.JobEvent, State> onInputCounted(State state, InputCounted counted) {

@@ -1,5 +1,6 @@
 package baton.coordinator;
 
+import baton.coordinator.metrics.Metrics;
 import baton.protocol.spec.OpRef;
 import baton.protocol.wire.BatchStarted;
 import baton.protocol.wire.Item;
@@ -93,6 +94,17 @@ public final class WorkDispatcher extends AbstractBehavior<WorkDispatcher.Comman
 
   /** A node as the dispatcher sees it. */
   public record NodeInfo(String address, int workers, int inFlight) {
+  }
+
+  /** Asks for the dispatcher's queue and each node's load, for the metrics. */
+  public record GetLoad(ActorRef<Load> replyTo) implements Command {
+  }
+
+  /**
+   * The batches (and their items) waiting for a node's credit, and each node: its workers, how many of them run one
+   * of its batches now (started, not answered), and its credits left.
+   */
+  public record Load(int queuedBatches, long queuedItems, List<Metrics.NodeLoad> nodes) {
   }
 
   private record Pulled(Pull pull) implements Command {
@@ -233,6 +245,7 @@ public final class WorkDispatcher extends AbstractBehavior<WorkDispatcher.Comman
         .onMessage(NodeGone.class, this::onNodeGone)
         .onMessage(CancelJob.class, this::onCancelJob)
         .onMessage(GetNodes.class, this::onGetNodes)
+        .onMessage(GetLoad.class, this::onGetLoad)
         .build();
   }
 
@@ -496,6 +509,26 @@ public final class WorkDispatcher extends AbstractBehavior<WorkDispatcher.Comman
     nodes.forEach((agent, node) ->
         infos.add(new NodeInfo(agent.path().address().toString(), node.workers, node.inFlight.size())));
     request.replyTo().tell(List.copyOf(infos));
+    return this;
+  }
+
+  private Behavior<Command> onGetLoad(GetLoad request) {
+    int batches = 0;
+    long items = 0;
+    for (JobQueue job : ready) {
+      batches += job.queued.size();
+      for (Dispatch dispatch : job.queued) {
+        items += dispatch.items().size();
+      }
+    }
+    List<Metrics.NodeLoad> loads = new ArrayList<>(nodes.size());
+    nodes.forEach((agent, node) -> {
+      // A batch is on a worker from its BatchStarted (which starts its deadline) until its answer.
+      int busy = (int) node.inFlight.keySet().stream().filter(deadlines::containsKey).count();
+      loads.add(new Metrics.NodeLoad(agent.path().address().toString(), node.workers, Math.min(busy, node.workers),
+          Math.max(0, node.credits())));
+    });
+    request.replyTo().tell(new Load(batches, items, List.copyOf(loads)));
     return this;
   }
 

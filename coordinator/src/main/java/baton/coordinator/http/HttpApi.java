@@ -7,6 +7,7 @@ import baton.coordinator.JournalWatch;
 import baton.coordinator.Json;
 import baton.coordinator.WorkDispatcher;
 import baton.coordinator.api.JobStatus;
+import baton.coordinator.metrics.Metrics;
 import baton.protocol.op.Reasons;
 import java.io.IOException;
 import java.io.RandomAccessFile;
@@ -22,6 +23,7 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.UUID;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
 import java.util.concurrent.Executor;
@@ -31,13 +33,17 @@ import java.util.regex.Pattern;
 import org.apache.pekko.actor.typed.ActorRef;
 import org.apache.pekko.actor.typed.ActorSystem;
 import org.apache.pekko.actor.typed.DispatcherSelector;
+import org.apache.pekko.actor.typed.Props;
 import org.apache.pekko.actor.typed.javadsl.AskPattern;
 import org.apache.pekko.cluster.Member;
 import org.apache.pekko.cluster.typed.Cluster;
+import org.apache.pekko.http.javadsl.model.ContentType;
 import org.apache.pekko.http.javadsl.model.ContentTypes;
 import org.apache.pekko.http.javadsl.model.HttpEntities;
+import org.apache.pekko.http.javadsl.model.HttpCharsets;
 import org.apache.pekko.http.javadsl.model.HttpEntity;
 import org.apache.pekko.http.javadsl.model.HttpResponse;
+import org.apache.pekko.http.javadsl.model.MediaTypes;
 import org.apache.pekko.http.javadsl.model.RequestEntity;
 import org.apache.pekko.http.javadsl.model.StatusCode;
 import org.apache.pekko.http.javadsl.model.StatusCodes;
@@ -65,6 +71,9 @@ public final class HttpApi extends AllDirectives {
   private static final Logger LOG = LoggerFactory.getLogger(HttpApi.class);
   private static final Pattern JOB_ID = Pattern.compile("[a-z0-9][a-z0-9-]{0,63}");
   private static final int MAX_LOG_CHUNK = 1 << 20;
+  // Version 0.0.4 of the Prometheus text format, as a scraper asks for it.
+  private static final ContentType.WithCharset PROMETHEUS_TEXT = MediaTypes
+      .customWithOpenCharset("text", "plain", Map.of("version", "0.0.4"), false).toContentType(HttpCharsets.UTF_8);
 
   private final ActorSystem<?> system;
   private final ActorRef<Coordinator.Command> coordinator;
@@ -76,6 +85,7 @@ public final class HttpApi extends AllDirectives {
   private final Optional<byte[]> tokenDigest;
   private final long drainLimit;
   private final Duration askTimeout;
+  private final ActorRef<MetricsScrape.Command> metrics;
 
   /** The API over the given actors, with no journal watch; health then asks the coordinator alone. */
   public HttpApi(ActorSystem<?> system, ActorRef<Coordinator.Command> coordinator,
@@ -107,10 +117,14 @@ public final class HttpApi extends AllDirectives {
     this.tokenDigest = token.isEmpty() ? Optional.empty() : Optional.of(sha256(token));
     this.drainLimit = Math.max(maxSpecBytes, system.settings().config().getBytes("baton.http.drain-limit"));
     this.askTimeout = system.settings().config().getDuration("baton.coordinator.ask-timeout");
+    // One scraper per API, so that scrapes run one at a time; several APIs in one system (tests) get one each.
+    this.metrics = system.systemActorOf(MetricsScrape.create(coordinator, dispatcher, Metrics.get(system), askTimeout),
+        "metrics-scrape-" + UUID.randomUUID(), Props.empty());
   }
 
   public Route routes() {
-    return handleExceptions(exceptions(), () -> handleRejections(rejections(), () -> authorized(() ->
+    return handleExceptions(exceptions(), () -> handleRejections(rejections(), () -> authorized(() -> concat(
+        path("metrics", () -> get(this::metrics)),
         pathPrefix("api", () -> concat(
             path("health", () -> get(this::health)),
             path("nodes", () -> get(this::nodes)),
@@ -119,7 +133,7 @@ public final class HttpApi extends AllDirectives {
                 pathPrefix(segment(), id -> concat(
                     pathEnd(() -> get(() -> status(id))),
                     path("cancel", () -> post(() -> cancel(id))),
-                    path("log", () -> get(() -> log(id))))))))))));
+                    path("log", () -> get(() -> log(id)))))))))))));
   }
 
   private Route authorized(Supplier<Route> inner) {
@@ -254,6 +268,16 @@ public final class HttpApi extends AllDirectives {
           .map(c -> json(StatusCodes.OK, c))
           .orElseGet(() -> error(StatusCodes.NOT_FOUND, "no log for job " + id)));
     });
+  }
+
+  /** The meters in the Prometheus text format (README, Metrics). */
+  private Route metrics() {
+    CompletionStage<Optional<String>> scraped =
+        AskPattern.ask(metrics, MetricsScrape.Scrape::new, askTimeout, system.scheduler());
+    return onSuccess(scraped, text -> text
+        .map(body -> complete(HttpResponse.create().withStatus(StatusCodes.OK)
+            .withEntity(HttpEntities.create(PROMETHEUS_TEXT, body))))
+        .orElseGet(() -> error(StatusCodes.NOT_FOUND, "metrics are off here (baton.metrics.enabled = false)")));
   }
 
   private Route nodes() {

@@ -6,11 +6,13 @@ import baton.protocol.spec.JobSpec;
 import baton.protocol.wire.Item;
 import baton.protocol.wire.WorkResult.ItemResult;
 import baton.protocol.wire.WorkResult;
+import io.micrometer.core.instrument.Timer;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
+import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
 import java.util.function.UnaryOperator;
 import org.apache.pekko.NotUsed;
@@ -44,13 +46,15 @@ final class CpuStage {
   private final BatchSize.Limits limits;
   private final StageRetry retry;
   private final Worked worked;
+  private final Timer latency;
 
   /**
    * @param maxItemBytes about the most bytes of items a batch carries ({@code baton.cluster.max-item-bytes})
    * @param limits how large batches grow, and how long they aim to take, when the spec leaves {@code batch} out
+   * @param latency times each try of a batch, from its dispatch to its answer
    */
   CpuStage(JobSpec.Stage stage, Dispatching dispatching, Duration itemTimeout, long maxItemBytes,
-      BatchSize.Limits limits, StageRetry retry, Worked worked) {
+      BatchSize.Limits limits, StageRetry retry, Worked worked, Timer latency) {
     this.stage = stage;
     this.dispatching = dispatching;
     this.itemTimeout = itemTimeout;
@@ -58,6 +62,7 @@ final class CpuStage {
     this.limits = limits;
     this.retry = retry;
     this.worked = worked;
+    this.latency = latency;
   }
 
   Flow<List<Outcome>, List<Outcome>, NotUsed> flow() {
@@ -103,11 +108,13 @@ final class CpuStage {
     // The dispatcher times each item from when a worker starts it, and answers a batch that overran; a batch may
     // wait for workers as long as it takes. The ask's own limit is only a guard against a dispatcher gone silent.
     Duration unanswered = dispatching.batchAnswerTimeout();
+    long sent = System.nanoTime();
     CompletionStage<WorkResult> asked = AskPattern.ask(dispatching.dispatcher(),
         replyTo -> new WorkDispatcher.Dispatch(dispatching.jobId(), stage.index(), stage.ref(), items, itemTimeout,
             replyTo, dispatching.waitingTo(), dispatching.priority()),
         unanswered, dispatching.scheduler());
     return asked.handle((result, error) -> {
+      latency.record(System.nanoTime() - sent, TimeUnit.NANOSECONDS);
       if (error == null && result.runNanos() > 0) {
         // Before the batch's future completes, so the next batch is cut at the size this one asks for.
         took.invoke(new BatchCutter.Took(oks.size(), result.runNanos()));

@@ -4,6 +4,7 @@ import baton.protocol.op.IoContext;
 import baton.protocol.op.IoOp;
 import baton.protocol.spec.JobSpec;
 import baton.protocol.wire.Item;
+import io.micrometer.core.instrument.Timer;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
@@ -26,15 +27,20 @@ final class IoStage {
   private final Duration itemTimeout;
   private final StageRetry retry;
   private final int chunkSize;
+  private final Timer latency;
 
-  /** @param chunkSize the most items the stage gathers again into one chunk */
-  IoStage(JobSpec.Stage stage, IoContext io, Duration itemTimeout, StageRetry retry, int chunkSize) {
+  /**
+   * @param chunkSize the most items the stage gathers again into one chunk
+   * @param latency times each call of the op (each try of an item)
+   */
+  IoStage(JobSpec.Stage stage, IoContext io, Duration itemTimeout, StageRetry retry, int chunkSize, Timer latency) {
     this.stage = stage;
     this.op = (IoOp) stage.op();
     this.io = io;
     this.itemTimeout = itemTimeout;
     this.retry = retry;
     this.chunkSize = chunkSize;
+    this.latency = latency;
   }
 
   Flow<List<Outcome>, List<Outcome>, NotUsed> flow() {
@@ -61,17 +67,21 @@ final class IoStage {
     Outcome.Ok ok = items.get(0);
     Item item = ok.item();
     CompletableFuture<byte[]> call;
+    long calling = System.nanoTime();
     try {
       call = op.apply(item.key(), item.payload(), io).toCompletableFuture().copy();
     } catch (RuntimeException e) {
       call = CompletableFuture.failedFuture(e);
     }
     return call.orTimeout(itemTimeout.toMillis(), TimeUnit.MILLISECONDS)
-        .handle((payload, error) -> error == null
-            ? new StageRetry.Tried(List.of(payload == null ? new Outcome.Dropped(ok.seq(), item.key(), stage.index())
-                : ok.with(payload)), List.of(), true)
-            : new StageRetry.Tried(List.of(),
-                List.of(new StageRetry.Failure(ok, Failures.reason(error, itemTimeout))), true));
+        .handle((payload, error) -> {
+          latency.record(System.nanoTime() - calling, TimeUnit.NANOSECONDS);
+          return error == null
+              ? new StageRetry.Tried(List.of(payload == null
+                  ? new Outcome.Dropped(ok.seq(), item.key(), stage.index()) : ok.with(payload)), List.of(), true)
+              : new StageRetry.Tried(List.of(),
+                  List.of(new StageRetry.Failure(ok, Failures.reason(error, itemTimeout))), true);
+        });
   }
 
   private static List<Outcome> newChunk(Outcome first) {

@@ -3,6 +3,7 @@ package baton.coordinator.stream;
 import baton.coordinator.CoordinatorSettings;
 import baton.coordinator.StatusSettings;
 import baton.coordinator.WorkDispatcher;
+import baton.coordinator.metrics.Metrics;
 import baton.protocol.op.IoContext;
 import baton.protocol.op.OpKind;
 import baton.protocol.spec.JobSpec;
@@ -83,6 +84,7 @@ public final class JobStream {
   // fires up to a tick late.
   private final Duration burst;
   private final Duration sampleInterval;
+  private final Metrics metrics;
 
   /**
    * @param resumeFrom what an earlier run of this job already did ({@link Progress#none} for a new job): those
@@ -100,6 +102,7 @@ public final class JobStream {
     this.waitingTo = waitingTo;
     this.burst = runtime.system().settings().config().getDuration("pekko.scheduler.tick-duration").multipliedBy(2);
     this.sampleInterval = StatusSettings.from(runtime.system().settings().config()).sampleInterval();
+    this.metrics = Metrics.get(runtime.system());
   }
 
   /**
@@ -116,7 +119,8 @@ public final class JobStream {
     StageRetry retry = new StageRetry(spec.retries(), runtime.settings()::backoff, runtime.system(), ended,
         gates(materializer));
     for (JobSpec.Stage stage : spec.stages()) {
-      flow = flow.via(stage(withRateBatch(stage), retry)).via(countStage(stage.index()));
+      Metrics.StageMeters meters = metrics.stage(stage.name(), stage.kind());
+      flow = flow.via(stage(withRateBatch(stage), retry, meters)).via(countStage(stage.index(), meters));
     }
     // The switch sits before the sink, not after the input: once the input is read, a switch there has completed
     // and an abort would wait for every item in flight. Here it fails the sink at once and cancels the stages.
@@ -173,17 +177,19 @@ public final class JobStream {
         stage.rate());
   }
 
-  private Flow<List<Outcome>, List<Outcome>, NotUsed> stage(JobSpec.Stage stage, StageRetry retry) {
+  private Flow<List<Outcome>, List<Outcome>, NotUsed> stage(JobSpec.Stage stage, StageRetry retry,
+      Metrics.StageMeters meters) {
     CoordinatorSettings settings = runtime.settings();
     StageGauge.Reporter load = (inFlight, share) -> listener.load(stage.index(), inFlight, share);
     if (stage.kind() == OpKind.IO) {
-      return new IoStage(stage, runtime.io(), spec.itemTimeout(), retry, chunkSize())
+      return new IoStage(stage, runtime.io(), spec.itemTimeout(), retry, chunkSize(), meters.latency())
           .flow(calls -> StageGauge.around(calls, stage.parallelism(), sampleInterval, load));
     }
     CpuStage.Dispatching dispatching = new CpuStage.Dispatching(jobId, spec.priority(), runtime.dispatcher(),
         waitingTo, settings.batchAnswerTimeout(), runtime.system().scheduler());
     return new CpuStage(stage, dispatching, spec.itemTimeout(), settings.maxItemBytes(), limits(), retry,
-        listener::worked).flow(calls -> StageGauge.around(calls, stage.parallelism(), sampleInterval, load));
+        listener::worked, meters.latency()).flow(calls -> StageGauge.around(calls, stage.parallelism(), sampleInterval,
+        load));
   }
 
   private List<Outcome> notDoneYet(List<Pair<Item, Long>> chunk) {
@@ -222,17 +228,27 @@ public final class JobStream {
         });
   }
 
-  private Flow<List<Outcome>, List<Outcome>, NotUsed> countStage(int stage) {
+  /** Counts a stage's items for the job (throttled reports) and for the metrics (once per chunk). */
+  private Flow<List<Outcome>, List<Outcome>, NotUsed> countStage(int stage, Metrics.StageMeters meters) {
     return Flow.<List<Outcome>>create().statefulMap(Tally::new,
         (tally, chunk) -> {
+          long before = tally.count;
+          int failedHere = 0;
           for (Outcome outcome : chunk) {
             if (outcome instanceof Outcome.Failed failed) {
               if (failed.stage() == stage) {
                 listener.failed(failed);
+                failedHere++;
               }
             } else if (!(outcome instanceof Outcome.Dropped dropped) || dropped.stage() == stage) {
               tally.count++;
             }
+          }
+          if (tally.count > before) {
+            meters.done().increment(tally.count - before);
+          }
+          if (failedHere > 0) {
+            meters.failed().increment(failedHere);
           }
           if (tally.due(reportNanos)) {
             listener.stage(stage, tally.count);

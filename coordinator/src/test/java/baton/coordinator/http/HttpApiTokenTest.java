@@ -112,4 +112,19 @@ final class HttpApiTokenTest {
         api.send(api.request("/api/jobs").header("Authorization", "bearer " + TOKEN).GET());
     assertEquals(200, lowerCase.statusCode(), lowerCase.body());
   }
+
+  @Test
+  void metrics_withoutOrWithWrongToken_gets401_withTheToken_200InThePrometheusTextFormat() throws Exception {
+    assertUnauthorized(api.get("/metrics"));
+    assertUnauthorized(api.send(api.request("/metrics").header("Authorization", "Bearer wrong").GET()));
+
+    HttpResponse<String> metrics =
+        api.send(api.request("/metrics").header("Authorization", "Bearer " + TOKEN).GET());
+
+    assertEquals(200, metrics.statusCode(), metrics.body());
+    assertEquals("text/plain; version=0.0.4; charset=UTF-8", metrics.headers().firstValue("Content-Type").orElse(""));
+    PrometheusText scraped = PrometheusText.parse(metrics.body());
+    assertEquals("gauge", scraped.type("jvm_memory_used_bytes"), metrics.body());
+    assertEquals("gauge", scraped.type("baton_jobs"), metrics.body());
+  }
 }

@@ -4,6 +4,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import baton.coordinator.WorkDispatcher;
+import baton.coordinator.metrics.Metrics;
 import baton.protocol.op.CpuOp;
 import baton.protocol.op.OpKind;
 import baton.protocol.spec.JobSpec;
@@ -320,7 +321,8 @@ final class CpuStageTest {
     CpuStage.Dispatching dispatching = new CpuStage.Dispatching("job-1", 0, dispatcher.ref(), waiting.ref(),
         batchAnswerTimeout, testKit.system().scheduler());
     CpuStage cpu = new CpuStage(stage, dispatching, ITEM_TIMEOUT, maxItemBytes, LIMITS, retry,
-        (node, items) -> worked.ref().tell(new NodeWorked(node, items)));
+        (node, items) -> worked.ref().tell(new NodeWorked(node, items)),
+        Metrics.get(testKit.system()).stage(stage.name(), stage.kind()).latency());
     return Source.single(chunk).via(cpu.flow()).runWith(Sink.seq(), testKit.system())
         .thenApply(chunks -> chunks.stream().flatMap(List::stream).toList());
   }

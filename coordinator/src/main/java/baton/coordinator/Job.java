@@ -10,6 +10,7 @@ import baton.protocol.wire.CborSerializable;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
@@ -104,6 +105,9 @@ final class Job extends EventSourcedBehavior<Job.Command, JournalV1.JobEvent, Jo
 
   private enum LogProgress implements Command { INSTANCE }
 
+  // Time to tell the event stream the job's status, if it changed since it was last told (Events).
+  private enum PublishStatus implements Command { INSTANCE }
+
   /**
    * A job's durable state, rebuilt from the journal: when it started, its last checkpoint, the stop being made
    * ({@code stopping}, with its reason) and its end. It decides which of the three command handlers runs: running
@@ -162,6 +166,8 @@ final class Job extends EventSourcedBehavior<Job.Command, JournalV1.JobEvent, Jo
     long succeeded;
     long filtered;
     long failed;
+    // What the event stream was last told of the counts and state (see publishIfChanged), or null.
+    List<Object> published;
 
     Run(JobSpec spec, Progress base, String waiting) {
       this.base = base;
@@ -190,6 +196,7 @@ final class Job extends EventSourcedBehavior<Job.Command, JournalV1.JobEvent, Jo
   private final JobStream.Runtime runtime;
   private final ActorRef<JobStatus> onFinish;
   private final Instant submittedAt;
+  private final Duration eventInterval;
   // The stream running now; see Run for why it is not part of the State.
   private Run run;
 
@@ -214,6 +221,7 @@ final class Job extends EventSourcedBehavior<Job.Command, JournalV1.JobEvent, Jo
     this.runtime = runtime;
     this.onFinish = onFinish;
     this.submittedAt = submittedAt;
+    this.eventInterval = Events.Settings.from(context.getSystem().settings().config()).jobInterval();
     this.run = new Run(spec, Progress.none(spec.stages().size()), null);
   }
 
@@ -265,6 +273,10 @@ final class Job extends EventSourcedBehavior<Job.Command, JournalV1.JobEvent, Jo
         .onCommand(StreamFinished.class, this::onStreamFinished)
         .onCommand(InputCounted.class, this::onInputCounted)
         .onCommand(LogProgress.class, this::onLogProgress)
+        .onCommand(PublishStatus.class, (state, tick) -> {
+          publishIfChanged(state);
+          return Effect().none();
+        })
         .onCommand(Stop.class, (state, stop) -> Effect().none());
   }
 
@@ -402,14 +414,35 @@ final class Job extends EventSourcedBehavior<Job.Command, JournalV1.JobEvent, Jo
     run.killSwitch = running.first();
     context.pipeToSelf(running.second(), (done, failure) -> new StreamFinished(failure));
     timers.startTimerWithFixedDelay(LogProgress.INSTANCE, runtime.settings().progressInterval());
+    timers.startTimerWithFixedDelay(PublishStatus.INSTANCE, eventInterval);
+    publishIfChanged(state);
     context.getLog().info("started job {}", id);
   }
 
   private Effect<JournalV1.JobEvent, State> onGetStatus(State state, GetStatus request) {
-    JournalV1.State now = state.isStopping() ? state.stopping() : JournalV1.State.RUNNING;
-    request.replyTo().tell(Optional.of(withThrottled(summary(state, now, state.stopReason(), null)
-        .toStatus(now == JournalV1.State.RUNNING ? run.waiting : null))));
+    request.replyTo().tell(Optional.of(status(state)));
     return Effect().none();
+  }
+
+  /** The status of a job that runs or stops, as {@code status} shows it. */
+  private JobStatus status(State state) {
+    JournalV1.State now = state.isStopping() ? state.stopping() : JournalV1.State.RUNNING;
+    return withThrottled(summary(state, now, state.stopReason(), null)
+        .toStatus(now == JournalV1.State.RUNNING ? run.waiting : null));
+  }
+
+  /**
+   * Tells the event stream the job's status when its state or counts changed since it last did; its duration alone
+   * going on is no news. A timer calls this every {@code baton.http.events.job-interval} while the stream runs.
+   */
+  private void publishIfChanged(State state) {
+    JobStatus status = status(state);
+    List<Object> now = Arrays.asList(status.state(), status.items(), status.stages(), status.nodes(),
+        status.waiting());
+    if (!now.equals(run.published)) {
+      run.published = now;
+      Events.publish(context.getSystem(), status);
+    }
   }
 
   /** The status with each stage whose calls wait for its rate now saying so. */
@@ -441,6 +474,7 @@ final class Job extends EventSourcedBehavior<Job.Command, JournalV1.JobEvent, Jo
 
   private Effect<JournalV1.JobEvent, State> stop(JournalV1.State state, String reason) {
     return persist(new JournalV1.Stopping(state, reason)).thenRun(stopping -> {
+      publishIfChanged(stopping);
       if (run.killSwitch != null) {
         run.killSwitch.abort(new JobAborted(reason));
       }
@@ -534,6 +568,7 @@ final class Job extends EventSourcedBehavior<Job.Command, JournalV1.JobEvent, Jo
     // The end line is written before anyone can see the job as ended (the commands stashed during the persist run
     // after this callback): a `baton run` that sees the end stops the process.
     return persist(new JournalV1.Ended(summary)).thenRun(ended -> {
+      Events.publish(context.getSystem(), summary.toStatus());
       logEnd(summary);
       context.getSelf().tell(Announce.INSTANCE);
     });

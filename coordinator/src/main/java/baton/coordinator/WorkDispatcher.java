@@ -91,8 +91,11 @@ public final class WorkDispatcher extends AbstractBehavior<WorkDispatcher.Comman
   public record GetNodes(ActorRef<List<NodeInfo>> replyTo) implements Command {
   }
 
-  /** A node as the dispatcher sees it. */
-  public record NodeInfo(String address, int workers, int inFlight) {
+  /**
+   * A node as the dispatcher sees it: its workers, the batches it holds now, and the items whose results it sent
+   * back since it came (the dashboard turns two of these into items per second).
+   */
+  public record NodeInfo(String address, int workers, int inFlight, long itemsDone) {
   }
 
   private record Pulled(Pull pull) implements Command {
@@ -127,6 +130,8 @@ public final class WorkDispatcher extends AbstractBehavior<WorkDispatcher.Comman
     final Set<Long> unreturned = new HashSet<>();
     // Batches sent to it whose result is still awaited.
     final Map<Long, Dispatch> inFlight = new LinkedHashMap<>();
+    // Items of the results it sent that were taken (not dropped as late or cancelled).
+    long itemsDone;
 
     Node(int workers, int load) {
       this.workers = workers;
@@ -310,6 +315,7 @@ public final class WorkDispatcher extends AbstractBehavior<WorkDispatcher.Comman
       getContext().watchWith(pull.agent(), new NodeGone(pull.agent()));
       getContext().getLog().info("node {} pulls work for {} workers", pull.agent().path().address(), pull.workers());
       tellWorkersCame();
+      Events.nodesChanged(getContext().getSystem());
     } else if (pull.fullLoad()) {
       // A node sends its full load to a dispatcher new to it; one that comes again (the Receptionist dropped and
       // listed this dispatcher) replaces the load, so the node never holds more than it asked for.
@@ -393,12 +399,14 @@ public final class WorkDispatcher extends AbstractBehavior<WorkDispatcher.Comman
 
   private Behavior<Command> onFinished(Finished finished) {
     WorkResult result = finished.result();
+    Node from = nodes.get(out.get(result.batch()));
     Dispatch dispatch = takeOut(result.batch());
     if (dispatch == null) {
       getContext().getLog().debug("dropping the result of batch {} from {}: it timed out, its node was given up or "
           + "its job ended", result.batch(), result.node());
       return this;
     }
+    from.itemsDone += result.results().size();
     dispatch.replyTo().tell(result);
     return this;
   }
@@ -439,6 +447,7 @@ public final class WorkDispatcher extends AbstractBehavior<WorkDispatcher.Comman
   private Behavior<Command> onNodeGone(NodeGone gone) {
     Node node = nodes.remove(gone.agent());
     if (node != null) {
+      Events.nodesChanged(getContext().getSystem());
       List<Dispatch> orphans = new ArrayList<>(node.inFlight.values());
       node.inFlight.keySet().forEach(batch -> {
         out.remove(batch);
@@ -494,7 +503,8 @@ public final class WorkDispatcher extends AbstractBehavior<WorkDispatcher.Comman
   private Behavior<Command> onGetNodes(GetNodes request) {
     List<NodeInfo> infos = new ArrayList<>();
     nodes.forEach((agent, node) ->
-        infos.add(new NodeInfo(agent.path().address().toString(), node.workers, node.inFlight.size())));
+        infos.add(new NodeInfo(agent.path().address().toString(), node.workers, node.inFlight.size(),
+            node.itemsDone)));
     request.replyTo().tell(List.copyOf(infos));
     return this;
   }

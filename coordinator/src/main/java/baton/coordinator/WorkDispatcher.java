@@ -24,6 +24,7 @@ import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
 import java.util.TreeSet;
+import org.apache.pekko.actor.Address;
 import org.apache.pekko.actor.typed.ActorRef;
 import org.apache.pekko.actor.typed.Behavior;
 import org.apache.pekko.actor.typed.javadsl.AbstractBehavior;
@@ -502,9 +503,13 @@ public final class WorkDispatcher extends AbstractBehavior<WorkDispatcher.Comman
 
   private Behavior<Command> onGetNodes(GetNodes request) {
     List<NodeInfo> infos = new ArrayList<>();
-    nodes.forEach((agent, node) ->
-        infos.add(new NodeInfo(agent.path().address().toString(), node.workers, node.inFlight.size(),
-            node.itemsDone)));
+    nodes.forEach((agent, node) -> {
+      // A worker pool in this process (coordinator --workers) has a local address; the cluster knows it by the
+      // process's own.
+      Address address = agent.path().address().hasLocalScope()
+          ? getContext().getSystem().address() : agent.path().address();
+      infos.add(new NodeInfo(address.toString(), node.workers, node.inFlight.size(), node.itemsDone));
+    });
     request.replyTo().tell(List.copyOf(infos));
     return this;
   }

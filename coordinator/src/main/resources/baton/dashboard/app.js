@@ -107,6 +107,11 @@ function fmtMillis(ms) {
   return (h ? h + ' h ' : '') + m + ' min ' + (s % 60) + ' s';
 }
 
+/** An ISO-8601 time as UTC to the second. */
+function fmtTime(iso) {
+  return iso ? iso.replace('T', ' ').replace(/(\d\d:\d\d:\d\d)[.\d]*Z$/, '$1 UTC') : null;
+}
+
 function finished(items) {
   return items.succeeded + items.failed + items.filtered + (items.notRun || 0);
 }
@@ -398,9 +403,9 @@ function renderJob() {
   fact(list, 'Duration', fmtMillis(duration(entry)));
   fact(list, 'Bottleneck', job.bottleneck);
   fact(list, 'Time in each state', stateTimes(job.stateMillis));
-  fact(list, 'Submitted', job.submittedAt);
-  fact(list, 'Started', job.startedAt);
-  fact(list, 'Finished', job.finishedAt);
+  fact(list, 'Submitted', fmtTime(job.submittedAt));
+  fact(list, 'Started', fmtTime(job.startedAt));
+  fact(list, 'Finished', fmtTime(job.finishedAt));
   fact(list, 'Output', job.output);
   fact(list, 'Waiting for', job.waiting);
   if (job.rerunOf) {

@@ -508,6 +508,7 @@ async function loadFailures() {
 }
 
 function setFailuresPager(total) {
+  $('failures-pager').hidden = total <= FAILURES_PAGE && failuresOffset === 0;
   const pages = Math.max(1, Math.ceil(total / FAILURES_PAGE));
   $('failures-page').textContent = 'page ' + (Math.floor(failuresOffset / FAILURES_PAGE) + 1) + ' of ' + pages;
   $('failures-prev').disabled = failuresOffset === 0;

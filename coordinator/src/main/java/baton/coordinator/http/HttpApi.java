@@ -67,10 +67,11 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * The routes of the HTTP API. Every answer is JSON; every error is {@code {"error": "..."}} with a fitting status.
- * The routes only ask actors; no state lives here. When {@code baton.http.token} is set (or {@code BATON_TOKEN}),
- * every request must carry {@code Authorization: Bearer <token>}; others get 401 before anything of theirs is
- * looked at (their body is only read to its end and dropped, so that the 401 arrives).
+ * The routes of the HTTP API. Every answer is JSON (but the dashboard's static files and the event stream); every
+ * error is {@code {"error": "..."}} with a fitting status. The routes only ask actors; no state lives here. When
+ * {@code baton.http.token} is set (or {@code BATON_TOKEN}), every request but those for the dashboard's static files
+ * must carry {@code Authorization: Bearer <token>}; others get 401 before anything of theirs is looked at (their
+ * body is only read to its end and dropped, so that the 401 arrives).
  */
 public final class HttpApi extends AllDirectives {
 

@@ -44,6 +44,7 @@ import org.apache.pekko.cluster.typed.Unsubscribe;
 import org.apache.pekko.http.javadsl.model.ContentTypes;
 import org.apache.pekko.http.javadsl.model.HttpEntities;
 import org.apache.pekko.http.javadsl.model.HttpEntity;
+import org.apache.pekko.http.javadsl.model.HttpMethods;
 import org.apache.pekko.http.javadsl.model.HttpResponse;
 import org.apache.pekko.http.javadsl.model.RequestEntity;
 import org.apache.pekko.http.javadsl.model.StatusCode;
@@ -147,7 +148,8 @@ public final class HttpApi extends AllDirectives {
    * token: the page asks for it when the API answers 401.
    */
   private Route dashboard() {
-    return get(() -> concat(
+    // Other methods pass on without a rejection of their own: a POST to a path nothing serves stays a 404, not a 405.
+    return extractMethod(method -> !method.equals(HttpMethods.GET) ? reject() : concat(
         pathSingleSlash(() -> getFromResource(DASHBOARD + "/index.html")),
         getFromResourceDirectory(DASHBOARD)));
   }

@@ -57,8 +57,9 @@ final class HttpApiEventsTest {
         stream.headers().toString());
     Iterator<String> lines = stream.body().iterator();
 
-    HttpResponse<String> submitted = api.submit("name = watched\ninput.range { from = 1, to = 40 }\n"
-        + "stages = [ { op = delay, millis = 25 } ]\n", dir);
+    // About a second: twenty items of 100 ms, two at a time.
+    HttpResponse<String> submitted = api.submit("name = watched\ninput.range { from = 1, to = 20 }\n"
+        + "stages = [ { op = delay, millis = 100, parallelism = 2 } ]\n", dir);
     assertEquals(201, submitted.statusCode(), submitted.body());
     String id = Json.mapper().readTree(submitted.body()).get("id").asText();
 
@@ -85,7 +86,11 @@ final class HttpApiEventsTest {
     assertTrue(states.contains("RUNNING"), "a running job's event came: " + states);
     assertEquals(states.indexOf("SUCCEEDED"), states.size() - 1, states.toString());
     JsonNode last = statuses.get(statuses.size() - 1);
-    assertEquals(40, last.get("items").get("succeeded").asLong(), last.toString());
+    assertEquals(20, last.get("items").get("succeeded").asLong(), last.toString());
+    // While it runs, its counts go out as they grow, but at most once per job-interval (300 ms), not per item.
+    long running = states.stream().filter("RUNNING"::equals).count();
+    assertTrue(running >= 2, "the counts of a running job came more than once: " + states);
+    assertTrue(running <= last.get("durationMillis").asLong() / 300 + 2, "one per 300 ms at most: " + states);
     ItemCounts.assertAddUp(last);
     // Counts only grow from one event to the next.
     long before = -1;

@@ -38,6 +38,8 @@ function askToken(wrong) {
         tokenAsked = null;
         resolve();
       };
+      // The page cannot work without the token: Escape does not close the prompt.
+      dialog.oncancel = (event) => event.preventDefault();
       dialog.showModal();
     });
   }
@@ -211,6 +213,13 @@ function shiftQueue(from, by, except) {
 async function loadJobs() {
   const asked = Date.now();
   const list = await getJson('/api/jobs');
+  const listed = new Set(list.map((job) => job.id));
+  // Ended jobs the coordinator no longer keeps (finished-jobs-kept) leave the page too.
+  for (const [id, entry] of jobs) {
+    if (!listed.has(id) && entry.at < asked && FINAL.has(entry.job.state)) {
+      jobs.delete(id);
+    }
+  }
   for (const job of list) {
     const entry = jobs.get(job.id);
     // An event that came after the list was asked for is newer than the list.

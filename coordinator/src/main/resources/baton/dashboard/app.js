@@ -114,8 +114,9 @@ function fmtTime(iso) {
   return iso ? iso.replace('T', ' ').replace(/(\d\d:\d\d:\d\d)[.\d]*Z$/, '$1 UTC') : null;
 }
 
+/** Items done: succeeded, failed or filtered. Those a stopped job did not run are not done. */
 function finished(items) {
-  return items.succeeded + items.failed + items.filtered + (items.notRun || 0);
+  return items.succeeded + items.failed + items.filtered;
 }
 
 /** Percent done, or null when the total is not known yet. A SUCCEEDED job is 100. */

@@ -122,6 +122,7 @@ final class DashboardIT {
   }
 
   @Test
+  @Order(1)
   void jobsTable_jobRuns_progressBarReaches100AndStateSucceeded() throws Exception {
     open("#/");
     String id = submit("name = checksums\ninput.range { from = 1, to = 3000 }\n"
@@ -135,7 +136,6 @@ final class DashboardIT {
     assertEquals("100%", progress(job).getText());
     assertEquals("3,000 / 3,000", job.findElement(By.cssSelector(".items")).getText());
     assertEquals("SUCCEEDED", status(id).get("state").asText());
-    screenshot("dashboard-jobs.png");
 
     job.findElement(By.cssSelector("a")).click();
     waitFor().until(ExpectedConditions.textToBe(By.id("job-id"), id));
@@ -147,7 +147,9 @@ final class DashboardIT {
         "no Cancel button on an ended job");
   }
 
+  // Third, so that its screenshot of the jobs table shows the jobs of the two before it too.
   @Test
+  @Order(3)
   void jobPage_cancelButton_jobCancelled() throws Exception {
     String id = submit("name = long\ninput.range { from = 1, to = 4 }\n"
         + "stages = [ { op = delay, millis = 600000 } ]\n");
@@ -161,9 +163,14 @@ final class DashboardIT {
     waitFor().until(ExpectedConditions.invisibilityOfElementLocated(By.id("cancel-button")));
     open("#/");
     waitFor().until(ExpectedConditions.textToBe(By.cssSelector("tr[data-id='" + id + "'] .state"), "CANCELLED"));
+    // Cancelled before any of its items was done, its bar stays empty: items not run are not progress.
+    assertEquals("0", progress(browser.findElement(By.cssSelector("tr[data-id='" + id + "']")))
+        .getDomAttribute("data-percent"));
+    screenshot("dashboard-jobs.png", 470);
   }
 
   @Test
+  @Order(2)
   void jobPage_failedItem_reasonShown() throws Exception {
     Files.writeString(dir.resolve("present.txt"), "here\n");
     Files.writeString(dir.resolve("keys.txt"), "present.txt\nmissing-7.txt\npresent.txt\n");
@@ -178,12 +185,7 @@ final class DashboardIT {
     JsonNode items = status(id).get("items");
     assertEquals(1, items.get("failed").asLong(), items.toString());
     assertEquals(2, items.get("succeeded").asLong(), items.toString());
-    browser.manage().window().setSize(new Dimension(1400, 1500));
-    try {
-      screenshot("dashboard-job.png");
-    } finally {
-      browser.manage().window().setSize(new Dimension(1400, 1000));
-    }
+    screenshot("dashboard-job.png", 1250);
   }
 
   // Last, so that the screenshots of the other tests show a few jobs, not a thousand.
@@ -247,9 +249,15 @@ final class DashboardIT {
     return row.findElement(By.cssSelector(".progress"));
   }
 
-  private static void screenshot(String name) throws Exception {
-    File shot = ((ChromeDriver) browser).getScreenshotAs(OutputType.FILE);
-    Files.copy(shot.toPath(), screenshots.resolve(name), java.nio.file.StandardCopyOption.REPLACE_EXISTING);
+  /** Saves what the window shows, at this height, in target/screenshots. */
+  private static void screenshot(String name, int height) throws Exception {
+    browser.manage().window().setSize(new Dimension(1400, height));
+    try {
+      File shot = ((ChromeDriver) browser).getScreenshotAs(OutputType.FILE);
+      Files.copy(shot.toPath(), screenshots.resolve(name), java.nio.file.StandardCopyOption.REPLACE_EXISTING);
+    } finally {
+      browser.manage().window().setSize(new Dimension(1400, 1000));
+    }
   }
 
   private static String submit(String spec) throws Exception {

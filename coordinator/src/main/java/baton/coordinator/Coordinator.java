@@ -444,6 +444,7 @@ public final class Coordinator
     for (String id : ids) {
       context.getLog().info("starting queued job {}", id);
       readAgain(jobs.open.get(id), true);
+      Events.publish(context.getSystem(), startingStatus(jobs.open.get(id)));
     }
   }
 
@@ -473,6 +474,7 @@ public final class Coordinator
     return Effect().persist(events).thenRun(state -> {
       journalWrite.record(System.nanoTime() - writing, TimeUnit.NANOSECONDS);
       metrics.jobEnded(summary.state().toApi());
+      Events.publish(context.getSystem(), summary.toStatus());
       then.run();
       startDequeued(state, next);
     });
@@ -569,12 +571,15 @@ public final class Coordinator
           context.getLog().info("job {} queued at position {} ({} jobs running, max-running-jobs = {})",
               accepted.id(), status.queuePosition(), slotsTaken(), settings.maxRunningJobs());
           acceptance.replyTo().tell(new Accepted(status));
+          Events.publish(context.getSystem(), status);
         } else {
           JobSpec spec = acceptance.spec();
           startJob(accepted, spec, false);
-          acceptance.replyTo().tell(new Accepted(JournalV1.JobSummary.accepted(accepted.id(), spec.name(),
+          JobStatus status = JournalV1.JobSummary.accepted(accepted.id(), spec.name(),
               spec.input().size().orElse(-1), spec.output().map(Object::toString).orElse(null),
-              accepted.submittedAt()).toStatus()));
+              accepted.submittedAt()).toStatus();
+          acceptance.replyTo().tell(new Accepted(status));
+          Events.publish(context.getSystem(), status);
         }
       }
       if (queued && slotsTaken() < settings.maxRunningJobs()) {
@@ -739,6 +744,7 @@ public final class Coordinator
       metrics.jobEnded(summary.state().toApi());
       cancelling.remove(accepted.id());
       replyTo.forEach(ref -> ref.tell(Optional.of(summary.toStatus())));
+      Events.publish(context.getSystem(), summary.toStatus());
       // A slot freed while its lines were counted was kept from it, and may be free still.
       context.getSelf().tell(FillSlots.INSTANCE);
     });

@@ -12,6 +12,7 @@ import io.micrometer.core.instrument.Timer;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
@@ -110,6 +111,9 @@ final class Job extends EventSourcedBehavior<Job.Command, JournalV1.JobEvent, Jo
 
   private enum LogProgress implements Command { INSTANCE }
 
+  // Time to tell the event stream the job's status, if it changed since it was last told (Events).
+  private enum PublishStatus implements Command { INSTANCE }
+
   /**
    * A job's durable state, rebuilt from the journal: when it started, its last checkpoint, the stop being made
    * ({@code stopping}, with its reason) and its end. It decides which of the three command handlers runs: running
@@ -172,6 +176,8 @@ final class Job extends EventSourcedBehavior<Job.Command, JournalV1.JobEvent, Jo
     long succeeded;
     long filtered;
     long failed;
+    // What the event stream was last told of the counts and state (see publishIfChanged), or null.
+    List<Object> published;
 
     Run(JobSpec spec, Progress base, String waiting, StatusSettings statusSettings) {
       this.base = base;
@@ -206,6 +212,7 @@ final class Job extends EventSourcedBehavior<Job.Command, JournalV1.JobEvent, Jo
   private final boolean dequeued;
   private final StatusSettings statusSettings;
   private final Timer journalWrite;
+  private final Duration eventInterval;
   // The stream running now; see Run for why it is not part of the State.
   private Run run;
 
@@ -240,6 +247,7 @@ final class Job extends EventSourcedBehavior<Job.Command, JournalV1.JobEvent, Jo
     this.statusSettings = StatusSettings.from(context.getSystem().settings().config());
     this.run = new Run(spec, Progress.none(spec.stages().size()), null, statusSettings);
     this.journalWrite = Metrics.get(context.getSystem()).journalWrite("job");
+    this.eventInterval = Events.Settings.from(context.getSystem().settings().config()).jobInterval();
   }
 
   /** Where a job's events are: {@code baton-job|<id>}. */
@@ -291,6 +299,10 @@ final class Job extends EventSourcedBehavior<Job.Command, JournalV1.JobEvent, Jo
         .onCommand(StreamFinished.class, this::onStreamFinished)
         .onCommand(InputCounted.class, this::onInputCounted)
         .onCommand(LogProgress.class, this::onLogProgress)
+        .onCommand(PublishStatus.class, (state, tick) -> {
+          publishIfChanged(state);
+          return Effect().none();
+        })
         .onCommand(Stop.class, (state, stop) -> Effect().none());
   }
 
@@ -433,15 +445,22 @@ final class Job extends EventSourcedBehavior<Job.Command, JournalV1.JobEvent, Jo
     run.killSwitch = running.first();
     context.pipeToSelf(running.second(), (done, failure) -> new StreamFinished(failure));
     timers.startTimerWithFixedDelay(LogProgress.INSTANCE, runtime.settings().progressInterval());
+    timers.startTimerWithFixedDelay(PublishStatus.INSTANCE, eventInterval);
+    publishIfChanged(state);
     context.getLog().info("started job {}", id);
   }
 
   private Effect<JournalV1.JobEvent, State> onGetStatus(State state, GetStatus request) {
+    request.replyTo().tell(Optional.of(status(state)));
+    return Effect().none();
+  }
+
+  /** The status of a job that runs or stops, as {@code status} shows it, with its pace. */
+  private JobStatus status(State state) {
     JournalV1.State now = state.isStopping() ? state.stopping() : JournalV1.State.RUNNING;
     JobStatus status = withThrottled(summary(state, now, state.stopReason(), null)
         .toStatus(now == JournalV1.State.RUNNING ? run.waiting : null));
-    request.replyTo().tell(Optional.of(withPace(state, status)));
-    return Effect().none();
+    return withPace(state, status);
   }
 
   /**
@@ -467,6 +486,20 @@ final class Job extends EventSourcedBehavior<Job.Command, JournalV1.JobEvent, Jo
 
   private long finishedItems() {
     return run.succeeded + run.base.failed() + run.failed + run.filtered;
+  }
+
+  /**
+   * Tells the event stream the job's status when its state or counts changed since it last did; its duration alone
+   * going on is no news. A timer calls this every {@code baton.http.events.job-interval} while the stream runs.
+   */
+  private void publishIfChanged(State state) {
+    JobStatus status = status(state);
+    List<Object> now = Arrays.asList(status.state(), status.items(), status.stages(), status.nodes(),
+        status.waiting());
+    if (!now.equals(run.published)) {
+      run.published = now;
+      Events.publish(context.getSystem(), status);
+    }
   }
 
   /**
@@ -510,6 +543,7 @@ final class Job extends EventSourcedBehavior<Job.Command, JournalV1.JobEvent, Jo
 
   private Effect<JournalV1.JobEvent, State> stop(JournalV1.State state, String reason) {
     return persist(new JournalV1.Stopping(state, reason, Instant.now().toString())).thenRun(stopping -> {
+      publishIfChanged(stopping);
       if (run.killSwitch != null) {
         run.killSwitch.abort(new JobAborted(reason));
       }
@@ -605,6 +639,7 @@ final class Job extends EventSourcedBehavior<Job.Command, JournalV1.JobEvent, Jo
     // The end line is written before anyone can see the job as ended (the commands stashed during the persist run
     // after this callback): a `baton run` that sees the end stops the process.
     return persist(new JournalV1.Ended(summary)).thenRun(ended -> {
+      Events.publish(context.getSystem(), summary.toStatus());
       logEnd(summary);
       context.getSelf().tell(Announce.INSTANCE);
     });

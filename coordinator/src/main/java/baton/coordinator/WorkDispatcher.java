@@ -25,6 +25,7 @@ import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
 import java.util.TreeSet;
+import org.apache.pekko.actor.Address;
 import org.apache.pekko.actor.typed.ActorRef;
 import org.apache.pekko.actor.typed.Behavior;
 import org.apache.pekko.actor.typed.javadsl.AbstractBehavior;
@@ -92,8 +93,11 @@ public final class WorkDispatcher extends AbstractBehavior<WorkDispatcher.Comman
   public record GetNodes(ActorRef<List<NodeInfo>> replyTo) implements Command {
   }
 
-  /** A node as the dispatcher sees it. */
-  public record NodeInfo(String address, int workers, int inFlight) {
+  /**
+   * A node as the dispatcher sees it: its workers, the batches it holds now, and the items whose results it sent
+   * back since it came (the dashboard turns two of these into items per second).
+   */
+  public record NodeInfo(String address, int workers, int inFlight, long itemsDone) {
   }
 
   /** Asks for the dispatcher's queue and each node's load, for the metrics. */
@@ -139,6 +143,8 @@ public final class WorkDispatcher extends AbstractBehavior<WorkDispatcher.Comman
     final Set<Long> unreturned = new HashSet<>();
     // Batches sent to it whose result is still awaited.
     final Map<Long, Dispatch> inFlight = new LinkedHashMap<>();
+    // Items of the results it sent that were taken (not dropped as late or cancelled).
+    long itemsDone;
 
     Node(int workers, int load) {
       this.workers = workers;
@@ -323,6 +329,7 @@ public final class WorkDispatcher extends AbstractBehavior<WorkDispatcher.Comman
       getContext().watchWith(pull.agent(), new NodeGone(pull.agent()));
       getContext().getLog().info("node {} pulls work for {} workers", pull.agent().path().address(), pull.workers());
       tellWorkersCame();
+      Events.nodesChanged(getContext().getSystem());
     } else if (pull.fullLoad()) {
       // A node sends its full load to a dispatcher new to it; one that comes again (the Receptionist dropped and
       // listed this dispatcher) replaces the load, so the node never holds more than it asked for.
@@ -406,12 +413,14 @@ public final class WorkDispatcher extends AbstractBehavior<WorkDispatcher.Comman
 
   private Behavior<Command> onFinished(Finished finished) {
     WorkResult result = finished.result();
+    Node from = nodes.get(out.get(result.batch()));
     Dispatch dispatch = takeOut(result.batch());
     if (dispatch == null) {
       getContext().getLog().debug("dropping the result of batch {} from {}: it timed out, its node was given up or "
           + "its job ended", result.batch(), result.node());
       return this;
     }
+    from.itemsDone += result.results().size();
     dispatch.replyTo().tell(result);
     return this;
   }
@@ -452,6 +461,7 @@ public final class WorkDispatcher extends AbstractBehavior<WorkDispatcher.Comman
   private Behavior<Command> onNodeGone(NodeGone gone) {
     Node node = nodes.remove(gone.agent());
     if (node != null) {
+      Events.nodesChanged(getContext().getSystem());
       List<Dispatch> orphans = new ArrayList<>(node.inFlight.values());
       node.inFlight.keySet().forEach(batch -> {
         out.remove(batch);
@@ -506,8 +516,13 @@ public final class WorkDispatcher extends AbstractBehavior<WorkDispatcher.Comman
 
   private Behavior<Command> onGetNodes(GetNodes request) {
     List<NodeInfo> infos = new ArrayList<>();
-    nodes.forEach((agent, node) ->
-        infos.add(new NodeInfo(agent.path().address().toString(), node.workers, node.inFlight.size())));
+    nodes.forEach((agent, node) -> {
+      // A worker pool in this process (coordinator --workers) has a local address; the cluster knows it by the
+      // process's own.
+      Address address = agent.path().address().hasLocalScope()
+          ? getContext().getSystem().address() : agent.path().address();
+      infos.add(new NodeInfo(address.toString(), node.workers, node.inFlight.size(), node.itemsDone));
+    });
     request.replyTo().tell(List.copyOf(infos));
     return this;
   }

@@ -3,6 +3,7 @@ package baton.coordinator.http;
 import static org.apache.pekko.http.javadsl.server.PathMatchers.segment;
 
 import baton.coordinator.Coordinator;
+import baton.coordinator.Events;
 import baton.coordinator.JournalWatch;
 import baton.coordinator.Json;
 import baton.coordinator.WorkDispatcher;
@@ -24,6 +25,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.UUID;
+import java.util.Set;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
 import java.util.concurrent.Executor;
@@ -32,22 +34,30 @@ import java.util.function.Supplier;
 import java.util.regex.Pattern;
 import org.apache.pekko.actor.typed.ActorRef;
 import org.apache.pekko.actor.typed.ActorSystem;
+import org.apache.pekko.NotUsed;
 import org.apache.pekko.actor.typed.DispatcherSelector;
 import org.apache.pekko.actor.typed.Props;
+import org.apache.pekko.actor.typed.eventstream.EventStream;
 import org.apache.pekko.actor.typed.javadsl.AskPattern;
+import org.apache.pekko.cluster.ClusterEvent;
 import org.apache.pekko.cluster.Member;
 import org.apache.pekko.cluster.typed.Cluster;
 import org.apache.pekko.http.javadsl.model.ContentType;
+import org.apache.pekko.cluster.typed.Subscribe;
+import org.apache.pekko.cluster.typed.Unsubscribe;
 import org.apache.pekko.http.javadsl.model.ContentTypes;
 import org.apache.pekko.http.javadsl.model.HttpEntities;
 import org.apache.pekko.http.javadsl.model.HttpCharsets;
 import org.apache.pekko.http.javadsl.model.HttpEntity;
+import org.apache.pekko.http.javadsl.model.HttpMethods;
 import org.apache.pekko.http.javadsl.model.HttpResponse;
 import org.apache.pekko.http.javadsl.model.MediaTypes;
 import org.apache.pekko.http.javadsl.model.RequestEntity;
 import org.apache.pekko.http.javadsl.model.StatusCode;
 import org.apache.pekko.http.javadsl.model.StatusCodes;
+import org.apache.pekko.http.javadsl.marshalling.sse.EventStreamMarshalling;
 import org.apache.pekko.http.javadsl.model.headers.RawHeader;
+import org.apache.pekko.http.javadsl.model.sse.ServerSentEvent;
 import org.apache.pekko.http.javadsl.server.AllDirectives;
 import org.apache.pekko.http.javadsl.server.ExceptionHandler;
 import org.apache.pekko.http.javadsl.server.MalformedRequestContentRejection;
@@ -56,15 +66,19 @@ import org.apache.pekko.http.javadsl.server.Route;
 import org.apache.pekko.http.javadsl.unmarshalling.Unmarshaller;
 import org.apache.pekko.http.scaladsl.model.EntityStreamSizeException;
 import org.apache.pekko.japi.function.Function;
+import org.apache.pekko.stream.OverflowStrategy;
+import org.apache.pekko.stream.javadsl.Source;
+import org.apache.pekko.stream.typed.javadsl.ActorSource;
 import org.apache.pekko.util.ByteString;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * The routes of the HTTP API. Every answer is JSON; every error is {@code {"error": "..."}} with a fitting status.
- * The routes only ask actors; no state lives here. When {@code baton.http.token} is set (or {@code BATON_TOKEN}),
- * every request must carry {@code Authorization: Bearer <token>}; others get 401 before anything of theirs is
- * looked at (their body is only read to its end and dropped, so that the 401 arrives).
+ * The routes of the HTTP API. Every answer is JSON (but the dashboard's static files and the event stream); every
+ * error is {@code {"error": "..."}} with a fitting status. The routes only ask actors; no state lives here. When
+ * {@code baton.http.token} is set (or {@code BATON_TOKEN}), every request but those for the dashboard's static files
+ * must carry {@code Authorization: Bearer <token>}; others get 401 before anything of theirs is looked at (their
+ * body is only read to its end and dropped, so that the 401 arrives).
  */
 public final class HttpApi extends AllDirectives {
 
@@ -74,6 +88,7 @@ public final class HttpApi extends AllDirectives {
   // Version 0.0.4 of the Prometheus text format, as a scraper asks for it.
   private static final ContentType.WithCharset PROMETHEUS_TEXT = MediaTypes
       .customWithOpenCharset("text", "plain", Map.of("version", "0.0.4"), false).toContentType(HttpCharsets.UTF_8);
+  private static final String DASHBOARD = "baton/dashboard";
 
   private final ActorSystem<?> system;
   private final ActorRef<Coordinator.Command> coordinator;
@@ -86,6 +101,9 @@ public final class HttpApi extends AllDirectives {
   private final long drainLimit;
   private final Duration askTimeout;
   private final ActorRef<MetricsScrape.Command> metrics;
+  private final Events.Settings events;
+  // Whether the system is a cluster member: always in a Baton process; tests may run the API without.
+  private final boolean clustered;
 
   /** The API over the given actors, with no journal watch; health then asks the coordinator alone. */
   public HttpApi(ActorSystem<?> system, ActorRef<Coordinator.Command> coordinator,
@@ -120,20 +138,77 @@ public final class HttpApi extends AllDirectives {
     // One scraper per API, so that scrapes run one at a time; several APIs in one system (tests) get one each.
     this.metrics = system.systemActorOf(MetricsScrape.create(coordinator, dispatcher, Metrics.get(system), askTimeout),
         "metrics-scrape-" + UUID.randomUUID(), Props.empty());
+    this.events = Events.Settings.from(system.settings().config());
+    this.clustered = system.settings().config().getString("pekko.actor.provider").equals("cluster");
   }
 
   public Route routes() {
-    return handleExceptions(exceptions(), () -> handleRejections(rejections(), () -> authorized(() -> concat(
-        path("metrics", () -> get(this::metrics)),
-        pathPrefix("api", () -> concat(
-            path("health", () -> get(this::health)),
-            path("nodes", () -> get(this::nodes)),
-            pathPrefix("jobs", () -> concat(
-                pathEnd(() -> concat(get(this::list), post(this::submit))),
-                pathPrefix(segment(), id -> concat(
-                    pathEnd(() -> get(() -> status(id))),
-                    path("cancel", () -> post(() -> cancel(id))),
-                    path("log", () -> get(() -> log(id)))))))))))));
+    return handleExceptions(exceptions(), () -> handleRejections(rejections(), () -> concat(dashboard(),
+        authorized(() -> concat(
+            path("metrics", () -> get(this::metrics)),
+            pathPrefix("api", () -> concat(
+              path("health", () -> get(this::health)),
+              path("nodes", () -> get(this::nodes)),
+              path("events", () -> get(this::events)),
+              pathPrefix("jobs", () -> concat(
+                  pathEnd(() -> concat(get(this::list), post(this::submit))),
+                  pathPrefix(segment(), id -> concat(
+                      pathEnd(() -> get(() -> status(id))),
+                      path("cancel", () -> post(() -> cancel(id))),
+                      path("log", () -> get(() -> log(id))))))))))))));
+  }
+
+  /**
+   * The dashboard's static files, from the jar's {@code baton/dashboard} folder. They hold no data, so they need no
+   * token: the page asks for it when the API answers 401.
+   */
+  private Route dashboard() {
+    // Other methods pass on without a rejection of their own: a POST to a path nothing serves stays a 404, not a 405.
+    return extractMethod(method -> !method.equals(HttpMethods.GET) ? reject() : concat(
+        pathSingleSlash(() -> getFromResource(DASHBOARD + "/index.html")),
+        getFromResourceDirectory(DASHBOARD)));
+  }
+
+  /**
+   * Server-Sent Events for the dashboard: {@code job} (a job's status, see {@link Events.JobChanged}) and
+   * {@code node} (the node list, as {@code GET /api/nodes} gives it, when the cluster's members or the nodes pulling
+   * work change, and once at the start), and a keep-alive when quiet. Each client's stream is fed by an actor of its
+   * own that subscribes to the events and unsubscribes when the client goes. A client that falls {@code buffer}
+   * events behind is cut off; it reconnects and reloads.
+   */
+  private Route events() {
+    Source<ServerSentEvent, NotUsed> stream = ActorSource.<Object>actorRef(message -> false,
+            message -> Optional.empty(), events.buffer(), OverflowStrategy.fail())
+        .watchTermination((ref, done) -> {
+          subscribe(ref);
+          done.whenComplete((ended, failure) -> unsubscribe(ref));
+          return NotUsed.getInstance();
+        })
+        .mapAsync(1, message -> message instanceof Events.JobChanged changed
+            ? CompletableFuture.completedFuture(ServerSentEvent.create(Json.write(changed.status()), "job"))
+            : nodeList().thenApply(nodes -> ServerSentEvent.create(Json.write(nodes), "node"))
+                .exceptionally(failure -> ServerSentEvent.heartbeat()))
+        .keepAlive(events.keepAlive(), ServerSentEvent::heartbeat);
+    return completeOK(stream, EventStreamMarshalling.toEventStream());
+  }
+
+  private void subscribe(ActorRef<Object> ref) {
+    system.eventStream().tell(new EventStream.Subscribe<>(Events.JobChanged.class, ref.narrow()));
+    system.eventStream().tell(new EventStream.Subscribe<>(Events.NodesChanged.class, ref.narrow()));
+    // The stream's first event is the node list.
+    ref.tell(Events.NodesChanged.INSTANCE);
+    if (clustered) {
+      Cluster.get(system).subscriptions().tell(Subscribe.create(ref.narrow(), ClusterEvent.MemberEvent.class));
+      Cluster.get(system).subscriptions().tell(
+          Subscribe.create(ref.narrow(), ClusterEvent.ReachabilityEvent.class));
+    }
+  }
+
+  private void unsubscribe(ActorRef<Object> ref) {
+    system.eventStream().tell(new EventStream.Unsubscribe<>(ref.narrow()));
+    if (clustered) {
+      Cluster.get(system).subscriptions().tell(new Unsubscribe<>(ref));
+    }
   }
 
   private Route authorized(Supplier<Route> inner) {
@@ -281,23 +356,39 @@ public final class HttpApi extends AllDirectives {
   }
 
   private Route nodes() {
+    return onSuccess(nodeList(), members -> json(StatusCodes.OK, members));
+  }
+
+  /**
+   * The cluster's members with what the dispatcher knows of each: its workers, how many of them are busy (batches
+   * it holds, at most its workers), the items it has finished since it came, and whether the cluster can reach it.
+   */
+  private CompletionStage<List<Map<String, Object>>> nodeList() {
     CompletionStage<List<WorkDispatcher.NodeInfo>> pulling =
         AskPattern.ask(dispatcher, WorkDispatcher.GetNodes::new, askTimeout, system.scheduler());
-    return onSuccess(pulling, infos -> {
-      Map<String, Integer> workers = new LinkedHashMap<>();
-      infos.forEach(info -> workers.put(info.address(), info.workers()));
+    return pulling.thenApply(infos -> {
+      Map<String, WorkDispatcher.NodeInfo> byAddress = new LinkedHashMap<>();
+      infos.forEach(info -> byAddress.put(info.address(), info));
       List<Map<String, Object>> members = new ArrayList<>();
+      if (!clustered) {
+        return members;
+      }
+      Set<Member> unreachable = Cluster.get(system).state().getUnreachable();
       for (Member member : Cluster.get(system).state().getMembers()) {
         String address = member.address().toString();
+        Optional<WorkDispatcher.NodeInfo> info = Optional.ofNullable(byAddress.get(address));
         Map<String, Object> row = new LinkedHashMap<>();
         row.put("address", address);
         // Pekko adds a data-center role to every member; it says nothing to a Baton user.
         row.put("roles", member.getRoles().stream().filter(role -> !role.startsWith("dc-")).sorted().toList());
         row.put("status", member.status().toString());
-        row.put("workers", workers.getOrDefault(address, 0));
+        row.put("workers", info.map(WorkDispatcher.NodeInfo::workers).orElse(0));
+        row.put("busy", info.map(node -> Math.min(node.workers(), node.inFlight())).orElse(0));
+        row.put("itemsDone", info.map(WorkDispatcher.NodeInfo::itemsDone).orElse(0L));
+        row.put("reachable", !unreachable.contains(member));
         members.add(row);
       }
-      return json(StatusCodes.OK, members);
+      return members;
     });
   }
 

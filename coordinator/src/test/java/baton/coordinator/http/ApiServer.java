@@ -30,7 +30,7 @@ public final class ApiServer implements AutoCloseable {
 
   private final ActorTestKit testKit;
   private final ServerBinding binding;
-  private final HttpClient http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5)).build();
+  final HttpClient http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5)).build();
   public final URI base;
 
   public ApiServer(Map<String, Object> settings, Path logDir) {

@@ -6,25 +6,42 @@ import java.security.cert.CertPathValidatorException;
 import java.security.cert.CertificateException;
 import java.security.cert.CertificateExpiredException;
 import java.security.cert.X509Certificate;
+import java.util.function.Consumer;
 import javax.net.ssl.SSLEngine;
 import javax.net.ssl.TrustManager;
 import javax.net.ssl.X509ExtendedTrustManager;
 import org.apache.pekko.actor.ActorSystem;
 import org.apache.pekko.remote.artery.tcp.ConfigSSLEngineProvider;
-import org.slf4j.Logger;
-import org.slf4j.LoggerFactory;
 
 /**
- * Pekko's {@link ConfigSSLEngineProvider} (key and trust stores from {@code pekko.remote.artery.ssl.config-ssl-engine}),
- * whose trust check says in one line of Baton's log which peer it refused and why: the JDK's own words ("PKIX path
- * building failed") name neither the peer nor the cluster's CA.
+ * Pekko's {@link ConfigSSLEngineProvider} (key and trust stores from {@code pekko.remote.artery.ssl.config-ssl-engine})
+ * that says in one line of Baton's log ({@link TlsRefusals}) which connection it refused and why: Pekko logs nothing
+ * when an incoming handshake fails, and the JDK's words ("PKIX path building failed") name neither the peer nor the
+ * cluster's CA.
  */
 public final class BatonSslEngineProvider extends ConfigSSLEngineProvider {
 
-  private static final Logger LOG = LoggerFactory.getLogger(BatonSslEngineProvider.class);
+  private final ActorSystem system;
 
   public BatonSslEngineProvider(ActorSystem system) {
     super(system);
+    this.system = system;
+  }
+
+  @Override
+  public SSLEngine createServerSSLEngine(String hostname, int port) {
+    return new ExplainingSslEngine(super.createServerSSLEngine(hostname, port), "an incoming cluster connection",
+        this::report);
+  }
+
+  @Override
+  public SSLEngine createClientSSLEngine(String hostname, int port) {
+    return new ExplainingSslEngine(super.createClientSSLEngine(hostname, port),
+        "the connection to the cluster member at " + hostname + ":" + port, this::report);
+  }
+
+  private void report(String line) {
+    system.eventStream().publish(new TlsRefusals.Refused(line));
   }
 
   @Override
@@ -32,7 +49,8 @@ public final class BatonSslEngineProvider extends ConfigSSLEngineProvider {
     TrustManager[] managers = super.trustManagers();
     TrustManager[] explained = new TrustManager[managers.length];
     for (int i = 0; i < managers.length; i++) {
-      explained[i] = managers[i] instanceof X509ExtendedTrustManager trust ? new Explaining(trust) : managers[i];
+      explained[i] = managers[i] instanceof X509ExtendedTrustManager trust
+          ? new Explaining(trust, this::report) : managers[i];
     }
     return explained;
   }
@@ -62,16 +80,15 @@ public final class BatonSslEngineProvider extends ConfigSSLEngineProvider {
         + chain[0].getIssuerX500Principal().getName() + "'";
   }
 
-  private static String peer(SSLEngine engine) {
-    return engine == null || engine.getPeerHost() == null ? "a peer" : engine.getPeerHost() + ":" + engine.getPeerPort();
-  }
 
   /** Checks as the JDK's trust manager does, and logs each refusal. */
   private static final class Explaining extends X509ExtendedTrustManager {
     private final X509ExtendedTrustManager trust;
+    private final Consumer<String> report;
 
-    Explaining(X509ExtendedTrustManager trust) {
+    Explaining(X509ExtendedTrustManager trust, Consumer<String> report) {
       this.trust = trust;
+      this.report = report;
     }
 
     @Override
@@ -80,8 +97,9 @@ public final class BatonSslEngineProvider extends ConfigSSLEngineProvider {
       try {
         trust.checkClientTrusted(chain, authType, engine);
       } catch (CertificateException e) {
-        LOG.warn("TLS: refused a cluster connection from {}: its certificate {} was refused: {}", peer(engine),
-            describe(chain), why(e));
+        // A server engine knows its own address, not the peer's: the certificate names the peer.
+        report.accept("refused an incoming cluster connection from the holder of certificate " + describe(chain)
+            + ": " + why(e));
         throw e;
       }
     }
@@ -92,8 +110,8 @@ public final class BatonSslEngineProvider extends ConfigSSLEngineProvider {
       try {
         trust.checkServerTrusted(chain, authType, engine);
       } catch (CertificateException e) {
-        LOG.warn("TLS: refused to connect to the cluster member at {}: its certificate {} was refused: {}",
-            peer(engine), describe(chain), why(e));
+        report.accept("refused the connection to the cluster member at " + engine.getPeerHost() + ":"
+            + engine.getPeerPort() + ": its certificate " + describe(chain) + " was refused: " + why(e));
         throw e;
       }
     }

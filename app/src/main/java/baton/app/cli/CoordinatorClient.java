@@ -188,7 +188,14 @@ final class CoordinatorClient {
     }
     try {
       connection.connect();
-    } catch (ConnectException | SocketTimeoutException e) {
+    } catch (SocketTimeoutException e) {
+      if ("https".equals(base.getScheme()) && String.valueOf(e.getMessage()).contains("Read timed out")) {
+        // Connected, but no TLS answer: whatever listens there is not an HTTPS server.
+        throw new IllegalArgumentException("the coordinator at " + base + " did not answer the TLS handshake: it "
+            + "does not serve HTTPS (started without --tls?); drop --tls (and BATON_TLS), or start it with --tls");
+      }
+      throw new Unreachable("cannot reach the coordinator at " + base + " (is `baton coordinator` running?)");
+    } catch (ConnectException e) {
       throw new Unreachable("cannot reach the coordinator at " + base + " (is `baton coordinator` running?)");
     } catch (SSLException e) {
       throw tlsMismatch(e);

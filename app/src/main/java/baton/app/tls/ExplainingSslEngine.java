@@ -41,6 +41,11 @@ final class ExplainingSslEngine extends SSLEngine {
       return "refused " + where + ": the peer does not speak TLS (" + message + "); it was started without --tls "
           + "(or BATON_TLS), or is not a Baton member";
     }
+    if (message.contains("Empty client certificate chain")) {
+      // The JDK's client offers only a key signed by a CA the server names as trusted: none, so it sent no chain.
+      return "refused " + where + ": the peer showed no certificate from this cluster's CA (" + message + "); its "
+          + "--tls folder was issued by another CA";
+    }
     if (message.startsWith("Received fatal alert: certificate_unknown")
         || message.startsWith("Received fatal alert: bad_certificate")
         || message.startsWith("Received fatal alert: unknown_ca")) {

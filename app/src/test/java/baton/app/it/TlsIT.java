@@ -39,6 +39,7 @@ final class TlsIT {
   static Path dir;
 
   static BatonProcesses processes;
+  static Process coordinator;
   static String url;
   static Path coordinatorLog;
   static String good;
@@ -69,13 +70,16 @@ final class TlsIT {
     String seed = "127.0.0.1:" + clusterPort;
     Path logs = dir.resolve("logs");
     coordinatorLog = logs.resolve("coordinator-" + clusterPort + ".log");
-    processes.start("coordinator", "coordinator", "--port", Integer.toString(clusterPort),
+    coordinator = processes.start("coordinator", "coordinator", "--port", Integer.toString(clusterPort),
         "--http-port", Integer.toString(httpPort), "--log-dir", logs.toString(), "--data-dir",
         dir.resolve("data").toString(), "--tls", dir.resolve("coordinator").toString());
     int goodPort = BatonProcesses.freePort();
     good = "pekko://baton@127.0.0.1:" + goodPort;
     processes.start("node-good", "node", "--seed", seed, "--port", Integer.toString(goodPort), "--workers", "2",
         "--log-dir", logs.toString(), "--tls", dir.resolve("node-good").toString());
+    // The members that must stay out start once the cluster is up: five JVMs starting at once on a loaded machine
+    // made the coordinator miss the deadline.
+    awaitNodes(body -> workers(body).equals(List.of(good)), Duration.ofSeconds(120));
     for (String member : List.of("intruder", "foreign", "plain")) {
       int port = BatonProcesses.freePort();
       refusedPorts.add(port);
@@ -86,7 +90,6 @@ final class TlsIT {
       }
       processes.start("node-" + member, args.toArray(String[]::new));
     }
-    awaitNodes(body -> workers(body).equals(List.of(good)), Duration.ofSeconds(90));
   }
 
   @AfterAll
@@ -118,12 +121,12 @@ final class TlsIT {
   }
 
   @Test
-  void intruderTrustingTheClusterCaWithAnotherCasCertificate_refused_coordinatorLogNamesItsCertificate()
-      throws Exception {
-    String log = processes.awaitFile(coordinatorLog, text -> text.contains("CN=intruder"), Duration.ofSeconds(60));
+  void intruderTrustingTheClusterCaWithAnotherCasCertificate_refused_coordinatorLogSaysWhy() throws Exception {
+    String log = processes.awaitFile(coordinatorLog, text -> text.contains("no certificate from this cluster's CA"),
+        Duration.ofSeconds(60));
 
-    assertTrue(log.lines().anyMatch(line -> line.contains("TLS: refused an incoming cluster connection from the "
-        + "holder of certificate 'CN=intruder,O=Baton'") && line.contains("not signed by this cluster's CA")), log);
+    assertTrue(log.lines().anyMatch(line -> line.contains("TLS: refused an incoming cluster connection: the peer "
+        + "showed no certificate from this cluster's CA") && line.contains("issued by another CA")), log);
     assertNeverPulledWork(refusedPorts.get(0));
   }
 
@@ -213,9 +216,15 @@ final class TlsIT {
       if (last.code() == 0 && check.test(last.out())) {
         return;
       }
+      if (!coordinator.isAlive()) {
+        break;
+      }
       TimeUnit.MILLISECONDS.sleep(300); // polling interval of an await with a deadline, not a wait for an event
     }
-    throw new AssertionError("baton nodes did not pass in " + patience + "; last: " + last + "; see " + dir);
+    Path out = dir.resolve("coordinator.out");
+    throw new AssertionError("baton nodes did not pass in " + patience + "; last: " + last + "; the coordinator "
+        + (coordinator.isAlive() ? "runs" : "exited " + coordinator.exitValue()) + " and printed: "
+        + (Files.exists(out) ? Files.readString(out) : "(nothing)"));
   }
 
   /** The members with workers in a {@code nodes --json} answer. */

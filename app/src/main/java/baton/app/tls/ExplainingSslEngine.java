@@ -49,9 +49,10 @@ final class ExplainingSslEngine extends SSLEngine {
     if (message.startsWith("Received fatal alert: certificate_unknown")
         || message.startsWith("Received fatal alert: bad_certificate")
         || message.startsWith("Received fatal alert: unknown_ca")) {
-      return where + " failed: the peer refused this member's certificate (" + message + "); its own --tls folder "
-          + "comes from another CA than this cluster's, or " + (server ? "it reached this member by an address "
-          + "this member's certificate does not name" : "it does not trust this cluster's CA");
+      return where + " failed: the peer refused this member's certificate (" + message + "); " + (server
+          ? "the peer's --tls folder comes from another CA than this member's, or it reached this member by an "
+              + "address this member's certificate does not name"
+          : "this member's --tls folder comes from another CA than the peer's");
     }
     if (message.startsWith("Received fatal alert: certificate_required")) {
       return where + " failed: the peer wants a certificate (" + message + ")";

@@ -13,6 +13,7 @@ import baton.protocol.op.OpRegistry;
 import java.nio.file.Path;
 import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
+import javax.net.ssl.SSLContext;
 import org.apache.pekko.Done;
 import org.apache.pekko.actor.CoordinatedShutdown;
 import org.apache.pekko.actor.typed.ActorRef;
@@ -20,8 +21,10 @@ import org.apache.pekko.actor.typed.Behavior;
 import org.apache.pekko.actor.typed.Terminated;
 import org.apache.pekko.actor.typed.javadsl.AskPattern;
 import org.apache.pekko.actor.typed.javadsl.Behaviors;
+import org.apache.pekko.http.javadsl.ConnectionContext;
 import org.apache.pekko.http.javadsl.Http;
 import org.apache.pekko.http.javadsl.ServerBinding;
+import org.apache.pekko.http.javadsl.ServerBuilder;
 
 /**
  * The guardian of a {@code baton coordinator} process: the dispatcher nodes pull from, the coordinator actor, an
@@ -34,8 +37,13 @@ public final class CoordinatorService {
   /** Why the process shut down: the journal did not work for longer than {@code baton.journal.max-down}. */
   public enum JournalUnreachable implements CoordinatedShutdown.Reason { INSTANCE }
 
-  /** Where the API listens and how large a submitted spec may be. */
-  public record HttpSettings(String host, int port, long maxSpecBytes, Path logDir) {
+  /** Where the API listens, how large a submitted spec may be, and the TLS context when it serves HTTPS. */
+  public record HttpSettings(String host, int port, long maxSpecBytes, Path logDir, Optional<SSLContext> https) {
+
+    /** Plain HTTP. */
+    public HttpSettings(String host, int port, long maxSpecBytes, Path logDir) {
+      this(host, port, maxSpecBytes, logDir, Optional.empty());
+    }
   }
 
   private CoordinatorService() {
@@ -64,7 +72,10 @@ public final class CoordinatorService {
 
       HttpApi api = new HttpApi(context.getSystem(), coordinator, dispatcher, journal, http.logDir(),
           http.maxSpecBytes());
-      Http.get(context.getSystem()).newServerAt(http.host(), http.port()).bind(api.routes())
+      ServerBuilder plain = Http.get(context.getSystem()).newServerAt(http.host(), http.port());
+      ServerBuilder server = http.https().map(tls -> plain.enableHttps(ConnectionContext.httpsServer(tls)))
+          .orElse(plain);
+      server.bind(api.routes())
           .whenComplete((binding, failure) -> {
             if (failure != null) {
               bound.completeExceptionally(failure);

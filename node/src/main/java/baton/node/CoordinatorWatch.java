@@ -41,6 +41,7 @@ final class CoordinatorWatch extends AbstractBehavior<CoordinatorWatch.Command> 
   private final TimerScheduler<Command> timers;
   private final Consumer<String> notices;
   private final String seeds;
+  private final String tlsHint;
   private boolean hinted;
   private boolean leaving;
 
@@ -61,6 +62,12 @@ final class CoordinatorWatch extends AbstractBehavior<CoordinatorWatch.Command> 
     this.notices = notices;
     List<String> seedNodes = context.getSystem().settings().config().getStringList("pekko.cluster.seed-nodes");
     this.seeds = String.join(", ", seedNodes.stream().map(seed -> seed.substring(seed.indexOf('@') + 1)).toList());
+    // A coordinator and a node that disagree on TLS cannot talk, and the node sees only that the seed is silent.
+    boolean tls = context.getSystem().settings().config().getString("pekko.remote.artery.transport")
+        .equals("tls-tcp");
+    this.tlsHint = tls ? " (this node uses TLS: the coordinator must too, with a certificate from the same CA; "
+        + "see this node's log for refused certificates)" : " (a coordinator started with --tls takes only nodes "
+        + "with --tls)";
     Cluster cluster = Cluster.get(context.getSystem());
     ActorRef<SelfUp> up = context.messageAdapter(SelfUp.class, Joined::new);
     cluster.subscriptions().tell(Subscribe.create(up, SelfUp.class));
@@ -80,7 +87,7 @@ final class CoordinatorWatch extends AbstractBehavior<CoordinatorWatch.Command> 
 
   private Behavior<Command> onHint() {
     String hint = "waiting for the coordinator at " + seeds + " (seed); start it with `baton coordinator`, "
-        + "or point --seed at it";
+        + "or point --seed at it" + tlsHint;
     getContext().getLog().warn(hint);
     notices.accept(hint);
     hinted = true;

@@ -32,7 +32,8 @@ final class CoordinatorWatchTest {
       TestProbe<String> console = testKit.createTestProbe();
       testKit.spawn(CoordinatorWatch.create(settings, console.ref()::tell));
       String hint = "waiting for the coordinator at 127.0.0.1:" + seedPort + " (seed); start it with "
-          + "`baton coordinator`, or point --seed at it";
+          + "`baton coordinator`, or point --seed at it (a coordinator started with --tls takes only nodes "
+          + "with --tls)";
       console.expectMessage(Duration.ofSeconds(3), hint);
       console.expectMessage(Duration.ofSeconds(3), hint);
     } finally {

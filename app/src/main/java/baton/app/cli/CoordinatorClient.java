@@ -22,6 +22,9 @@ import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.List;
 import java.util.Optional;
+import javax.net.ssl.HttpsURLConnection;
+import javax.net.ssl.SSLContext;
+import javax.net.ssl.SSLException;
 
 /**
  * The command line's way to the coordinator: JSON over its HTTP API. It uses the JDK's {@link HttpURLConnection}:
@@ -80,12 +83,23 @@ final class CoordinatorClient {
   private final Optional<String> token;
   private final Duration connectTimeout;
   private final Duration requestTimeout;
+  private final Optional<SSLContext> tls;
 
   CoordinatorClient(String url, Optional<String> token, Settings settings) {
+    this(url, token, settings, Optional.empty());
+  }
+
+  /**
+   * @param tls trusts the cluster's CA ({@code --tls DIR}): the client speaks HTTPS, whatever scheme {@code url}
+   *     names
+   */
+  CoordinatorClient(String url, Optional<String> token, Settings settings, Optional<SSLContext> tls) {
     this.token = token;
-    this.base = baseUri(url);
+    URI uri = baseUri(url);
+    this.base = tls.isPresent() ? URI.create("https://" + uri.getRawAuthority()) : uri;
     this.connectTimeout = settings.connectTimeout();
     this.requestTimeout = settings.requestTimeout();
+    this.tls = tls;
   }
 
   /** The API's base from {@code HOST:PORT} or an http(s) URL; one clear message for anything else. */
@@ -157,6 +171,9 @@ final class CoordinatorClient {
     try {
       connection = (HttpURLConnection) uri.toURL().openConnection();
       connection.setRequestMethod(method);
+      if (connection instanceof HttpsURLConnection https && tls.isPresent()) {
+        https.setSSLSocketFactory(tls.get().getSocketFactory());
+      }
     } catch (IOException e) {
       throw new Unreachable("cannot talk to the coordinator at " + base + ": " + Reasons.withKind(e));
     }
@@ -171,8 +188,17 @@ final class CoordinatorClient {
     }
     try {
       connection.connect();
-    } catch (ConnectException | SocketTimeoutException e) {
+    } catch (SocketTimeoutException e) {
+      if ("https".equals(base.getScheme()) && String.valueOf(e.getMessage()).contains("Read timed out")) {
+        // Connected, but no TLS answer: whatever listens there is not an HTTPS server.
+        throw new IllegalArgumentException("the coordinator at " + base + " did not answer the TLS handshake: it "
+            + "does not serve HTTPS (started without --tls?); drop --tls (and BATON_TLS), or start it with --tls");
+      }
       throw new Unreachable("cannot reach the coordinator at " + base + " (is `baton coordinator` running?)");
+    } catch (ConnectException e) {
+      throw new Unreachable("cannot reach the coordinator at " + base + " (is `baton coordinator` running?)");
+    } catch (SSLException e) {
+      throw tlsMismatch(e);
     } catch (IOException e) {
       throw new Unreachable("cannot talk to the coordinator at " + base + ": " + Reasons.withKind(e));
     }
@@ -188,13 +214,42 @@ final class CoordinatorClient {
       try (InputStream in = status >= 400 ? connection.getErrorStream() : connection.getInputStream()) {
         answer = in == null ? "" : new String(in.readAllBytes(), StandardCharsets.UTF_8);
       }
+    } catch (SSLException e) {
+      throw tlsMismatch(e);
     } catch (IOException e) {
+      if (!tls.isPresent() && "http".equals(base.getScheme()) && String.valueOf(e.getMessage())
+          .matches("(?s).*(Unexpected end of file|Invalid Http response|Connection reset).*")) {
+        throw new IllegalArgumentException("the coordinator at " + base + " closed the connection without an "
+            + "answer: it serves HTTPS when started with --tls; give --tls DIR (or BATON_TLS), a member's folder "
+            + "from `baton certs issue`");
+      }
       throw new Unreachable("cannot talk to the coordinator at " + base + ": " + Reasons.withKind(e));
     }
     if (status >= 400) {
       throw new ApiError(status, errorText(status, answer));
     }
     return answer;
+  }
+
+  /** A TLS failure is a mismatch of the client's and the coordinator's set-up: one clear line, exit 2. */
+  private IllegalArgumentException tlsMismatch(SSLException e) {
+    String message = String.valueOf(e.getMessage());
+    String where = "the coordinator at " + base;
+    if (message.contains("Unsupported or unrecognized SSL message")) {
+      return new IllegalArgumentException(where + " does not speak HTTPS: it was started without --tls; drop "
+          + "--tls (and BATON_TLS), or start it with --tls");
+    }
+    if (message.contains("No subject alternative") || message.contains("No name matching")) {
+      return new IllegalArgumentException(where + " has a certificate that does not name " + base.getHost()
+          + ": reach it at an address its certificate names (`baton certs issue ... --host`)");
+    }
+    if (message.contains("PKIX") || message.contains("certification path")) {
+      return new IllegalArgumentException(tls.isPresent()
+          ? where + " has a certificate that is not from the CA in the --tls folder (another cluster's CA?)"
+          : where + " has a certificate that is not from a CA this client trusts: give --tls DIR (or BATON_TLS), "
+              + "a member's folder from `baton certs issue`");
+    }
+    return new IllegalArgumentException(where + ": the TLS handshake failed: " + message);
   }
 
   private static String errorText(int status, String body) {

@@ -2,6 +2,9 @@ package baton.app.cli;
 
 import baton.app.CoordinatorService;
 import baton.app.logging.LogSetup;
+import baton.app.tls.TlsFolder;
+import baton.app.tls.TlsProblem;
+import baton.app.tls.TlsRefusals;
 import baton.coordinator.CoordinatorSettings;
 import baton.coordinator.Journal;
 import baton.node.ClusterSetup;
@@ -18,6 +21,7 @@ import java.util.Optional;
 import java.util.concurrent.Callable;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutionException;
+import javax.net.ssl.SSLContext;
 import org.apache.pekko.actor.CoordinatedShutdown;
 import org.apache.pekko.actor.typed.ActorSystem;
 import org.apache.pekko.http.javadsl.ServerBinding;
@@ -62,10 +66,17 @@ final class CoordinatorCommand implements Callable<Integer> {
   @Option(names = "--classpath", paramLabel = "PATH", description = "Jars or folders with user ops.")
   String classpath;
 
+  @Option(names = "--tls", paramLabel = "DIR",
+      description = "A member's folder from `baton certs issue`: the cluster port takes only members with a "
+          + "certificate from the same CA (mutual TLS), and the API is served over HTTPS (default: $BATON_TLS).")
+  Path tls;
+
   @Override
   public Integer call() throws Exception {
     PrintWriter err = spec.commandLine().getErr();
     Launch launch;
+    Optional<TlsFolder> tlsFolder;
+    Optional<SSLContext> https;
     try {
       Launch.checkPort("--port", port, false);
       Launch.checkPort("--http-port", httpPort, true);
@@ -73,18 +84,21 @@ final class CoordinatorCommand implements Callable<Integer> {
         throw new Launch.UserError("--workers must be 0 or more, got " + workers);
       }
       launch = Launch.load(classpath);
+      tlsFolder = Launch.tls(tls, host);
+      https = tlsFolder.isPresent() ? Optional.of(tlsFolder.get().serverContext()) : Optional.empty();
       if (launch.config().getString("baton.http.token").isEmpty() && !isLoopback(host)) {
         throw new Launch.UserError("--host " + host + " is not a loopback address, so the API would be open to "
             + "anyone who can reach it: set a token in BATON_TOKEN (or baton.http.token) and give it to clients");
       }
-    } catch (Launch.UserError e) {
+    } catch (Launch.UserError | TlsProblem e) {
       err.println("baton: " + e.getMessage());
       return ExitCodes.BAD_INPUT;
     }
     // Named for its cluster port, as a node's log is: two coordinators on one log folder keep their logs apart.
     LogSetup.configure(logDir, "coordinator-" + port + ".log");
-    Config config = Journal.withDatabase(ClusterSetup.member(launch.config(), "coordinator", host, port,
-        List.of(host + ":" + port)).withValue("baton.coordinator.data-dir",
+    Config member = ClusterSetup.member(launch.config(), "coordinator", host, port, List.of(host + ":" + port));
+    Config config = Journal.withDatabase(tlsFolder.map(folder -> folder.clusterConfig(member)).orElse(member)
+        .withValue("baton.coordinator.data-dir",
         ConfigValueFactory.fromAnyRef(dataDir.toAbsolutePath().normalize().toString())));
     try {
       Journal.open(config);
@@ -99,16 +113,20 @@ final class CoordinatorCommand implements Callable<Integer> {
     try {
       system = ActorSystem.create(CoordinatorService.create(CoordinatorSettings.from(config), launch.registry(),
           localNode, new CoordinatorService.HttpSettings(host, httpPort,
-              config.getBytes("baton.http.max-spec-bytes"), logDir.toAbsolutePath()), bound),
+              config.getBytes("baton.http.max-spec-bytes"), logDir.toAbsolutePath(), https), bound),
           ClusterSetup.SYSTEM_NAME, config);
+      if (tlsFolder.isPresent()) {
+        TlsRefusals.start(system);
+      }
     } catch (RuntimeException e) {
       err.println("baton: cannot start the coordinator on " + host + ":" + port + ": " + rootMessage(e));
       return ExitCodes.CANNOT_START;
     }
     try {
       ServerBinding binding = bound.get();
-      err.printf("baton: coordinator up: cluster pekko://%s@%s:%d, API http://%s:%d, logs in %s%n",
-          ClusterSetup.SYSTEM_NAME, host, port, host, binding.localAddress().getPort(), logDir.toAbsolutePath());
+      err.printf("baton: coordinator up: cluster pekko://%s@%s:%d%s, API %s://%s:%d, logs in %s%n",
+          ClusterSetup.SYSTEM_NAME, host, port, tlsFolder.isPresent() ? " (mutual TLS)" : "",
+          https.isPresent() ? "https" : "http", host, binding.localAddress().getPort(), logDir.toAbsolutePath());
       err.flush();
     } catch (ExecutionException e) {
       err.println("baton: cannot serve the API on " + host + ":" + httpPort + ": " + rootMessage(e));

@@ -1,5 +1,7 @@
 package baton.app.cli;
 
+import baton.app.tls.TlsFolder;
+import baton.app.tls.TlsProblem;
 import baton.coordinator.BatonConfig;
 import baton.protocol.op.OpRegistry;
 import baton.protocol.spec.SpecException;
@@ -9,6 +11,8 @@ import java.io.IOException;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.net.ServerSocket;
+import java.nio.file.Path;
+import java.util.Optional;
 
 /** What every process command loads first: the config and the ops, with user ops from lib/ and --classpath. */
 record Launch(Config config, OpRegistry registry) {
@@ -29,6 +33,28 @@ record Launch(Config config, OpRegistry registry) {
       throw new UserError(e.getMessage());
     } catch (ConfigException e) {
       throw new UserError("bad configuration: " + e.getMessage());
+    }
+  }
+
+  /**
+   * The member's TLS folder from {@code --tls} or {@code BATON_TLS}, if any, checked to load and to name {@code host}:
+   * peers verify that a member's certificate names the address they reach it at.
+   */
+  static Optional<TlsFolder> tls(Path flag, String host) throws UserError {
+    Optional<Path> dir = TlsFolder.chosen(flag);
+    if (dir.isEmpty()) {
+      return Optional.empty();
+    }
+    try {
+      TlsFolder folder = TlsFolder.member(dir.get());
+      if (!folder.covers(host)) {
+        throw new UserError("the certificate in " + dir.get() + " is for " + String.join(", ", folder.hosts())
+            + ", not for --host " + host + ", and peers check that; issue one with `baton certs issue CA_DIR NAME "
+            + "--host " + host + " --out DIR`");
+      }
+      return Optional.of(folder);
+    } catch (TlsProblem e) {
+      throw new UserError(e.getMessage());
     }
   }
 

@@ -1,6 +1,8 @@
 package baton.app.cli;
 
 import baton.app.logging.LogSetup;
+import baton.app.tls.TlsFolder;
+import baton.app.tls.TlsRefusals;
 import baton.node.ClusterSetup;
 import baton.node.Node;
 import baton.node.NodeSettings;
@@ -53,10 +55,16 @@ final class NodeCommand implements Callable<Integer> {
   @Option(names = "--classpath", paramLabel = "PATH", description = "Jars or folders with user ops.")
   String classpath;
 
+  @Option(names = "--tls", paramLabel = "DIR",
+      description = "A member's folder from `baton certs issue`: talk to the cluster over mutual TLS, with a "
+          + "certificate from the cluster's CA (default: $BATON_TLS).")
+  Path tls;
+
   @Override
   public Integer call() throws Exception {
     PrintWriter err = spec.commandLine().getErr();
     Launch launch;
+    Optional<TlsFolder> tlsFolder;
     int chosenPort;
     try {
       Launch.checkPort("--port", port, true);
@@ -67,6 +75,7 @@ final class NodeCommand implements Callable<Integer> {
         throw new Launch.UserError("--workers must be at least 1, got " + workers);
       }
       launch = Launch.load(classpath);
+      tlsFolder = Launch.tls(tls, host);
       chosenPort = port == 0 ? Launch.freePort(host) : port;
     } catch (Launch.UserError e) {
       err.println("baton: " + e.getMessage());
@@ -75,7 +84,8 @@ final class NodeCommand implements Callable<Integer> {
     System.setProperty("baton.log.file", "node-" + chosenPort + ".log");
     System.setProperty("baton.log.jobs", "false");
     LogSetup.configure(logDir);
-    Config config = ClusterSetup.member(launch.config(), "node", host, chosenPort, List.of(seed));
+    Config member = ClusterSetup.member(launch.config(), "node", host, chosenPort, List.of(seed));
+    Config config = tlsFolder.map(folder -> folder.clusterConfig(member)).orElse(member);
     NodeSettings settings = NodeSettings.from(config).withWorkers(workers == null ? 0 : workers);
     String address = "pekko://" + ClusterSetup.SYSTEM_NAME + "@" + host + ":" + chosenPort;
     Consumer<String> notices = line -> {
@@ -86,13 +96,16 @@ final class NodeCommand implements Callable<Integer> {
     try {
       system = ActorSystem.create(Node.guardian(launch.registry(), settings, notices), ClusterSetup.SYSTEM_NAME,
           config);
+      if (tlsFolder.isPresent()) {
+        TlsRefusals.start(system);
+      }
     } catch (RuntimeException e) {
       err.println("baton: cannot start the node on " + host + ":" + chosenPort + ": "
           + CoordinatorCommand.rootMessage(e));
       return ExitCodes.CANNOT_START;
     }
-    err.printf("baton: node up: %s with %d workers, joining %s; log %s%n", address, settings.workers(), seed,
-        logDir.resolve("node-" + chosenPort + ".log"));
+    err.printf("baton: node up: %s with %d workers, joining %s%s; log %s%n", address, settings.workers(), seed,
+        tlsFolder.isPresent() ? " over mutual TLS" : "", logDir.resolve("node-" + chosenPort + ".log"));
     err.flush();
     // Looked up here, not in a static field: picocli makes every command to build `baton --help`, and a logger made
     // then would start Logback (and its log file) for client commands too.
@@ -115,6 +128,9 @@ final class NodeCommand implements Callable<Integer> {
       try {
         system = ActorSystem.create(Node.guardian(launch.registry(), settings, notices), ClusterSetup.SYSTEM_NAME,
             config);
+        if (tlsFolder.isPresent()) {
+          TlsRefusals.start(system);
+        }
         log.info("node up again: {}, joining {}", address, seed);
       } catch (RuntimeException e) {
         // Most likely the port is not free yet; the old system's failure reason says what to do next.

@@ -40,6 +40,8 @@ public final class CdsTraining {
     String api = "http://127.0.0.1:" + httpPort + "/api";
     HttpClient http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5)).build();
     int exit = 1;
+    // A build stopped meanwhile (Ctrl-C) leaves no coordinator or node behind.
+    Runtime.getRuntime().addShutdownHook(new Thread(() -> STARTED.forEach(Process::destroyForcibly)));
     try {
       Process coordinator = start(java, jar, logback, new File(target, "baton-coordinator.jsa"), work, "coordinator",
           "coordinator", "--port", "" + port, "--http-port", "" + httpPort, "--data-dir",
@@ -64,6 +66,11 @@ public final class CdsTraining {
       for (Process p : STARTED) {
         p.destroyForcibly();
       }
+    }
+    if (exit != 0) {
+      // A process killed while it wrote its archive may leave half of one; the launcher then uses baton.jsa.
+      new File(target, "baton-coordinator.jsa").delete();
+      new File(target, "baton-node.jsa").delete();
     }
     System.exit(exit);
   }

@@ -93,7 +93,7 @@ final class LauncherStartupTest {
   }
 
   @Test
-  void run_archive_passesItButKeepsTheFullJitAndTheDefaultGc() throws Exception {
+  void run_archive_passesItButKeepsTheFullJitAndNoClientGc() throws Exception {
     List<String> args = launch("", "run", "job.conf");
 
     assertTrue(args.contains("-XX:SharedArchiveFile=" + archive), args.toString());

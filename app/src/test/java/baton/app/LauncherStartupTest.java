@@ -93,13 +93,62 @@ final class LauncherStartupTest {
   }
 
   @Test
-  void run_archive_passesItButKeepsTheFullJitAndTheDefaultGc() throws Exception {
+  void run_archive_passesItButKeepsTheFullJitAndNoClientGc() throws Exception {
     List<String> args = launch("", "run", "job.conf");
 
     assertTrue(args.contains("-XX:SharedArchiveFile=" + archive), args.toString());
     assertFalse(args.contains("-XX:TieredStopAtLevel=1"), args.toString());
     assertFalse(args.contains("-XX:+UseSerialGC"), args.toString());
     assertEquals(List.of("run", "job.conf"), args.subList(args.size() - 2, args.size()));
+  }
+
+  @Test
+  void node_archiveOfItsRoleMadeByThisJava_passesThatArchiveInsteadOfRuns() throws Exception {
+    Path nodeArchive = roleArchive("node", jdk);
+
+    List<String> args = launch("", "node", "--seed", "127.0.0.1:2551");
+
+    assertTrue(args.contains("-XX:SharedArchiveFile=" + nodeArchive), args.toString());
+    assertEquals(1, args.stream().filter(arg -> arg.contains("SharedArchiveFile")).count(), args.toString());
+  }
+
+  @Test
+  void coordinator_archiveOfItsRoleMadeByThisJava_passesThatArchiveInsteadOfRuns() throws Exception {
+    Path coordinatorArchive = roleArchive("coordinator", jdk);
+    roleArchive("node", jdk);
+
+    List<String> args = launch("", "coordinator");
+
+    assertTrue(args.contains("-XX:SharedArchiveFile=" + coordinatorArchive), args.toString());
+    assertEquals(1, args.stream().filter(arg -> arg.contains("SharedArchiveFile")).count(), args.toString());
+  }
+
+  @Test
+  void node_archiveOfItsRoleMadeByAnotherJava_fallsBackToRunsArchive() throws Exception {
+    roleArchive("node", dir.resolve("other-jdk"));
+
+    List<String> args = launch("", "node");
+
+    assertTrue(args.contains("-XX:SharedArchiveFile=" + archive), args.toString());
+    assertEquals(1, args.stream().filter(arg -> arg.contains("SharedArchiveFile")).count(), args.toString());
+  }
+
+  @Test
+  void run_archivesOfTheRolesPresent_keepsRunsArchive() throws Exception {
+    roleArchive("coordinator", jdk);
+    roleArchive("node", jdk);
+
+    List<String> args = launch("", "run", "job.conf");
+
+    assertTrue(args.contains("-XX:SharedArchiveFile=" + archive), args.toString());
+  }
+
+  /** An archive the build's training made for {@code role} (target/baton-ROLE.jsa), by the java at {@code by}. */
+  private Path roleArchive(String role, Path by) throws IOException {
+    Path made = Files.writeString(home.resolve("app/target/baton-" + role + ".jsa"), "");
+    Files.writeString(home.resolve("app/target/baton-" + role + ".jsa.java"), by.toString());
+    Files.setLastModifiedTime(made, FileTime.from(MADE));
+    return made;
   }
 
   @Test

@@ -71,6 +71,21 @@ final class LauncherTest {
   }
 
   @Test
+  void run_withoutJavaOpts_getsTheParallelCollectorAndTheJvmsHeap() throws Exception {
+    List<String> options = launch("", "run", "job.conf");
+    assertEquals("true", jvmFlags(options).get("UseParallelGC"));
+    assertEquals(List.of(), options.stream()
+        .filter(option -> option.startsWith("-Xm") || option.startsWith("-XX:MetaspaceSize")).toList());
+  }
+
+  @Test
+  void run_javaOptsCollector_replacesTheParallelCollector() throws Exception {
+    Map<String, String> flags = jvmFlags(launch("-XX:+UseG1GC", "run", "job.conf"));
+    assertEquals("true", flags.get("UseG1GC"));
+    assertEquals("false", flags.get("UseParallelGC"));
+  }
+
+  @Test
   void clientCommand_withJavaOpts_getsThoseAndNoRoleOptions() throws Exception {
     List<String> options = launch("-Xmx100m", "status", "some-job");
     // Client commands get start-up flags (LauncherStartupTest), but no role's heap or metaspace.

@@ -18,12 +18,14 @@ import java.time.Instant;
 import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.HashMap;
+import java.util.HashSet;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.NavigableSet;
 import java.util.Optional;
+import java.util.Set;
 import java.util.TreeSet;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
@@ -126,7 +128,7 @@ public final class Coordinator
 
   private enum FillSlots implements Command { INSTANCE }
 
-  private record JobFinished(JobStatus status) implements Command {
+  private record JobFinished(Job.Ended ended) implements Command {
   }
 
   private record JobStopped(String id, ActorRef<Job.Command> job) implements Command {
@@ -225,7 +227,7 @@ public final class Coordinator
   private final CoordinatorSettings settings;
   private final JobSpecParser parser;
   private final JobStream.Runtime runtime;
-  private final ActorRef<JobStatus> finishedAdapter;
+  private final ActorRef<Job.Ended> finishedAdapter;
   private final JournalSettings journal;
   // The job actors of this incarnation: a restart after a journal failure stops them, and recovery starts them again.
   private final Map<String, ActorRef<Job.Command>> running = new HashMap<>();
@@ -250,6 +252,8 @@ public final class Coordinator
   // failed.
   private final List<Acceptance> unwrittenAccepted = new ArrayList<>();
   private final Map<String, JobEnded> unwrittenEnded = new LinkedHashMap<>();
+  // The ended jobs among those whose events are in their own journal, to be deleted once their end is written.
+  private final Set<String> unwrittenJournaled = new HashSet<>();
 
   /** The coordinator of this journal; there is one per journal. */
   public static Behavior<Command> create(CoordinatorSettings settings, JobSpecParser parser,
@@ -275,7 +279,7 @@ public final class Coordinator
     this.parser = parser;
     this.runtime = new JobStream.Runtime(context.getSystem(), new IoRuntime(context.getSystem()), dispatcher,
         settings);
-    this.finishedAdapter = context.messageAdapter(JobStatus.class, JobFinished::new);
+    this.finishedAdapter = context.messageAdapter(Job.Ended.class, JobFinished::new);
   }
 
   @Override
@@ -369,6 +373,7 @@ public final class Coordinator
     cancelling.clear();
     unwrittenAccepted.clear();
     unwrittenEnded.clear();
+    unwrittenJournaled.clear();
     writeScheduled = false;
     if (!jobs.open.isEmpty()) {
       context.getLog().info("resuming {} unfinished jobs from the journal, {} of them queued", jobs.open.size(),
@@ -506,6 +511,7 @@ public final class Coordinator
     }
     List<JobEnded> ends = List.copyOf(unwrittenEnded.values());
     List<String> endedIds = ends.stream().map(ended -> ended.job().id()).toList();
+    List<String> journaled = endedIds.stream().filter(unwrittenJournaled::contains).toList();
     List<String> dequeued = nextToStart(jobs, endedIds);
     int taken = slotsTaken() - freedBy(endedIds) + dequeued.size();
     boolean queueAhead = jobs.queue.size() > dequeued.size();
@@ -522,6 +528,7 @@ public final class Coordinator
     }
     unwrittenAccepted.clear();
     unwrittenEnded.clear();
+    unwrittenJournaled.clear();
     List<JournalV1.CoordinatorEvent> events = new ArrayList<>(ends.size() + dequeued.size() + acceptances.size());
     events.addAll(ends);
     dequeued.forEach(id -> events.add(new JobDequeued(id)));
@@ -529,7 +536,7 @@ public final class Coordinator
     return Effect().persist(events).thenRun(state -> {
       lastWrite = System.nanoTime();
       endedIds.forEach(this::stopJob);
-      forget(endedIds);
+      forget(journaled);
       startDequeued(state, dequeued);
       boolean queued = false;
       for (Acceptance acceptance : acceptances) {
@@ -591,7 +598,7 @@ public final class Coordinator
 
   private ActorRef<Job.Command> startJob(JobAccepted accepted, JobSpec spec) {
     ActorRef<Job.Command> job = context.spawn(
-        Job.create(accepted.id(), spec, runtime, Instant.parse(accepted.submittedAt()), finishedAdapter),
+        Job.createEnding(accepted.id(), spec, runtime, Instant.parse(accepted.submittedAt()), finishedAdapter),
         "job-" + accepted.id());
     context.watchWith(job, new JobStopped(accepted.id(), job));
     running.put(accepted.id(), job);
@@ -608,6 +615,9 @@ public final class Coordinator
   }
 
   private Effect<JournalV1.CoordinatorEvent, Jobs> onGetJob(Jobs jobs, GetJob request) {
+    if (unwrittenEnded.containsKey(request.id())) {
+      return afterTheWrite(request);
+    }
     ActorRef<Job.Command> job = running.get(request.id());
     if (job != null) {
       job.tell(new Job.GetStatus(request.replyTo()));
@@ -627,6 +637,9 @@ public final class Coordinator
   }
 
   private Effect<JournalV1.CoordinatorEvent, Jobs> onListJobs(Jobs jobs, ListJobs request) {
+    if (!unwrittenEnded.isEmpty()) {
+      return afterTheWrite(request);
+    }
     List<JobStatus> all = new ArrayList<>(jobs.finished.values().stream().map(JournalV1.JobSummary::toStatus)
         .toList());
     int position = 0;
@@ -651,6 +664,9 @@ public final class Coordinator
 
   private Effect<JournalV1.CoordinatorEvent, Jobs> onCancelJob(Jobs jobs, CancelJob request) {
     String id = request.id();
+    if (unwrittenEnded.containsKey(id)) {
+      return afterTheWrite(request);
+    }
     ActorRef<Job.Command> job = running.get(id);
     if (job != null) {
       cancel(job, request.replyTo());
@@ -712,18 +728,31 @@ public final class Coordinator
     });
   }
 
+  /**
+   * Answers a request about a job whose end is not written yet once it is: the job shows itself as ended, and an
+   * end seen before it is in the journal could be undone by a crash. The request goes behind the WriteBatch that
+   * is on its way (scheduleWrite), and commands that come during a write wait for it.
+   */
+  private Effect<JournalV1.CoordinatorEvent, Jobs> afterTheWrite(Command request) {
+    context.getSelf().tell(request);
+    return Effect().none();
+  }
+
   private static Optional<JobStatus> finishedStatus(Jobs jobs, String id) {
     return Optional.ofNullable(jobs.finished.get(id)).map(JournalV1.JobSummary::toStatus);
   }
 
   private Effect<JournalV1.CoordinatorEvent, Jobs> onJobFinished(Jobs jobs, JobFinished message) {
-    String id = message.status().id();
+    String id = message.ended().status().id();
     if (!jobs.open.containsKey(id)) {
       stopJob(id);
       context.getSelf().tell(FillSlots.INSTANCE);
       return Effect().none();
     }
-    unwrittenEnded.put(id, new JobEnded(JournalV1.JobSummary.of(message.status())));
+    unwrittenEnded.put(id, new JobEnded(JournalV1.JobSummary.of(message.ended().status())));
+    if (message.ended().journaled()) {
+      unwrittenJournaled.add(id);
+    }
     scheduleWrite();
     return Effect().none();
   }

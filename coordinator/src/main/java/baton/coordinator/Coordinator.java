@@ -22,12 +22,14 @@ import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.EnumMap;
 import java.util.HashMap;
+import java.util.HashSet;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.NavigableSet;
 import java.util.Optional;
+import java.util.Set;
 import java.util.TreeSet;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
@@ -138,7 +140,7 @@ public final class Coordinator
 
   private enum FillSlots implements Command { INSTANCE }
 
-  private record JobFinished(JobStatus status) implements Command {
+  private record JobFinished(Job.Ended ended) implements Command {
   }
 
   private record JobStopped(String id, ActorRef<Job.Command> job) implements Command {
@@ -237,7 +239,7 @@ public final class Coordinator
   private final CoordinatorSettings settings;
   private final JobSpecParser parser;
   private final JobStream.Runtime runtime;
-  private final ActorRef<JobStatus> finishedAdapter;
+  private final ActorRef<Job.Ended> finishedAdapter;
   private final JournalSettings journal;
   private final Metrics metrics;
   private final Timer journalWrite;
@@ -264,6 +266,8 @@ public final class Coordinator
   // failed.
   private final List<Acceptance> unwrittenAccepted = new ArrayList<>();
   private final Map<String, JobEnded> unwrittenEnded = new LinkedHashMap<>();
+  // The ended jobs among those whose events are in their own journal, to be deleted once their end is written.
+  private final Set<String> unwrittenJournaled = new HashSet<>();
 
   /** The coordinator of this journal; there is one per journal. */
   public static Behavior<Command> create(CoordinatorSettings settings, JobSpecParser parser,
@@ -289,7 +293,7 @@ public final class Coordinator
     this.parser = parser;
     this.runtime = new JobStream.Runtime(context.getSystem(), new IoRuntime(context.getSystem()), dispatcher,
         settings);
-    this.finishedAdapter = context.messageAdapter(JobStatus.class, JobFinished::new);
+    this.finishedAdapter = context.messageAdapter(Job.Ended.class, JobFinished::new);
     this.metrics = Metrics.get(context.getSystem());
     this.journalWrite = metrics.journalWrite("coordinator");
   }
@@ -386,6 +390,7 @@ public final class Coordinator
     cancelling.clear();
     unwrittenAccepted.clear();
     unwrittenEnded.clear();
+    unwrittenJournaled.clear();
     writeScheduled = false;
     if (!jobs.open.isEmpty()) {
       context.getLog().info("resuming {} unfinished jobs from the journal, {} of them queued", jobs.open.size(),
@@ -532,6 +537,7 @@ public final class Coordinator
     }
     List<JobEnded> ends = List.copyOf(unwrittenEnded.values());
     List<String> endedIds = ends.stream().map(ended -> ended.job().id()).toList();
+    List<String> journaled = endedIds.stream().filter(unwrittenJournaled::contains).toList();
     List<String> dequeued = nextToStart(jobs, endedIds);
     int taken = slotsTaken() - freedBy(endedIds) + dequeued.size();
     boolean queueAhead = jobs.queue.size() > dequeued.size();
@@ -548,6 +554,7 @@ public final class Coordinator
     }
     unwrittenAccepted.clear();
     unwrittenEnded.clear();
+    unwrittenJournaled.clear();
     List<JournalV1.CoordinatorEvent> events = new ArrayList<>(ends.size() + dequeued.size() + acceptances.size());
     events.addAll(ends);
     dequeued.forEach(id -> events.add(new JobDequeued(id)));
@@ -559,7 +566,7 @@ public final class Coordinator
       metrics.jobsSubmitted(acceptances.size());
       ends.forEach(ended -> metrics.jobEnded(ended.job().state().toApi()));
       endedIds.forEach(this::stopJob);
-      forget(endedIds);
+      forget(journaled);
       startDequeued(state, dequeued);
       boolean queued = false;
       for (Acceptance acceptance : acceptances) {
@@ -625,7 +632,8 @@ public final class Coordinator
   /** Starts a job's actor; {@code dequeued}: the job waited in the queue until now. */
   private ActorRef<Job.Command> startJob(JobAccepted accepted, JobSpec spec, boolean dequeued) {
     ActorRef<Job.Command> job = context.spawn(
-        Job.create(accepted.id(), spec, runtime, Instant.parse(accepted.submittedAt()), dequeued, finishedAdapter),
+        Job.createEnding(accepted.id(), spec, runtime, Instant.parse(accepted.submittedAt()), dequeued,
+            finishedAdapter),
         "job-" + accepted.id());
     context.watchWith(job, new JobStopped(accepted.id(), job));
     running.put(accepted.id(), job);
@@ -642,6 +650,9 @@ public final class Coordinator
   }
 
   private Effect<JournalV1.CoordinatorEvent, Jobs> onGetJob(Jobs jobs, GetJob request) {
+    if (unwrittenEnded.containsKey(request.id())) {
+      return afterTheWrite(request);
+    }
     ActorRef<Job.Command> job = running.get(request.id());
     if (job != null) {
       job.tell(new Job.GetStatus(request.replyTo()));
@@ -661,6 +672,9 @@ public final class Coordinator
   }
 
   private Effect<JournalV1.CoordinatorEvent, Jobs> onListJobs(Jobs jobs, ListJobs request) {
+    if (!unwrittenEnded.isEmpty()) {
+      return afterTheWrite(request);
+    }
     List<JobStatus> all = new ArrayList<>(jobs.finished.values().stream().map(JournalV1.JobSummary::toStatus)
         .toList());
     int position = 0;
@@ -685,6 +699,9 @@ public final class Coordinator
 
   private Effect<JournalV1.CoordinatorEvent, Jobs> onCancelJob(Jobs jobs, CancelJob request) {
     String id = request.id();
+    if (unwrittenEnded.containsKey(id)) {
+      return afterTheWrite(request);
+    }
     ActorRef<Job.Command> job = running.get(id);
     if (job != null) {
       cancel(job, request.replyTo());
@@ -750,18 +767,31 @@ public final class Coordinator
     });
   }
 
+  /**
+   * Answers a request about a job whose end is not written yet once it is: the job shows itself as ended, and an
+   * end seen before it is in the journal could be undone by a crash. The request goes behind the WriteBatch that
+   * is on its way (scheduleWrite), and commands that come during a write wait for it.
+   */
+  private Effect<JournalV1.CoordinatorEvent, Jobs> afterTheWrite(Command request) {
+    context.getSelf().tell(request);
+    return Effect().none();
+  }
+
   private static Optional<JobStatus> finishedStatus(Jobs jobs, String id) {
     return Optional.ofNullable(jobs.finished.get(id)).map(JournalV1.JobSummary::toStatus);
   }
 
   private Effect<JournalV1.CoordinatorEvent, Jobs> onJobFinished(Jobs jobs, JobFinished message) {
-    String id = message.status().id();
+    String id = message.ended().status().id();
     if (!jobs.open.containsKey(id)) {
       stopJob(id);
       context.getSelf().tell(FillSlots.INSTANCE);
       return Effect().none();
     }
-    unwrittenEnded.put(id, new JobEnded(JournalV1.JobSummary.of(message.status())));
+    unwrittenEnded.put(id, new JobEnded(JournalV1.JobSummary.of(message.ended().status())));
+    if (message.ended().journaled()) {
+      unwrittenJournaled.add(id);
+    }
     scheduleWrite();
     return Effect().none();
   }

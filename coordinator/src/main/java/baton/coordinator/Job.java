@@ -19,6 +19,7 @@ import java.util.Optional;
 import java.util.TreeMap;
 import java.util.concurrent.CompletionStage;
 import java.util.concurrent.TimeUnit;
+import java.util.function.Consumer;
 import org.apache.pekko.Done;
 import org.apache.pekko.actor.typed.ActorRef;
 import org.apache.pekko.actor.typed.Behavior;
@@ -66,6 +67,14 @@ final class Job extends EventSourcedBehavior<Job.Command, JournalV1.JobEvent, Jo
 
   /** Sent by the coordinator once it has the final status, so no status request is lost to a stopped actor. */
   enum Stop implements Command { INSTANCE }
+
+  /**
+   * What a job tells whoever started it when it has ended. {@code journaled} is false when nothing of the job is in
+   * its journal (it ended before its first checkpoint): its end is then the starter's to write, the job shows it as
+   * ended from now on and has no journal to delete.
+   */
+  record Ended(JobStatus status, boolean journaled) {
+  }
 
   // Package-private so that a test can act at the moment the job takes it.
   enum Start implements Command { INSTANCE }
@@ -167,9 +176,13 @@ final class Job extends EventSourcedBehavior<Job.Command, JournalV1.JobEvent, Jo
     // The pace of this run and its stages' loads, for status.
     final Pace pace;
     // The start of a job that never ran before, until it goes to the journal with the job's next event (a
-    // checkpoint, a stop, the end): a write of its own would cost a tiny job a third of its writes. A start lost
-    // with the process costs nothing: the job then starts afresh.
+    // checkpoint, a stop): a write of its own would cost a tiny job a third of its writes. A start lost with the
+    // process costs nothing: the job then starts afresh.
     JournalV1.Started unwrittenStart;
+    // The end of a job that ended with nothing in its journal: it is not written here but by the coordinator, in
+    // its JobEnded (one write for many jobs, and nothing to delete afterwards). Lost with the process, the job runs
+    // again, as one that died before its first checkpoint does.
+    JournalV1.JobSummary unwrittenEnd;
     UniqueKillSwitch killSwitch;
     long total;
     boolean inputComplete;
@@ -206,7 +219,7 @@ final class Job extends EventSourcedBehavior<Job.Command, JournalV1.JobEvent, Jo
   private final String id;
   private final JobSpec spec;
   private final JobStream.Runtime runtime;
-  private final ActorRef<JobStatus> onFinish;
+  private final Consumer<Ended> onFinish;
   private final Instant submittedAt;
   // Whether the job waited in the queue before this actor started it (the journal's Started keeps it).
   private final boolean dequeued;
@@ -216,14 +229,23 @@ final class Job extends EventSourcedBehavior<Job.Command, JournalV1.JobEvent, Jo
   // The stream running now; see Run for why it is not part of the State.
   private Run run;
 
+  /** A job that tells {@code onFinish} its end status, for tests and anyone who need not write its end. */
   static Behavior<Command> create(String id, JobSpec spec, JobStream.Runtime runtime, Instant submittedAt,
       ActorRef<JobStatus> onFinish) {
-    return create(id, spec, runtime, submittedAt, false, onFinish);
+    return create(id, spec, runtime, submittedAt, false, ended -> onFinish.tell(ended.status()));
   }
 
-  /** A job; {@code dequeued}: it waited in the queue for one of the max-running-jobs until now. */
-  static Behavior<Command> create(String id, JobSpec spec, JobStream.Runtime runtime, Instant submittedAt,
-      boolean dequeued, ActorRef<JobStatus> onFinish) {
+  /**
+   * A job that tells {@code onEnd} its end, and whether it is in the job's journal; when not, the receiver writes it
+   * and then sends {@link Stop}. {@code dequeued}: it waited in the queue for one of the max-running-jobs until now.
+   */
+  static Behavior<Command> createEnding(String id, JobSpec spec, JobStream.Runtime runtime, Instant submittedAt,
+      boolean dequeued, ActorRef<Ended> onEnd) {
+    return create(id, spec, runtime, submittedAt, dequeued, onEnd::tell);
+  }
+
+  private static Behavior<Command> create(String id, JobSpec spec, JobStream.Runtime runtime, Instant submittedAt,
+      boolean dequeued, Consumer<Ended> onFinish) {
     // Every message, not only commands: the journal's replies run the persist callbacks and the commands stashed
     // meanwhile, and the lines they log belong in the job's log too.
     @SuppressWarnings("unchecked")
@@ -234,7 +256,7 @@ final class Job extends EventSourcedBehavior<Job.Command, JournalV1.JobEvent, Jo
   }
 
   private Job(ActorContext<Command> context, TimerScheduler<Command> timers, String id, JobSpec spec,
-      JobStream.Runtime runtime, Instant submittedAt, boolean dequeued, ActorRef<JobStatus> onFinish) {
+      JobStream.Runtime runtime, Instant submittedAt, boolean dequeued, Consumer<Ended> onFinish) {
     super(persistenceId(id), JournalSettings.get(context.getSystem()).onJournalFailure());
     this.context = context;
     this.timers = timers;
@@ -315,6 +337,18 @@ final class Job extends EventSourcedBehavior<Job.Command, JournalV1.JobEvent, Jo
   @Override
   public CommandHandler<Command, JournalV1.JobEvent, State> commandHandler() {
     CommandHandlerBuilder<Command, JournalV1.JobEvent, State> builder = newCommandHandlerBuilder();
+    // First: a job whose end is not in its journal but handed to the coordinator is ended too.
+    builder.forState(state -> state.isEnded() || run.unwrittenEnd != null)
+        .onCommand(GetStatus.class, (state, request) -> {
+          request.replyTo().tell(Optional.of(endOf(state).toStatus()));
+          return Effect().none();
+        })
+        .onCommand(Announce.class, (state, announce) -> {
+          onFinish.accept(new Ended(endOf(state).toStatus(), state.isEnded()));
+          return Effect().none();
+        })
+        .onCommand(Stop.class, (state, stop) -> Effect().stop())
+        .onAnyCommand((state, ignored) -> Effect().none());
     onStreamReports(builder.forState(State::isRunning)
         .onCommand(Start.class, this::onStart)
         .onCommand(RunStream.class, (state, start) -> Effect().none().thenRun(this::runStream))
@@ -325,18 +359,11 @@ final class Job extends EventSourcedBehavior<Job.Command, JournalV1.JobEvent, Jo
         .onCommand(Start.class, this::onStart)
         .onCommand(RunStream.class, (state, start) -> endWithStop(state))
         .onCommand(Cancel.class, (state, cancel) -> Effect().none()));
-    builder.forState(State::isEnded)
-        .onCommand(GetStatus.class, (state, request) -> {
-          request.replyTo().tell(Optional.of(state.end().toStatus()));
-          return Effect().none();
-        })
-        .onCommand(Announce.class, (state, announce) -> {
-          onFinish.tell(state.end().toStatus());
-          return Effect().none();
-        })
-        .onCommand(Stop.class, (state, stop) -> Effect().stop())
-        .onAnyCommand((state, ignored) -> Effect().none());
     return builder.build();
+  }
+
+  private JournalV1.JobSummary endOf(State state) {
+    return state.isEnded() ? state.end() : run.unwrittenEnd;
   }
 
   @Override
@@ -361,7 +388,7 @@ final class Job extends EventSourcedBehavior<Job.Command, JournalV1.JobEvent, Jo
           // completion, still on the way, must not end this run.
           run.killSwitch = null;
           if (state.isEnded()) {
-            onFinish.tell(state.end().toStatus());
+            onFinish.accept(new Ended(state.end().toStatus(), true));
           } else {
             context.getSelf().tell(Start.INSTANCE);
           }
@@ -636,6 +663,15 @@ final class Job extends EventSourcedBehavior<Job.Command, JournalV1.JobEvent, Jo
       return Effect().none();
     }
     JournalV1.JobSummary summary = summary(state, end, error, Instant.now());
+    if (state.startedAt() == null) {
+      // Nothing of the job is in its journal (no checkpoint, no stop): the coordinator writes its end, and nobody
+      // sees it as ended through the coordinator before that.
+      run.unwrittenStart = null;
+      run.unwrittenEnd = summary;
+      logEnd(summary);
+      context.getSelf().tell(Announce.INSTANCE);
+      return Effect().none();
+    }
     // The end line is written before anyone can see the job as ended (the commands stashed during the persist run
     // after this callback): a `baton run` that sees the end stops the process.
     return persist(new JournalV1.Ended(summary)).thenRun(ended -> {

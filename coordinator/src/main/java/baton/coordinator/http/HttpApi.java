@@ -307,6 +307,11 @@ public final class HttpApi extends AllDirectives {
    * stream fails with {@link EntityStreamSizeException} (the answer goes out on a connection that is then closed).
    */
   private CompletionStage<Drained> drain(RequestEntity entity, long keep) {
+    if (entity instanceof HttpEntity.Strict strict && strict.getData().size() <= drainLimit) {
+      // A body that came whole with its request (a spec usually does) needs no stream run to read it.
+      return CompletableFuture.completedFuture(new Drained(ByteString.emptyByteString(), 0)
+          .add(strict.getData(), keep));
+    }
     return entity.withSizeLimit(drainLimit).getDataBytes()
         .runFold(new Drained(ByteString.emptyByteString(), 0), (body, chunk) -> body.add(chunk, keep), system);
   }

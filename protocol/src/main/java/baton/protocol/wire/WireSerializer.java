@@ -3,7 +3,6 @@ package baton.protocol.wire;
 import baton.protocol.spec.OpRef;
 import baton.protocol.wire.WorkResult.ItemResult;
 import java.io.NotSerializableException;
-import java.nio.BufferOverflowException;
 import java.nio.BufferUnderflowException;
 import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
@@ -22,8 +21,8 @@ import org.apache.pekko.serialization.SerializerWithStringManifest;
  * The serializer of the messages every batch sends: {@link WorkBatch}, {@link WorkResult}, {@link Pull} and
  * {@link BatchStarted}, bound to it by class in {@code reference.conf} (the rest of {@link CborSerializable} stays on
  * Jackson CBOR). A batch of thousands of tiny items cost Jackson more CPU than running them: this layout is a flat
- * run of fields, each item its key and payload with their lengths, written straight into Artery's buffer and read
- * without any intermediate object per item.
+ * run of fields, each item its key and payload with their lengths, copied into Artery's buffer in one piece and read
+ * back without any intermediate object per item.
  *
  * <p>Every message starts with the wire version ({@link Wire#VERSION}); one of another version is refused, with
  * both versions in the reason, rather than read wrong. Lengths and counts are unsigned varints; a string or byte
@@ -71,39 +70,39 @@ public final class WireSerializer extends SerializerWithStringManifest implement
 
   @Override
   public byte[] toBinary(Object message) {
-    int size = 64;
-    while (true) {
-      ByteBuffer buffer = ByteBuffer.allocate(size);
-      try {
-        toBinary(message, buffer);
-        return Arrays.copyOf(buffer.array(), buffer.position());
-      } catch (BufferOverflowException e) {
-        if (size > Integer.MAX_VALUE / 4) {
-          throw e;
-        }
-        size = Math.max(size * 4, estimate(message));
-      }
-    }
+    Writer out = write(message);
+    return Arrays.copyOf(out.bytes, out.size);
   }
 
+  /**
+   * Writes into Artery's buffer in one copy: the message is laid out in an array first, where a byte costs a store,
+   * not a direct buffer's bounds checks and byte order.
+   */
   @Override
   public void toBinary(Object message, ByteBuffer buffer) {
-    varint(buffer, VERSION);
+    Writer out = write(message);
+    buffer.put(out.bytes, 0, out.size);
+  }
+
+  private Writer write(Object message) {
+    Writer out = new Writer(estimate(message));
+    out.varint(VERSION);
     if (message instanceof WorkBatch batch) {
-      writeBatch(batch, buffer);
+      writeBatch(batch, out);
     } else if (message instanceof WorkResult result) {
-      writeResult(result, buffer);
+      writeResult(result, out);
     } else if (message instanceof Pull pull) {
-      string(buffer, refs.toSerializationFormat(pull.agent()));
-      varint(buffer, pull.credits());
-      varint(buffer, pull.workers());
-      buffer.put((byte) (pull.fullLoad() ? 1 : 0));
-      buffer.putLong(pull.completedBatch());
+      out.string(refs.toSerializationFormat(pull.agent()));
+      out.varint(pull.credits());
+      out.varint(pull.workers());
+      out.varint(pull.fullLoad() ? 1 : 0);
+      out.longValue(pull.completedBatch());
     } else if (message instanceof BatchStarted started) {
-      buffer.putLong(started.batch());
+      out.longValue(started.batch());
     } else {
       throw new IllegalArgumentException("WireSerializer does not serialize " + message.getClass().getName());
     }
+    return out;
   }
 
   @Override
@@ -113,6 +112,12 @@ public final class WireSerializer extends SerializerWithStringManifest implement
 
   @Override
   public Object fromBinary(ByteBuffer buffer, String manifest) throws NotSerializableException {
+    if (!buffer.hasArray()) {
+      // One bulk copy out of Artery's direct buffer, so that each key is read from an array.
+      byte[] bytes = new byte[buffer.remaining()];
+      buffer.get(bytes);
+      buffer = ByteBuffer.wrap(bytes);
+    }
     Reader in = new Reader(buffer);
     try {
       int version = in.varint();
@@ -123,9 +128,9 @@ public final class WireSerializer extends SerializerWithStringManifest implement
       return switch (manifest) {
         case BATCH -> readBatch(in);
         case RESULT -> readResult(in);
-        case PULL -> new Pull(refs.resolveActorRef(in.string()), in.varint(), in.varint(), in.buffer.get() != 0,
-            in.buffer.getLong());
-        case STARTED -> new BatchStarted(in.buffer.getLong());
+        case PULL -> new Pull(refs.resolveActorRef(in.string()), in.varint(), in.varint(), in.varint() != 0,
+            in.longValue());
+        case STARTED -> new BatchStarted(in.longValue());
         default -> throw new NotSerializableException("unknown manifest " + manifest + " for WireSerializer");
       };
     } catch (BufferUnderflowException | IllegalArgumentException e) {
@@ -133,32 +138,32 @@ public final class WireSerializer extends SerializerWithStringManifest implement
     }
   }
 
-  private void writeBatch(WorkBatch batch, ByteBuffer buffer) {
-    buffer.putLong(batch.batch());
-    string(buffer, batch.jobId());
-    varint(buffer, batch.stage());
-    string(buffer, batch.op().name());
-    string(buffer, batch.op().params());
-    string(buffer, refs.toSerializationFormat(batch.replyTo()));
-    string(buffer, refs.toSerializationFormat(batch.started()));
-    buffer.putLong(batch.itemTimeout().getSeconds());
-    buffer.putInt(batch.itemTimeout().getNano());
+  private void writeBatch(WorkBatch batch, Writer out) {
+    out.longValue(batch.batch());
+    out.string(batch.jobId());
+    out.varint(batch.stage());
+    out.string(batch.op().name());
+    out.string(batch.op().params());
+    out.string(refs.toSerializationFormat(batch.replyTo()));
+    out.string(refs.toSerializationFormat(batch.started()));
+    out.longValue(batch.itemTimeout().getSeconds());
+    out.varint(batch.itemTimeout().getNano());
     List<Item> items = batch.items() == null ? List.of() : batch.items();
-    varint(buffer, items.size());
+    out.varint(items.size());
     for (Item item : items) {
-      string(buffer, item.key());
-      bytes(buffer, item.payload());
+      out.string(item.key());
+      out.bytes(item.payload());
     }
   }
 
   private WorkBatch readBatch(Reader in) {
-    long batch = in.buffer.getLong();
+    long batch = in.longValue();
     String jobId = in.string();
     int stage = in.varint();
     OpRef op = new OpRef(in.string(), in.string());
     ActorRef<WorkResult> replyTo = refs.resolveActorRef(in.string());
     ActorRef<BatchStarted> started = refs.resolveActorRef(in.string());
-    Duration itemTimeout = Duration.ofSeconds(in.buffer.getLong(), in.buffer.getInt());
+    Duration itemTimeout = Duration.ofSeconds(in.longValue(), in.varint());
     int count = in.count();
     Item[] items = new Item[count];
     for (int i = 0; i < count; i++) {
@@ -167,47 +172,44 @@ public final class WireSerializer extends SerializerWithStringManifest implement
     return new WorkBatch(batch, jobId, stage, op, Arrays.asList(items), replyTo, started, itemTimeout);
   }
 
-  private void writeResult(WorkResult result, ByteBuffer buffer) {
-    buffer.putLong(result.batch());
-    string(buffer, result.node());
-    buffer.putLong(result.runNanos());
+  private static void writeResult(WorkResult result, Writer out) {
+    out.longValue(result.batch());
+    out.string(result.node());
+    out.longValue(result.runNanos());
     List<ItemResult> results = result.results();
-    varint(buffer, results.size());
+    out.varint(results.size());
     for (ItemResult item : results) {
-      buffer.put((byte) (item.status() == null ? STATUSES.length : item.status().ordinal()));
-      string(buffer, item.key());
-      bytes(buffer, item.payload());
-      string(buffer, item.error());
+      out.varint(item.status() == null ? STATUSES.length : item.status().ordinal());
+      out.string(item.key());
+      out.bytes(item.payload());
+      out.string(item.error());
     }
   }
 
   private static WorkResult readResult(Reader in) {
-    long batch = in.buffer.getLong();
+    long batch = in.longValue();
     String node = in.string();
-    long runNanos = in.buffer.getLong();
+    long runNanos = in.longValue();
     int count = in.count();
     ItemResult[] results = new ItemResult[count];
     for (int i = 0; i < count; i++) {
-      int status = in.buffer.get();
+      int status = in.varint();
       results[i] = new ItemResult(in.string(), status >= 0 && status < STATUSES.length ? STATUSES[status] : null,
           in.bytes(), in.string());
     }
     return new WorkResult(batch, Arrays.asList(results), node, runNanos);
   }
 
-  /** About the most bytes {@code message} takes: its strings at three bytes a char. */
-  private int estimate(Object message) {
+  /** About the bytes {@code message} takes, for the array it is laid out in: its strings at a byte a char. */
+  private static int estimate(Object message) {
     long size = 256;
-    if (message instanceof WorkBatch batch) {
-      size += 3L * (batch.jobId().length() + batch.op().name().length() + batch.op().params().length());
-      for (Item item : batch.items() == null ? List.<Item>of() : batch.items()) {
-        size += 10 + 3L * length(item.key()) + (item.payload() == null ? 0 : item.payload().length);
+    if (message instanceof WorkBatch batch && batch.items() != null) {
+      for (Item item : batch.items()) {
+        size += 4 + length(item.key()) + (item.payload() == null ? 0 : item.payload().length);
       }
     } else if (message instanceof WorkResult result) {
-      size += 3L * length(result.node());
       for (ItemResult item : result.results()) {
-        size += 16 + 3L * (length(item.key()) + length(item.error()))
-            + (item.payload() == null ? 0 : item.payload().length);
+        size += 5 + length(item.key()) + length(item.error()) + (item.payload() == null ? 0 : item.payload().length);
       }
     }
     return (int) Math.min(Integer.MAX_VALUE - 16, size);
@@ -217,34 +219,88 @@ public final class WireSerializer extends SerializerWithStringManifest implement
     return text == null ? 0 : text.length();
   }
 
-  private static void varint(ByteBuffer buffer, int value) {
-    while ((value & ~0x7f) != 0) {
-      buffer.put((byte) ((value & 0x7f) | 0x80));
-      value >>>= 7;
+  /** A message laid out in a growing array. */
+  private static final class Writer {
+    byte[] bytes;
+    int size;
+
+    Writer(int capacity) {
+      bytes = new byte[capacity];
     }
-    buffer.put((byte) value);
-  }
 
-  private static void string(ByteBuffer buffer, String text) {
-    bytes(buffer, text == null ? null : text.getBytes(StandardCharsets.UTF_8));
-  }
+    private void room(int more) {
+      if (bytes.length - size < more) {
+        long wanted = Math.max((long) size + more, 2L * bytes.length);
+        if (wanted > Integer.MAX_VALUE - 16) {
+          throw new IllegalArgumentException("a message of more than 2 GiB");
+        }
+        bytes = Arrays.copyOf(bytes, (int) wanted);
+      }
+    }
 
-  private static void bytes(ByteBuffer buffer, byte[] bytes) {
-    if (bytes == null) {
-      varint(buffer, 0);
-    } else {
-      varint(buffer, bytes.length + 1);
-      buffer.put(bytes);
+    void varint(int value) {
+      room(5);
+      while ((value & ~0x7f) != 0) {
+        bytes[size++] = (byte) ((value & 0x7f) | 0x80);
+        value >>>= 7;
+      }
+      bytes[size++] = (byte) value;
+    }
+
+    void longValue(long value) {
+      room(8);
+      for (int shift = 56; shift >= 0; shift -= 8) {
+        bytes[size++] = (byte) (value >>> shift);
+      }
+    }
+
+    /** A string's UTF-8 bytes; one of ASCII only (most keys) is copied char by char, without an array of its own. */
+    void string(String text) {
+      if (text == null) {
+        varint(0);
+        return;
+      }
+      int length = text.length();
+      int mark = size;
+      varint(length + 1);
+      room(length);
+      for (int i = 0; i < length; i++) {
+        char c = text.charAt(i);
+        if (c >= 0x80) {
+          size = mark;
+          bytes(text.getBytes(StandardCharsets.UTF_8));
+          return;
+        }
+        bytes[size++] = (byte) c;
+      }
+    }
+
+    void bytes(byte[] value) {
+      if (value == null) {
+        varint(0);
+        return;
+      }
+      varint(value.length + 1);
+      room(value.length);
+      System.arraycopy(value, 0, bytes, size, value.length);
+      size += value.length;
     }
   }
 
-  /** Reads one message; strings of a buffer without an array go through one scratch array of the message's. */
+  /** Reads one message from a buffer with an array behind it. */
   private static final class Reader {
     final ByteBuffer buffer;
-    private byte[] scratch = new byte[64];
 
     Reader(ByteBuffer buffer) {
       this.buffer = buffer;
+    }
+
+    long longValue() {
+      long value = 0;
+      for (int i = 0; i < 8; i++) {
+        value = (value << 8) | (buffer.get() & 0xff);
+      }
+      return value;
     }
 
     int varint() {
@@ -282,17 +338,9 @@ public final class WireSerializer extends SerializerWithStringManifest implement
       if (length < 0) {
         return null;
       }
-      String text;
-      if (buffer.hasArray()) {
-        text = new String(buffer.array(), buffer.arrayOffset() + buffer.position(), length, StandardCharsets.UTF_8);
-        buffer.position(buffer.position() + length);
-      } else {
-        if (scratch.length < length) {
-          scratch = new byte[Math.max(length, scratch.length * 2)];
-        }
-        buffer.get(scratch, 0, length);
-        text = new String(scratch, 0, length, StandardCharsets.UTF_8);
-      }
+      String text = new String(buffer.array(), buffer.arrayOffset() + buffer.position(), length,
+          StandardCharsets.UTF_8);
+      buffer.position(buffer.position() + length);
       return text;
     }
 

@@ -200,23 +200,18 @@ public final class WireSerializer extends SerializerWithStringManifest implement
     return new WorkResult(batch, Arrays.asList(results), node, runNanos);
   }
 
-  /** About the bytes {@code message} takes, for the array it is laid out in: its strings at a byte a char. */
+  /**
+   * A first size for the array {@code message} is laid out in, from its count of items alone (the array grows as
+   * needed): reading every item's length as well cost as much as writing them.
+   */
   private static int estimate(Object message) {
-    long size = 256;
+    long items = 0;
     if (message instanceof WorkBatch batch && batch.items() != null) {
-      for (Item item : batch.items()) {
-        size += 4 + length(item.key()) + (item.payload() == null ? 0 : item.payload().length);
-      }
+      items = batch.items().size();
     } else if (message instanceof WorkResult result) {
-      for (ItemResult item : result.results()) {
-        size += 5 + length(item.key()) + length(item.error()) + (item.payload() == null ? 0 : item.payload().length);
-      }
+      items = result.results().size();
     }
-    return (int) Math.min(Integer.MAX_VALUE - 16, size);
-  }
-
-  private static int length(String text) {
-    return text == null ? 0 : text.length();
+    return (int) Math.min(1 << 24, 256 + 32 * items);
   }
 
   /** A message laid out in a growing array. */

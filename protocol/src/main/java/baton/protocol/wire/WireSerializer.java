@@ -201,17 +201,27 @@ public final class WireSerializer extends SerializerWithStringManifest implement
   }
 
   /**
-   * A first size for the array {@code message} is laid out in, from its count of items alone (the array grows as
-   * needed): reading every item's length as well cost as much as writing them.
+   * A first size for the array {@code message} is laid out in: its count of items times the size of its first one,
+   * and a quarter more. Reading every item's length beforehand cost as much as writing it, and an array that grows
+   * twice per message made a node collect its garbage twice as often.
    */
   private static int estimate(Object message) {
     long items = 0;
-    if (message instanceof WorkBatch batch && batch.items() != null) {
+    long first = 0;
+    if (message instanceof WorkBatch batch && batch.items() != null && !batch.items().isEmpty()) {
+      Item item = batch.items().get(0);
       items = batch.items().size();
-    } else if (message instanceof WorkResult result) {
+      first = 2 + length(item.key()) + (item.payload() == null ? 0 : item.payload().length);
+    } else if (message instanceof WorkResult result && !result.results().isEmpty()) {
+      ItemResult item = result.results().get(0);
       items = result.results().size();
+      first = 4 + length(item.key()) + length(item.error()) + (item.payload() == null ? 0 : item.payload().length);
     }
-    return (int) Math.min(1 << 24, 256 + 32 * items);
+    return (int) Math.min(1 << 24, 256 + items * (first + first / 4 + 2));
+  }
+
+  private static int length(String text) {
+    return text == null ? 0 : text.length();
   }
 
   /** A message laid out in a growing array. */

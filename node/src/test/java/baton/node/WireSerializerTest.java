@@ -193,6 +193,15 @@ final class WireSerializerTest {
     }
   }
 
+  @Test
+  void pull_withoutItsAgent_isRefused() {
+    Pull pull = Pull.oneMore(testKit.<WorkBatch>createTestProbe().getRef(), 2, 7);
+    // The wire version, then a null string (length 0) where the agent's path belongs, then the rest.
+    byte[] bytes = {(byte) Integer.parseInt(Wire.VERSION), 0, 2, 3, 0, 0, 0, 0, 0, 0, 0, 0, 7};
+
+    assertThrows(NotSerializableException.class, () -> serializer().fromBinary(bytes, serializer().manifest(pull)));
+  }
+
   // --- helpers ---
 
   private WorkBatch batch(List<Item> items) {

@@ -128,7 +128,7 @@ public final class WireSerializer extends SerializerWithStringManifest implement
       return switch (manifest) {
         case BATCH -> readBatch(in);
         case RESULT -> readResult(in);
-        case PULL -> new Pull(refs.resolveActorRef(in.string()), in.varint(), in.varint(), in.varint() != 0,
+        case PULL -> new Pull(ref(in), in.varint(), in.varint(), in.varint() != 0,
             in.longValue());
         case STARTED -> new BatchStarted(in.longValue());
         default -> throw new NotSerializableException("unknown manifest " + manifest + " for WireSerializer");
@@ -136,6 +136,15 @@ public final class WireSerializer extends SerializerWithStringManifest implement
     } catch (BufferUnderflowException | IllegalArgumentException e) {
       throw new NotSerializableException("a truncated or malformed " + manifest + " message: " + e);
     }
+  }
+
+  /** The actor at the path that follows; none at all is malformed (Pekko's resolver would crash the JVM on it). */
+  private <T> ActorRef<T> ref(Reader in) {
+    String path = in.string();
+    if (path == null || path.isEmpty()) {
+      throw new IllegalArgumentException("an actor reference without a path");
+    }
+    return refs.resolveActorRef(path);
   }
 
   private void writeBatch(WorkBatch batch, Writer out) {
@@ -161,8 +170,8 @@ public final class WireSerializer extends SerializerWithStringManifest implement
     String jobId = in.string();
     int stage = in.varint();
     OpRef op = new OpRef(in.string(), in.string());
-    ActorRef<WorkResult> replyTo = refs.resolveActorRef(in.string());
-    ActorRef<BatchStarted> started = refs.resolveActorRef(in.string());
+    ActorRef<WorkResult> replyTo = ref(in);
+    ActorRef<BatchStarted> started = ref(in);
     Duration itemTimeout = Duration.ofSeconds(in.longValue(), in.varint());
     int count = in.count();
     Item[] items = new Item[count];

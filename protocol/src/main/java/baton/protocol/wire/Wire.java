@@ -15,9 +15,10 @@ public final class Wire {
    * read the other's batches. Raise it with every change to a message's shape.
    *
    * <p>1: items and results as CBOR maps; 2: as CBOR arrays ({@code [key, payload]}, {@code [key, status,
-   * payload, error]}); 3: a result says how long its worker took ({@code runNanos}).
+   * payload, error]}); 3: a result says how long its worker took ({@code runNanos}); 4: batches, results, pulls
+   * and starts in {@link WireSerializer}'s own layout, which begins with this version (so it stays a number).
    */
-  public static final String VERSION = "3";
+  public static final String VERSION = "4";
 
   /**
    * Why this process cannot exchange work with the cluster member at {@code address}: the member speaks another

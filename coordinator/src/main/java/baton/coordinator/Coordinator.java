@@ -690,8 +690,9 @@ public final class Coordinator
     }
     cancelling.put(accepted.id(), new ArrayList<>(List.of(replyTo)));
     List<Path> matched = accepted.files() == null ? null : accepted.files().stream().map(Path::of).toList();
-    CompletionStage<Long> counted = runtime.io().blocking(() -> parser.forCode(accepted.code()).parse(accepted.spec(), accepted.sourceName(),
-        Path.of(accepted.baseDir()), matched)).thenCompose(spec -> spec.input() instanceof JobSpec.Lines lines
+    CompletionStage<Long> counted = runtime.io().blocking(() -> parser.forCode(accepted.code())
+        .parse(accepted.spec(), accepted.sourceName(), Path.of(accepted.baseDir()), matched))
+        .thenCompose(spec -> spec.input() instanceof JobSpec.Lines lines
         ? JobStream.countLines(lines.file(), runtime)
         : CompletableFuture.completedFuture(spec.input().size().orElse(-1)));
     context.pipeToSelf(counted, (total, error) -> new QueuedCounted(accepted.id(), error == null ? total : -1));

@@ -262,7 +262,8 @@ final class JournalV1 {
 
     /** The same job, waiting in the queue. */
     JobAccepted intoQueue() {
-      return new JobAccepted(id, name, spec, sourceName, baseDir, submittedAt, files, priority, total, Boolean.TRUE, code);
+      return new JobAccepted(id, name, spec, sourceName, baseDir, submittedAt, files, priority, total, Boolean.TRUE,
+          code);
     }
 
     /** The same job, no longer waiting. */

@@ -104,7 +104,8 @@ final class CodeBundle {
         ZipEntry entry = all.nextElement();
         String name = entry.getName();
         // The manifest and signatures belong to the jar they came from, not to the bundle.
-        if (entry.isDirectory() || name.equals("META-INF/MANIFEST.MF") || name.matches("META-INF/[^/]+\\.(SF|RSA|DSA|EC)")) {
+        if (entry.isDirectory() || name.equals("META-INF/MANIFEST.MF")
+            || name.matches("META-INF/[^/]+\\.(SF|RSA|DSA|EC)")) {
           continue;
         }
         try (InputStream in = zip.getInputStream(entry)) {

@@ -250,9 +250,14 @@ public final class HttpApi extends AllDirectives {
         }
         byte[] bytes = body.get().toArray();
         CompletionStage<String> kept = CompletableFuture.supplyAsync(() -> code.get().put(bytes), blocking);
-        return onComplete(kept, hash -> hash.isSuccess()
-            ? json(StatusCodes.CREATED, Map.of("hash", hash.get()))
-            : error(StatusCodes.BAD_REQUEST, Reasons.text(Reasons.unwrap(hash.failed().get()))));
+        return onComplete(kept, hash -> {
+          if (hash.isSuccess()) {
+            return json(StatusCodes.CREATED, Map.of("hash", hash.get()));
+          }
+          Throwable cause = Reasons.unwrap(hash.failed().get());
+          return cause instanceof IllegalArgumentException ? error(StatusCodes.BAD_REQUEST, cause.getMessage())
+              : error(StatusCodes.INTERNAL_SERVER_ERROR, Reasons.text(cause));
+        });
       });
     });
   }

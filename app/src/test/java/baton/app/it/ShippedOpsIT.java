@@ -89,6 +89,8 @@ final class ShippedOpsIT {
       String id = submit.out().strip();
       processes.awaitFile(dir.resolve("out/slow.tsv"), text -> text.lines().count() >= 20, Duration.ofSeconds(60));
       processes.kill(coordinator);
+      long written = Files.readAllLines(dir.resolve("out/slow.tsv")).size();
+      assertTrue(written < 300, "the coordinator was killed mid-job, after " + written + " of 300 items");
       startCoordinator(processes, clusterPort, httpPort, data, "coordinator-again");
       processes.awaitApi(httpPort, "/api/jobs/" + id, body -> body.contains("\"SUCCEEDED\""),
           Duration.ofSeconds(120));
@@ -117,7 +119,7 @@ final class ShippedOpsIT {
   /** A job of range 1..items through the test's op {@code tag}, after a delay per item when {@code slow}. */
   private Path spec(String name, String output, int items, boolean slow) throws Exception {
     Path spec = dir.resolve(name + ".conf");
-    String stages = slow ? "[ { op = delay, millis = 50, parallelism = 2 }, { op = tag, batch = 1 } ]"
+    String stages = slow ? "[ { op = delay, millis = 100, parallelism = 2 }, { op = tag, batch = 1 } ]"
         : "[ { op = tag } ]";
     Files.writeString(spec, "name = " + name + "\ninput.range { from = 1, to = " + items + " }\n"
         + "stages = " + stages + "\noutput = \"" + output + "\"\n");

@@ -1,5 +1,7 @@
 package baton.app;
 
+import baton.coordinator.CodeServer;
+import baton.coordinator.CodeStore;
 import baton.coordinator.Coordinator;
 import baton.coordinator.CoordinatorSettings;
 import baton.coordinator.JournalSettings;
@@ -10,6 +12,8 @@ import baton.coordinator.spec.JobSpecParser;
 import baton.node.Node;
 import baton.node.NodeSettings;
 import baton.protocol.op.OpRegistry;
+import java.net.InetAddress;
+import java.net.UnknownHostException;
 import java.nio.file.Path;
 import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
@@ -61,7 +65,11 @@ public final class CoordinatorService {
       // The watch stops only when it gives up on the journal.
       context.watch(journal);
       ActorRef<WorkDispatcher.Command> dispatcher = context.spawn(WorkDispatcher.create(), "dispatcher");
-      JobSpecParser parser = new JobSpecParser(registry, settings.job());
+      // Jobs may bring their own ops (submit --classpath): kept by hash, handed to nodes by the code server.
+      CodeStore code = CodeStore.open(context.getSystem().settings().config());
+      context.spawn(CodeServer.create(code), "code");
+      JobSpecParser parser = new JobSpecParser(registry, settings.job())
+          .withBundles(hash -> code.registry(registry, hash));
       ActorRef<Coordinator.Command> coordinator =
           context.spawn(Coordinator.create(settings, parser, dispatcher), "coordinator");
       localNode.ifPresent(node -> Node.start(context, registry, node));
@@ -71,7 +79,7 @@ public final class CoordinatorService {
               Coordinator.StopAccepting::new, settings.stopAcceptingTimeout(), context.getSystem().scheduler()));
 
       HttpApi api = new HttpApi(context.getSystem(), coordinator, dispatcher, journal, http.logDir(),
-          http.maxSpecBytes());
+          http.maxSpecBytes()).withCode(code, isLoopback(http.host()));
       ServerBuilder plain = Http.get(context.getSystem()).newServerAt(http.host(), http.port());
       ServerBuilder server = http.https().map(tls -> plain.enableHttps(ConnectionContext.httpsServer(tls)))
           .orElse(plain);
@@ -91,5 +99,13 @@ public final class CoordinatorService {
           })
           .build();
     });
+  }
+
+  private static boolean isLoopback(String host) {
+    try {
+      return InetAddress.getByName(host).isLoopbackAddress();
+    } catch (UnknownHostException e) {
+      return false;
+    }
   }
 }

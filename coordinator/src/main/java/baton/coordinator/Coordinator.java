@@ -70,9 +70,15 @@ public final class Coordinator
    *
    * @param sourceName the name errors give for the spec, usually its file name
    * @param baseDir the folder relative paths in the spec resolve against
+   * @param code the hash of the code bundle the job brought (its own ops), stored before; null: none
    */
-  public record Submit(String spec, String sourceName, Path baseDir, ActorRef<SubmitReply> replyTo)
+  public record Submit(String spec, String sourceName, Path baseDir, ActorRef<SubmitReply> replyTo, String code)
       implements Command {
+
+    /** A job without code of its own: its ops are Baton's and those installed. */
+    public Submit(String spec, String sourceName, Path baseDir, ActorRef<SubmitReply> replyTo) {
+      this(spec, sourceName, baseDir, replyTo, null);
+    }
   }
 
   /** The answer to {@link Submit}. */
@@ -410,8 +416,8 @@ public final class Coordinator
     starting.put(accepted.id(), new ArrayList<>());
     // A files input runs on the files it matched at submit: its glob is not expanded again.
     List<Path> matched = accepted.files() == null ? null : accepted.files().stream().map(Path::of).toList();
-    CompletableFuture<JobSpec> checked = runtime.io().blocking(() -> parser.parse(accepted.spec(),
-        accepted.sourceName(), Path.of(accepted.baseDir()), matched)).toCompletableFuture();
+    CompletableFuture<JobSpec> checked = runtime.io().blocking(() -> parser.forCode(accepted.code())
+        .parse(accepted.spec(), accepted.sourceName(), Path.of(accepted.baseDir()), matched)).toCompletableFuture();
     context.pipeToSelf(checked, (spec, error) -> new Resumable(accepted, spec, error, dequeued));
   }
 
@@ -491,7 +497,7 @@ public final class Coordinator
       return Effect().none();
     }
     CompletableFuture<JobSpec> checked = runtime.io().blocking(() -> {
-      JobSpec spec = parser.parse(submit.spec(), submit.sourceName(), submit.baseDir());
+      JobSpec spec = parser.forCode(submit.code()).parse(submit.spec(), submit.sourceName(), submit.baseDir());
       spec.output().ifPresent(Coordinator::createParent);
       return spec;
     }).toCompletableFuture();
@@ -511,7 +517,7 @@ public final class Coordinator
         ? matched.files().stream().map(Path::toString).toList() : null;
     JobAccepted accepted = new JobAccepted(id, spec.name(), validated.submit().spec(),
         validated.submit().sourceName(), validated.submit().baseDir().toString(), Instant.now().toString(), files,
-        spec.priority(), spec.input().size().orElse(-1), null);
+        spec.priority(), spec.input().size().orElse(-1), null, validated.submit().code());
     unwrittenAccepted.add(new Acceptance(accepted, spec, replyTo));
     scheduleWrite();
     return Effect().none();
@@ -734,8 +740,9 @@ public final class Coordinator
     }
     cancelling.put(accepted.id(), new ArrayList<>(List.of(replyTo)));
     List<Path> matched = accepted.files() == null ? null : accepted.files().stream().map(Path::of).toList();
-    CompletionStage<Long> counted = runtime.io().blocking(() -> parser.parse(accepted.spec(), accepted.sourceName(),
-        Path.of(accepted.baseDir()), matched)).thenCompose(spec -> spec.input() instanceof JobSpec.Lines lines
+    CompletionStage<Long> counted = runtime.io().blocking(() -> parser.forCode(accepted.code())
+        .parse(accepted.spec(), accepted.sourceName(), Path.of(accepted.baseDir()), matched))
+        .thenCompose(spec -> spec.input() instanceof JobSpec.Lines lines
         ? JobStream.countLines(lines.file(), runtime)
         : CompletableFuture.completedFuture(spec.input().size().orElse(-1)));
     context.pipeToSelf(counted, (total, error) -> new QueuedCounted(accepted.id(), error == null ? total : -1));

@@ -236,7 +236,17 @@ final class JournalV1 {
    * the wait; null: it started at once).
    */
   record JobAccepted(String id, String name, String spec, String sourceName, String baseDir, String submittedAt,
-      List<String> files, Integer priority, Long total, Boolean queued) implements CoordinatorEvent {
+      List<String> files, Integer priority, Long total, Boolean queued, String code) implements CoordinatorEvent {
+
+    /** {@code code}: the hash of the code bundle the job brought (its ops), or null; journals before it had none. */
+    @com.fasterxml.jackson.annotation.JsonCreator
+    JobAccepted {
+    }
+
+    JobAccepted(String id, String name, String spec, String sourceName, String baseDir, String submittedAt,
+        List<String> files, Integer priority, Long total, Boolean queued) {
+      this(id, name, spec, sourceName, baseDir, submittedAt, files, priority, total, queued, null);
+    }
 
     boolean waits() {
       return Boolean.TRUE.equals(queued);
@@ -252,12 +262,13 @@ final class JournalV1 {
 
     /** The same job, waiting in the queue. */
     JobAccepted intoQueue() {
-      return new JobAccepted(id, name, spec, sourceName, baseDir, submittedAt, files, priority, total, Boolean.TRUE);
+      return new JobAccepted(id, name, spec, sourceName, baseDir, submittedAt, files, priority, total, Boolean.TRUE,
+          code);
     }
 
     /** The same job, no longer waiting. */
     JobAccepted dequeued() {
-      return new JobAccepted(id, name, spec, sourceName, baseDir, submittedAt, files, priority, total, null);
+      return new JobAccepted(id, name, spec, sourceName, baseDir, submittedAt, files, priority, total, null, code);
     }
   }
 

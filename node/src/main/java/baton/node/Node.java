@@ -17,7 +17,11 @@ public final class Node {
   /** Spawns the pool and its agent as children of the given actor. */
   public static ActorRef<NodeAgent.Command> start(ActorContext<?> context, OpRegistry registry,
       NodeSettings settings) {
-    ActorRef<WorkBatch> pool = context.spawn(WorkerPool.create(registry, settings), "workers");
+    // Ops of jobs that brought their code come from the bundle the cache fetched for them.
+    CodeCache.Settings code = CodeCache.Settings.from(context.getSystem().settings().config());
+    ActorRef<CodeCache.Command> cache = context.spawn(CodeCache.create(registry, code), "code");
+    ActorRef<WorkBatch> pool = context.spawn(
+        WorkerPool.create(CodeCache.registry(registry, cache, code, context), settings), "workers");
     return context.spawn(NodeAgent.create(pool, settings), "node");
   }
 

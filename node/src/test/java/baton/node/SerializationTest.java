@@ -10,6 +10,8 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import baton.protocol.spec.OpRef;
 import baton.protocol.wire.BatchStarted;
 import baton.protocol.wire.CborSerializable;
+import baton.protocol.wire.CodeChunk;
+import baton.protocol.wire.CodeRequest;
 import baton.protocol.wire.Item;
 import baton.protocol.wire.Pull;
 import baton.protocol.wire.WireSerializer;
@@ -241,7 +243,22 @@ final class SerializationTest {
         result.results().get(0),
         Pull.fullLoad(testKit.<WorkBatch>createTestProbe().getRef(), 1, 1),
         Item.ofText("x"),
-        new OpRef("gzip", "{}"));
+        new OpRef("gzip", "{}"),
+        new CodeRequest("ab", 0, testKit.<CodeChunk>createTestProbe().getRef()),
+        new CodeChunk("ab", 0, 3, new byte[] {1, 2, 3}, null));
+  }
+
+  @Test
+  void codeMessages_roundTrip_keepTheHashAndTheBytes() {
+    OpRef shipped = new OpRef("tag", "{}", "0f".repeat(32));
+    CodeChunk chunk = new CodeChunk("0f".repeat(32), 5, 9, new byte[] {0, -1, 7, 127}, null);
+
+    CodeChunk copy = roundTrip(chunk);
+
+    assertEquals(shipped, roundTrip(shipped));
+    assertEquals(new OpRef("tag", "{}"), roundTrip(new OpRef("tag", "{}")));
+    assertArrayEquals(chunk.bytes(), copy.bytes());
+    assertEquals(chunk.hash() + chunk.offset() + chunk.total(), copy.hash() + copy.offset() + copy.total());
   }
 
   /** The classes in the protocol module that implement {@link CborSerializable}, read from its classes. */

@@ -79,7 +79,7 @@ final class WireSerializerTest {
       large[i] = (byte) (i * 31);
     }
     WorkBatch original = new WorkBatch(Long.MAX_VALUE - 1, "job-\u00e9\u4e2d", 300,
-        new OpRef("sha256", "{\"rounds\":3,\"text\":\"\u00fc\uD83D\uDE00\"}"),
+        new OpRef("sha256", "{\"rounds\":3,\"text\":\"\u00fc\uD83D\uDE00\"}", "9f86d081884c7d65"),
         List.of(new Item("a", new byte[] {0, 1, -1, 127}), Item.ofText("b\u00e9\u4e2d\uD83D\uDE00"),
             new Item("empty", new byte[0]), new Item("null payload", null), new Item("", new byte[] {5}),
             new Item("large", large)),

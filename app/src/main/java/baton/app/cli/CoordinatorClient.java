@@ -126,8 +126,20 @@ final class CoordinatorClient {
   }
 
   JobStatus submit(String spec, String name, String dir) throws Unreachable, ApiError {
-    String query = "?name=" + encode(name) + "&dir=" + encode(dir);
+    return submit(spec, name, dir, null);
+  }
+
+  /** Submits a job that brought the code bundle {@code code} (its hash, from {@link #sendCode}); null: none. */
+  JobStatus submit(String spec, String name, String dir, String code) throws Unreachable, ApiError {
+    String query = "?name=" + encode(name) + "&dir=" + encode(dir) + (code == null ? "" : "&code=" + encode(code));
     return read(send("POST", base.resolve("/api/jobs" + query), spec), JobStatus.class);
+  }
+
+  /** Sends a code bundle (a jar) to the coordinator, which keeps it; returns its hash. */
+  String sendCode(byte[] bundle) throws Unreachable, ApiError {
+    JsonNode answer = read(send("POST", base.resolve("/api/code"), bundle, "application/java-archive"),
+        JsonNode.class);
+    return answer.path("hash").asText();
   }
 
   Optional<JobStatus> status(String id) throws Unreachable, ApiError {
@@ -167,6 +179,10 @@ final class CoordinatorClient {
    * (HttpURLConnection's read timeout), the connect timeout the connection.
    */
   private String send(String method, URI uri, String body) throws Unreachable, ApiError {
+    return send(method, uri, body == null ? null : body.getBytes(StandardCharsets.UTF_8), "text/plain; charset=utf-8");
+  }
+
+  private String send(String method, URI uri, byte[] bytes, String contentType) throws Unreachable, ApiError {
     HttpURLConnection connection;
     try {
       connection = (HttpURLConnection) uri.toURL().openConnection();
@@ -180,11 +196,10 @@ final class CoordinatorClient {
     connection.setConnectTimeout((int) Math.min(Integer.MAX_VALUE, connectTimeout.toMillis()));
     connection.setReadTimeout((int) Math.min(Integer.MAX_VALUE, requestTimeout.toMillis()));
     token.ifPresent(t -> connection.setRequestProperty("Authorization", "Bearer " + t));
-    byte[] bytes = body == null ? null : body.getBytes(StandardCharsets.UTF_8);
     if (bytes != null) {
       connection.setDoOutput(true);
       connection.setFixedLengthStreamingMode(bytes.length);
-      connection.setRequestProperty("Content-Type", "text/plain; charset=utf-8");
+      connection.setRequestProperty("Content-Type", contentType);
     }
     try {
       connection.connect();

@@ -2,6 +2,7 @@ package baton.app.cli;
 
 import baton.coordinator.api.JobState;
 import baton.coordinator.api.JobStatus;
+import com.typesafe.config.ConfigFactory;
 import java.io.IOException;
 import java.io.PrintWriter;
 import java.nio.file.Path;
@@ -23,6 +24,11 @@ final class SubmitCommand extends ClientCommand {
   @Option(names = "--wait", description = "Wait for the job to end, showing progress on stderr.")
   boolean await;
 
+  @Option(names = "--classpath", paramLabel = "PATH",
+      description = "Jars or class folders (joined by ':') with the job's own ops, sent with the job: the "
+          + "coordinator keeps them and every node loads them for this job alone.")
+  String classpath;
+
   @Override
   int run(CoordinatorClient client, PrintWriter out, PrintWriter err) throws Exception {
     SpecFile file;
@@ -31,7 +37,17 @@ final class SubmitCommand extends ClientCommand {
     } catch (Launch.UserError e) {
       return fail(err, ExitCodes.BAD_INPUT, e.getMessage());
     }
-    JobStatus accepted = client.submit(file.text(), file.name(), file.dir().toString());
+    String code = null;
+    if (classpath != null) {
+      byte[] bundle;
+      try {
+        bundle = CodeBundle.pack(classpath, ConfigFactory.load().getBytes("baton.http.max-code-bytes"));
+      } catch (Launch.UserError e) {
+        return fail(err, ExitCodes.BAD_INPUT, e.getMessage());
+      }
+      code = client.sendCode(bundle);
+    }
+    JobStatus accepted = client.submit(file.text(), file.name(), file.dir().toString(), code);
     out.println(accepted.id());
     out.flush();
     if (accepted.state() == JobState.QUEUED) {

@@ -2,6 +2,7 @@ package baton.coordinator.http;
 
 import static org.apache.pekko.http.javadsl.server.PathMatchers.segment;
 
+import baton.coordinator.CodeStore;
 import baton.coordinator.Coordinator;
 import baton.coordinator.Events;
 import baton.coordinator.JournalWatch;
@@ -104,6 +105,11 @@ public final class HttpApi extends AllDirectives {
   private final Events.Settings events;
   // Whether the system is a cluster member: always in a Baton process; tests may run the API without.
   private final boolean clustered;
+  // Where code bundles go (POST /api/code); empty: this API takes no code with a job.
+  private final Optional<CodeStore> code;
+  // Whether code may come at all: with a token, or on an API that only loopback reaches.
+  private final boolean codeAllowed;
+  private final long maxCodeBytes;
 
   /** The API over the given actors, with no journal watch; health then asks the coordinator alone. */
   public HttpApi(ActorSystem<?> system, ActorRef<Coordinator.Command> coordinator,
@@ -118,12 +124,18 @@ public final class HttpApi extends AllDirectives {
   public HttpApi(ActorSystem<?> system, ActorRef<Coordinator.Command> coordinator,
       ActorRef<WorkDispatcher.Command> dispatcher, ActorRef<JournalWatch.Command> journal, Path logDir,
       long maxSpecBytes) {
-    this(system, coordinator, dispatcher, Optional.of(journal), logDir, maxSpecBytes);
+    this(system, coordinator, dispatcher, Optional.of(journal), logDir, maxSpecBytes, Optional.empty(), false, null);
   }
 
   private HttpApi(ActorSystem<?> system, ActorRef<Coordinator.Command> coordinator,
       ActorRef<WorkDispatcher.Command> dispatcher, Optional<ActorRef<JournalWatch.Command>> journal, Path logDir,
       long maxSpecBytes) {
+    this(system, coordinator, dispatcher, journal, logDir, maxSpecBytes, Optional.empty(), false, null);
+  }
+
+  private HttpApi(ActorSystem<?> system, ActorRef<Coordinator.Command> coordinator,
+      ActorRef<WorkDispatcher.Command> dispatcher, Optional<ActorRef<JournalWatch.Command>> journal, Path logDir,
+      long maxSpecBytes, Optional<CodeStore> code, boolean loopbackOnly, ActorRef<MetricsScrape.Command> metrics) {
     this.system = system;
     this.coordinator = coordinator;
     this.dispatcher = dispatcher;
@@ -135,11 +147,26 @@ public final class HttpApi extends AllDirectives {
     this.tokenDigest = token.isEmpty() ? Optional.empty() : Optional.of(sha256(token));
     this.drainLimit = Math.max(maxSpecBytes, system.settings().config().getBytes("baton.http.drain-limit"));
     this.askTimeout = system.settings().config().getDuration("baton.coordinator.ask-timeout");
-    // One scraper per API, so that scrapes run one at a time; several APIs in one system (tests) get one each.
-    this.metrics = system.systemActorOf(MetricsScrape.create(coordinator, dispatcher, Metrics.get(system), askTimeout),
+    // One scraper per API, so that scrapes run one at a time; several APIs in one system (tests) get one each, and
+    // the same API with code (withCode) keeps its own.
+    this.metrics = metrics != null ? metrics : system.systemActorOf(MetricsScrape.create(coordinator, dispatcher, Metrics.get(system), askTimeout),
         "metrics-scrape-" + UUID.randomUUID(), Props.empty());
     this.events = Events.Settings.from(system.settings().config());
     this.clustered = system.settings().config().getString("pekko.actor.provider").equals("cluster");
+    this.code = code;
+    this.codeAllowed = tokenDigest.isPresent() || loopbackOnly;
+    this.maxCodeBytes = system.settings().config().getBytes("baton.http.max-code-bytes");
+  }
+
+  /**
+   * This API, also taking code with jobs (POST /api/code, then POST /api/jobs?code=HASH) into {@code store}. Code
+   * runs on every node, so it is refused (403) unless a token guards the API or only loopback reaches it.
+   *
+   * @param loopbackOnly whether the API listens on a loopback address only
+   */
+  public HttpApi withCode(CodeStore store, boolean loopbackOnly) {
+    return new HttpApi(system, coordinator, dispatcher, journal, logDir, maxSpecBytes, Optional.of(store),
+        loopbackOnly, metrics);
   }
 
   public Route routes() {
@@ -150,6 +177,7 @@ public final class HttpApi extends AllDirectives {
               path("health", () -> get(this::health)),
               path("nodes", () -> get(this::nodes)),
               path("events", () -> get(this::events)),
+              path("code", () -> post(this::uploadCode)),
               pathPrefix("jobs", () -> concat(
                   pathEnd(() -> concat(get(this::list), post(this::submit))),
                   pathPrefix(segment(), id -> concat(
@@ -259,6 +287,11 @@ public final class HttpApi extends AllDirectives {
   }
 
   private Route submit() {
+    return parameterOptional("code", hash -> hash.isEmpty() || codeAllowed ? submit(hash.orElse(null))
+        : extractRequestEntity(entity -> onComplete(drain(entity, 0), drained -> codeRefused())));
+  }
+
+  private Route submit(String hash) {
     return parameterOptional("name", name -> parameterOptional("dir", dir -> extractRequestEntity(entity ->
         onSuccess(drain(entity, maxSpecBytes + 1), body -> {
           if (body.total() > maxSpecBytes) {
@@ -275,7 +308,7 @@ public final class HttpApi extends AllDirectives {
           }
           String sourceName = name.filter(n -> !n.isBlank()).orElse("spec.conf");
           CompletionStage<Coordinator.SubmitReply> reply =
-              ask(replyTo -> new Coordinator.Submit(spec, sourceName, baseDir, replyTo));
+              ask(replyTo -> new Coordinator.Submit(spec, sourceName, baseDir, replyTo, hash));
           return onSuccess(reply, answer -> {
             if (answer instanceof Coordinator.Accepted accepted) {
               return json(StatusCodes.CREATED, accepted.status());
@@ -286,6 +319,42 @@ public final class HttpApi extends AllDirectives {
             return error(StatusCodes.BAD_REQUEST, ((Coordinator.Rejected) answer).error());
           });
         }))));
+  }
+
+  /** Keeps a code bundle (a jar) and answers its hash, which a submit then names ({@code ?code=HASH}). */
+  private Route uploadCode() {
+    return extractRequestEntity(entity -> {
+      if (!codeAllowed || code.isEmpty()) {
+        return onComplete(drain(entity, 0), drained -> code.isEmpty()
+            ? error(StatusCodes.FORBIDDEN, "this coordinator takes no code with jobs") : codeRefused());
+      }
+      CompletionStage<ByteString> read = entity.withSizeLimit(maxCodeBytes).getDataBytes()
+          .runFold(ByteString.emptyByteString(), ByteString::concat, system);
+      return onComplete(read, body -> {
+        if (body.isFailure()) {
+          if (Reasons.unwrap(body.failed().get()) instanceof EntityStreamSizeException) {
+            return error(StatusCodes.PAYLOAD_TOO_LARGE, "the code bundle is larger than the " + maxCodeBytes
+                + " bytes it may have (baton.http.max-code-bytes)");
+          }
+          return error(StatusCodes.BAD_REQUEST, "cannot read the code bundle: " + Reasons.text(body.failed().get()));
+        }
+        byte[] bytes = body.get().toArray();
+        CompletionStage<String> kept = CompletableFuture.supplyAsync(() -> code.get().put(bytes), blocking);
+        return onComplete(kept, hash -> {
+          if (hash.isSuccess()) {
+            return json(StatusCodes.CREATED, Map.of("hash", hash.get()));
+          }
+          Throwable cause = Reasons.unwrap(hash.failed().get());
+          return cause instanceof IllegalArgumentException ? error(StatusCodes.BAD_REQUEST, cause.getMessage())
+              : error(StatusCodes.INTERNAL_SERVER_ERROR, Reasons.text(cause));
+        });
+      });
+    });
+  }
+
+  private Route codeRefused() {
+    return error(StatusCodes.FORBIDDEN, "this coordinator takes no code with jobs: it listens beyond loopback "
+        + "without a token, and shipped code runs on every node; set baton.http.token (BATON_TOKEN)");
   }
 
   /**

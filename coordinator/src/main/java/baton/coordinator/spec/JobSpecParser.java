@@ -33,6 +33,7 @@ import java.util.Locale;
 import java.util.Optional;
 import java.util.Set;
 import java.util.TreeSet;
+import java.util.function.Function;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 
@@ -51,10 +52,44 @@ public final class JobSpecParser {
 
   private final OpRegistry registry;
   private final JobDefaults defaults;
+  // The hash of the code bundle whose ops this parser knows, or null; and where bundles' registries come from.
+  private final String code;
+  private final Function<String, OpRegistry> bundles;
 
   public JobSpecParser(OpRegistry registry, JobDefaults defaults) {
+    this(registry, defaults, null, null);
+  }
+
+  private JobSpecParser(OpRegistry registry, JobDefaults defaults, String code,
+      Function<String, OpRegistry> bundles) {
     this.registry = registry;
     this.defaults = defaults;
+    this.code = code;
+    this.bundles = bundles;
+  }
+
+  /**
+   * This parser, able to read specs of jobs that brought code: {@code bundles} gives the registry of a bundle by
+   * its hash (a class loader of that job's own).
+   */
+  public JobSpecParser withBundles(Function<String, OpRegistry> bundles) {
+    return new JobSpecParser(registry, defaults, null, bundles);
+  }
+
+  /**
+   * The parser for a job that brought the code bundle {@code hash} (null: none, this parser): it knows the bundle's
+   * ops besides Baton's, and its stages name the bundle, so that nodes load the same code.
+   *
+   * @throws SpecException when this coordinator has no such bundle
+   */
+  public JobSpecParser forCode(String hash) {
+    if (hash == null) {
+      return this;
+    }
+    if (bundles == null) {
+      throw new SpecException("this coordinator takes no code with a job");
+    }
+    return new JobSpecParser(bundles.apply(hash), defaults, hash, bundles);
   }
 
   /**
@@ -250,7 +285,7 @@ public final class JobSpecParser {
     Config params = stage.withoutPath("op").withoutPath("parallelism").withoutPath("batch").withoutPath("rate");
     Op op = registry.create(provider, params, baseDir, defaults.roots(), object.origin());
     String rendered = params.root().render(ConfigRenderOptions.concise());
-    return new JobSpec.Stage(index, provider.kind(), parallelism, batch, op, new OpRef(name, rendered), rate,
+    return new JobSpec.Stage(index, provider.kind(), parallelism, batch, op, new OpRef(name, rendered, code), rate,
         stage.hasPath("batch"));
   }
 

@@ -1,5 +1,6 @@
 package baton.coordinator.http;
 
+import baton.coordinator.CodeStore;
 import baton.coordinator.Coordinator;
 import baton.coordinator.CoordinatorSettings;
 import baton.coordinator.Journal;
@@ -17,6 +18,7 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.Map;
+import java.util.function.Consumer;
 import org.apache.pekko.actor.testkit.typed.javadsl.ActorTestKit;
 import org.apache.pekko.actor.typed.ActorRef;
 import org.apache.pekko.http.javadsl.Http;
@@ -34,6 +36,15 @@ public final class ApiServer implements AutoCloseable {
   public final URI base;
 
   public ApiServer(Map<String, Object> settings, Path logDir) {
+    this(settings, logDir, null, bundle -> { });
+  }
+
+  /**
+   * The API taking code with jobs into a {@link CodeStore} when {@code codeLoopbackOnly} is not null (whether the
+   * API counts as reached by loopback only); {@code bundles} sees each job's registry made from a bundle.
+   */
+  public ApiServer(Map<String, Object> settings, Path logDir, Boolean codeLoopbackOnly,
+      Consumer<OpRegistry> bundles) {
     Config config = Journal.withDatabase(
         ConfigFactory.parseMap(settings).withFallback(ConfigFactory.load()).resolve());
     testKit = ActorTestKit.create("api-test", config);
@@ -41,10 +52,17 @@ public final class ApiServer implements AutoCloseable {
       OpRegistry registry = OpRegistry.load(ApiServer.class.getClassLoader(), config);
       CoordinatorSettings coordinatorSettings = CoordinatorSettings.from(config);
       ActorRef<WorkDispatcher.Command> dispatcher = testKit.spawn(WorkDispatcher.create(), "dispatcher");
+      CodeStore code = CodeStore.open(config);
+      JobSpecParser parser = new JobSpecParser(registry, coordinatorSettings.job()).withBundles(hash -> {
+        OpRegistry bundle = code.registry(registry, hash);
+        bundles.accept(bundle);
+        return bundle;
+      });
       ActorRef<Coordinator.Command> coordinator = testKit.spawn(Coordinator.create(coordinatorSettings,
-          new JobSpecParser(registry, coordinatorSettings.job()), dispatcher), "coordinator");
-      HttpApi api = new HttpApi(testKit.system(), coordinator, dispatcher, logDir,
+          parser, dispatcher), "coordinator");
+      HttpApi plain = new HttpApi(testKit.system(), coordinator, dispatcher, logDir,
           config.getBytes("baton.http.max-spec-bytes"));
+      HttpApi api = codeLoopbackOnly == null ? plain : plain.withCode(code, codeLoopbackOnly);
       binding = Http.get(testKit.system()).newServerAt("127.0.0.1", 0).bind(api.routes())
           .toCompletableFuture().get(20, java.util.concurrent.TimeUnit.SECONDS);
     } catch (Exception e) {

@@ -8,22 +8,37 @@ import com.typesafe.config.ConfigOrigin;
 import com.typesafe.config.ConfigParseOptions;
 import com.typesafe.config.ConfigSyntax;
 import com.typesafe.config.ConfigUtil;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.net.MalformedURLException;
+import java.net.URL;
+import java.net.URLClassLoader;
 import java.nio.file.Path;
 import java.util.Map;
 import java.util.Optional;
 import java.util.ServiceConfigurationError;
 import java.util.ServiceLoader;
 import java.util.TreeMap;
+import java.util.function.Function;
 
-/** The ops Baton knows: built-in and user {@link OpProvider}s found with {@link ServiceLoader}. */
+/**
+ * The ops Baton knows: built-in and user {@link OpProvider}s found with {@link ServiceLoader}. A job that brought
+ * its own code has a registry of its own ({@link #forBundle}), whose class loader is that job's alone.
+ */
 public final class OpRegistry {
 
   private final Map<String, OpProvider> providers;
   private final Config defaults;
+  private final ClassLoader loader;
+  // Where a registry on a node finds the registry of a job's code bundle, by its hash; null: nowhere.
+  private final Function<String, OpRegistry> bundles;
 
-  private OpRegistry(Map<String, OpProvider> providers, Config defaults) {
+  private OpRegistry(Map<String, OpProvider> providers, Config defaults, ClassLoader loader,
+      Function<String, OpRegistry> bundles) {
     this.providers = providers;
     this.defaults = defaults;
+    this.loader = loader;
+    this.bundles = bundles;
   }
 
   /**
@@ -46,7 +61,74 @@ public final class OpRegistry {
       throw new SpecException("cannot load an op: " + e.getMessage());
     }
     Config ops = config.hasPath("baton.ops") ? config.getConfig("baton.ops") : ConfigFactory.empty();
-    return new OpRegistry(Map.copyOf(found), ops);
+    return new OpRegistry(Map.copyOf(found), ops, loader, null);
+  }
+
+  /**
+   * The registry of a job that brought its own code: these ops and those of the bundle (a jar), loaded by a class
+   * loader of its own whose parent is this registry's. An op of the bundle comes before one of the same name here,
+   * so a job may bring a newer version of an installed op. {@link #closeBundle} closes the loader's jar; once
+   * nothing refers to the registry and its ops, the loader and its classes are collected.
+   *
+   * @throws SpecException when two ops of the bundle have one name or one cannot be loaded
+   */
+  public OpRegistry forBundle(Path jar) {
+    URLClassLoader bundle;
+    try {
+      bundle = new URLClassLoader("baton-job-code", new URL[] {jar.toUri().toURL()}, loader);
+    } catch (MalformedURLException e) {
+      throw new UncheckedIOException("not a usable path: " + jar, e);
+    }
+    Map<String, OpProvider> found = new TreeMap<>(providers);
+    Map<String, OpProvider> own = new TreeMap<>();
+    try {
+      for (OpProvider provider : ServiceLoader.load(OpProvider.class, bundle)) {
+        if (provider.getClass().getClassLoader() != bundle) {
+          continue;
+        }
+        OpProvider clash = own.putIfAbsent(provider.name(), provider);
+        if (clash != null && !clash.getClass().equals(provider.getClass())) {
+          throw new SpecException("two ops of the job's code are named " + provider.name() + ": "
+              + clash.getClass().getName() + " and " + provider.getClass().getName());
+        }
+      }
+    } catch (ServiceConfigurationError e) {
+      closeQuietly(bundle);
+      throw new SpecException("cannot load an op of the job's code: " + e.getMessage());
+    } catch (RuntimeException e) {
+      closeQuietly(bundle);
+      throw e;
+    }
+    found.putAll(own);
+    return new OpRegistry(Map.copyOf(found), defaults, bundle, null);
+  }
+
+  /** Closes the jar of a registry made by {@link #forBundle}; does nothing for others. */
+  public void closeBundle() {
+    if (loader instanceof URLClassLoader bundle && "baton-job-code".equals(bundle.getName())) {
+      closeQuietly(bundle);
+    }
+  }
+
+  /**
+   * This registry, making the cpu ops of a job that brought code ({@link OpRef#code()}) from the registry that
+   * {@code bundles} gives for the code's hash (a node fetches the bundle the first time).
+   */
+  public OpRegistry withBundles(Function<String, OpRegistry> bundles) {
+    return new OpRegistry(providers, defaults, loader, bundles);
+  }
+
+  /** The class loader ops come from, the parent of a bundle's. */
+  public ClassLoader loader() {
+    return loader;
+  }
+
+  private static void closeQuietly(URLClassLoader bundle) {
+    try {
+      bundle.close();
+    } catch (IOException e) {
+      // Only the jar's file handle is at stake; the loader is dropped either way.
+    }
   }
 
   public Optional<OpProvider> find(String name) {
@@ -78,6 +160,9 @@ public final class OpRegistry {
 
   /** Makes the cpu op a coordinator sent to a worker; it may touch no files. */
   public CpuOp createCpu(OpRef ref) {
+    if (ref.code() != null && bundles != null) {
+      return bundles.apply(ref.code()).createCpu(ref.withoutCode());
+    }
     OpProvider provider = find(ref.name())
         .orElseThrow(() -> new SpecException("unknown op " + ref.name() + "; known ops: " + knownNames()));
     Config params = ConfigFactory.parseString(ref.params(),

@@ -153,6 +153,7 @@ public final class WireSerializer extends SerializerWithStringManifest implement
     out.varint(batch.stage());
     out.string(batch.op().name());
     out.string(batch.op().params());
+    out.string(batch.op().code());
     out.string(refs.toSerializationFormat(batch.replyTo()));
     out.string(refs.toSerializationFormat(batch.started()));
     out.longValue(batch.itemTimeout().getSeconds());
@@ -169,7 +170,7 @@ public final class WireSerializer extends SerializerWithStringManifest implement
     long batch = in.longValue();
     String jobId = in.string();
     int stage = in.varint();
-    OpRef op = new OpRef(in.string(), in.string());
+    OpRef op = new OpRef(in.string(), in.string(), in.string());
     ActorRef<WorkResult> replyTo = ref(in);
     ActorRef<BatchStarted> started = ref(in);
     Duration itemTimeout = Duration.ofSeconds(in.longValue(), in.varint());

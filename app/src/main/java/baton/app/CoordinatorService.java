@@ -67,7 +67,7 @@ public final class CoordinatorService {
       ActorRef<WorkDispatcher.Command> dispatcher = context.spawn(WorkDispatcher.create(), "dispatcher");
       // Jobs may bring their own ops (submit --classpath): kept by hash, handed to nodes by the code server.
       CodeStore code = CodeStore.open(context.getSystem().settings().config());
-      context.spawn(CodeServer.create(code), "code");
+      context.spawn(CodeServer.create(code), "code-server");
       JobSpecParser parser = new JobSpecParser(registry, settings.job())
           .withBundles(hash -> code.registry(registry, hash));
       ActorRef<Coordinator.Command> coordinator =

@@ -19,7 +19,7 @@ public final class Node {
       NodeSettings settings) {
     // Ops of jobs that brought their code come from the bundle the cache fetched for them.
     CodeCache.Settings code = CodeCache.Settings.from(context.getSystem().settings().config());
-    ActorRef<CodeCache.Command> cache = context.spawn(CodeCache.create(registry, code), "code");
+    ActorRef<CodeCache.Command> cache = context.spawn(CodeCache.create(registry, code), "code-cache");
     ActorRef<WorkBatch> pool = context.spawn(
         WorkerPool.create(CodeCache.registry(registry, cache, code, context), settings), "workers");
     return context.spawn(NodeAgent.create(pool, settings), "node");

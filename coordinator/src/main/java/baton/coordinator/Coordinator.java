@@ -5,6 +5,7 @@ import baton.coordinator.JournalV1.JobDequeued;
 import baton.coordinator.JournalV1.JobEnded;
 import baton.coordinator.api.JobStatus;
 import baton.coordinator.spec.JobSpecParser;
+import baton.coordinator.stream.ErrorsFile;
 import baton.coordinator.stream.JobStream;
 import baton.protocol.op.Reasons;
 import baton.protocol.spec.JobSpec;
@@ -18,12 +19,14 @@ import java.time.Instant;
 import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.HashMap;
+import java.util.HashSet;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.NavigableSet;
 import java.util.Optional;
+import java.util.Set;
 import java.util.TreeSet;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
@@ -31,6 +34,7 @@ import java.util.concurrent.ThreadLocalRandom;
 import org.apache.pekko.Done;
 import org.apache.pekko.actor.typed.ActorRef;
 import org.apache.pekko.actor.typed.Behavior;
+import org.apache.pekko.actor.typed.PostStop;
 import org.apache.pekko.actor.typed.javadsl.ActorContext;
 import org.apache.pekko.actor.typed.javadsl.Behaviors;
 import org.apache.pekko.persistence.typed.JournalPersistFailed;
@@ -84,6 +88,23 @@ public final class Coordinator
   public record Unavailable(String error) implements SubmitReply {
   }
 
+  /** A {@link Rerun} named no job the coordinator knows. */
+  public record UnknownJob(String error) implements SubmitReply {
+  }
+
+  /** A {@link Rerun} of a job that cannot be rerun now: it has not ended, or has no failed items to rerun. */
+  public record CannotRerun(String error) implements SubmitReply {
+  }
+
+  /**
+   * Submits a job with the spec of an ended job: over the items that failed in it ({@code failedOnly}), or over its
+   * whole input. The new job writes to {@code output} if given, else to the spec's output with
+   * {@code .rerun-<new id>} appended (its errors file likewise), and its status names the first in {@code rerunOf}.
+   */
+  public record Rerun(String id, boolean failedOnly, Optional<String> output, ActorRef<SubmitReply> replyTo)
+      implements Command {
+  }
+
   /** Asks for one job's status; empty when no job has that id. */
   public record GetJob(String id, ActorRef<Optional<JobStatus>> replyTo) implements Command {
   }
@@ -114,6 +135,32 @@ public final class Coordinator
   }
 
   private record Validated(Submit submit, JobSpec spec, Throwable error) implements Command {
+  }
+
+  /**
+   * Where a job's failed items are, so that the API can read them ({@code ErrorsFile}); empty when the job has none
+   * to show (queued, or ended before Baton kept them).
+   */
+  public record FailuresFile(Optional<Path> file) {
+  }
+
+  /** Asks where a job's failed items are; empty when no job has that id. */
+  public record GetFailures(String id, ActorRef<Optional<FailuresFile>> replyTo) implements Command {
+  }
+
+  // A rerun's spec and items, read from the ended job's files; output is the one asked for, or null.
+  private record RerunChecked(Rerun rerun, JobFiles.JobRecord record, JobSpec spec, List<String> keys, Path output,
+      Throwable error) implements Command {
+  }
+
+  private record FilesDone(String what, Throwable error) implements Command {
+  }
+
+  /** Why a rerun cannot be made now, for the user. */
+  private static final class CannotRerunException extends RuntimeException {
+    CannotRerunException(String message) {
+      super(message, null, false, false);
+    }
   }
 
   // A job to start again after a restart, or to start for the first time from the queue ({@code dequeued}).
@@ -227,6 +274,9 @@ public final class Coordinator
   private final JobStream.Runtime runtime;
   private final ActorRef<JobStatus> finishedAdapter;
   private final JournalSettings journal;
+  private final JobFiles files;
+  // Where the failed items of the jobs started by this incarnation go, until their end is written.
+  private final Map<String, Path> errorsFiles = new HashMap<>();
   // The job actors of this incarnation: a restart after a journal failure stops them, and recovery starts them again.
   private final Map<String, ActorRef<Job.Command>> running = new HashMap<>();
   // Jobs whose spec is being read again before their actor starts (after a restart, or taken from the queue): they
@@ -276,6 +326,7 @@ public final class Coordinator
     this.runtime = new JobStream.Runtime(context.getSystem(), new IoRuntime(context.getSystem()), dispatcher,
         settings);
     this.finishedAdapter = context.messageAdapter(JobStatus.class, JobFinished::new);
+    this.files = JobFiles.of(context.getSystem(), journalName);
   }
 
   @Override
@@ -327,6 +378,10 @@ public final class Coordinator
         .onCommand(Compacted.class, this::onCompacted)
         .onCommand(StopAccepting.class, this::onStopAccepting)
         .onCommand(GetHealth.class, this::onGetHealth)
+        .onCommand(Rerun.class, this::onRerun)
+        .onCommand(RerunChecked.class, this::onRerunChecked)
+        .onCommand(GetFailures.class, this::onGetFailures)
+        .onCommand(FilesDone.class, this::onFilesDone)
         .build();
   }
 
@@ -352,6 +407,7 @@ public final class Coordinator
   public SignalHandler<Jobs> signalHandler() {
     return newSignalHandlerBuilder()
         .onSignal(RecoveryCompleted.instance(), this::resumeOpenJobs)
+        .onSignal(PostStop.instance(), jobs -> onFiles("remove the temporary job files", files::removeIfTemporary))
         .onSignal(JournalPersistFailed.class, (jobs, failed) -> onJournalFailed("write to", failed.getFailure()))
         .onSignal(RecoveryFailed.class, (jobs, failed) -> onJournalFailed("read", failed.getFailure()))
         .build();
@@ -367,6 +423,11 @@ public final class Coordinator
     running.clear();
     starting.clear();
     cancelling.clear();
+    errorsFiles.clear();
+    // Files of jobs that left the history while the coordinator was down, or before it wrote that they had.
+    Set<String> known = new HashSet<>(jobs.open.keySet());
+    known.addAll(jobs.finished.keySet());
+    onFiles("delete the files of forgotten jobs", () -> files.keepOnly(known));
     unwrittenAccepted.clear();
     unwrittenEnded.clear();
     writeScheduled = false;
@@ -386,10 +447,8 @@ public final class Coordinator
   /** Parses an accepted job's spec again, off the actor's thread, and then starts it ({@link Resumable}). */
   private void readAgain(JobAccepted accepted, boolean dequeued) {
     starting.put(accepted.id(), new ArrayList<>());
-    // A files input runs on the files it matched at submit: its glob is not expanded again.
-    List<Path> matched = accepted.files() == null ? null : accepted.files().stream().map(Path::of).toList();
-    CompletableFuture<JobSpec> checked = runtime.io().blocking(() -> parser.parse(accepted.spec(),
-        accepted.sourceName(), Path.of(accepted.baseDir()), matched)).toCompletableFuture();
+    // A files input runs on the files it matched at submit (see parse): its glob is not expanded again.
+    CompletableFuture<JobSpec> checked = runtime.io().blocking(() -> parse(accepted)).toCompletableFuture();
     context.pipeToSelf(checked, (spec, error) -> new Resumable(accepted, spec, error, dequeued));
   }
 
@@ -522,12 +581,20 @@ public final class Coordinator
     }
     unwrittenAccepted.clear();
     unwrittenEnded.clear();
+    // The jobs these ends push out of the history (finished-jobs-kept): their files go with them.
+    int overflow = jobs.finished.size() + ends.size() - settings.finishedJobsKept();
+    List<String> evicted = overflow <= 0 ? List.of()
+        : List.copyOf(jobs.finished.keySet().stream().limit(overflow).toList());
     List<JournalV1.CoordinatorEvent> events = new ArrayList<>(ends.size() + dequeued.size() + acceptances.size());
     events.addAll(ends);
     dequeued.forEach(id -> events.add(new JobDequeued(id)));
     acceptances.forEach(acceptance -> events.add(acceptance.accepted()));
     return Effect().persist(events).thenRun(state -> {
       lastWrite = System.nanoTime();
+      endedIds.forEach(errorsFiles::remove);
+      if (!evicted.isEmpty()) {
+        onFiles("delete the files of forgotten jobs", () -> files.delete(evicted));
+      }
       endedIds.forEach(this::stopJob);
       forget(endedIds);
       startDequeued(state, dequeued);
@@ -546,7 +613,7 @@ public final class Coordinator
           startJob(accepted, spec);
           acceptance.replyTo().tell(new Accepted(JournalV1.JobSummary.accepted(accepted.id(), spec.name(),
               spec.input().size().orElse(-1), spec.output().map(Object::toString).orElse(null),
-              accepted.submittedAt()).toStatus()));
+              accepted.submittedAt(), accepted.rerunOf()).toStatus()));
         }
       }
       if (queued && slotsTaken() < settings.maxRunningJobs()) {
@@ -589,10 +656,18 @@ public final class Coordinator
     });
   }
 
-  private ActorRef<Job.Command> startJob(JobAccepted accepted, JobSpec spec) {
+  private ActorRef<Job.Command> startJob(JobAccepted accepted, JobSpec parsed) {
+    String id = accepted.id();
+    // Failed items are always kept: in the spec's errors file, else in a file of the coordinator's own.
+    JobSpec spec = parsed.errors().isPresent() ? parsed
+        : parsed.withFiles(parsed.output(), Optional.of(files.errors(id)));
+    errorsFiles.put(id, spec.errors().orElseThrow());
+    JobFiles.JobRecord record = new JobFiles.JobRecord(accepted.spec(), accepted.sourceName(), accepted.baseDir(),
+        accepted.rerun() == null ? null : accepted.rerun().keys());
+    onFiles("keep the spec of job " + id + " for rerun", () -> files.writeRecord(id, record));
     ActorRef<Job.Command> job = context.spawn(
-        Job.create(accepted.id(), spec, runtime, Instant.parse(accepted.submittedAt()), finishedAdapter),
-        "job-" + accepted.id());
+        Job.create(id, spec, runtime, Instant.parse(accepted.submittedAt()), finishedAdapter, accepted.rerunOf()),
+        "job-" + id);
     context.watchWith(job, new JobStopped(accepted.id(), job));
     running.put(accepted.id(), job);
     return job;
@@ -682,9 +757,7 @@ public final class Coordinator
       return endCancelled(jobs, accepted, accepted.totalOrUnknown(), List.of(replyTo));
     }
     cancelling.put(accepted.id(), new ArrayList<>(List.of(replyTo)));
-    List<Path> matched = accepted.files() == null ? null : accepted.files().stream().map(Path::of).toList();
-    CompletionStage<Long> counted = runtime.io().blocking(() -> parser.parse(accepted.spec(), accepted.sourceName(),
-        Path.of(accepted.baseDir()), matched)).thenCompose(spec -> spec.input() instanceof JobSpec.Lines lines
+    CompletionStage<Long> counted = runtime.io().blocking(() -> parse(accepted)).thenCompose(spec -> spec.input() instanceof JobSpec.Lines lines
         ? JobStream.countLines(lines.file(), runtime)
         : CompletableFuture.completedFuture(spec.input().size().orElse(-1)));
     context.pipeToSelf(counted, (total, error) -> new QueuedCounted(accepted.id(), error == null ? total : -1));
@@ -723,7 +796,9 @@ public final class Coordinator
       context.getSelf().tell(FillSlots.INSTANCE);
       return Effect().none();
     }
-    unwrittenEnded.put(id, new JobEnded(JournalV1.JobSummary.of(message.status())));
+    Path errors = errorsFiles.get(id);
+    unwrittenEnded.put(id, new JobEnded(JournalV1.JobSummary.of(message.status())
+        .with(errors == null ? null : errors.toString(), message.status().rerunOf())));
     scheduleWrite();
     return Effect().none();
   }
@@ -813,6 +888,151 @@ public final class Coordinator
     }
     stop.replyTo().tell(Done.getInstance());
     return Effect().none();
+  }
+
+  private Effect<JournalV1.CoordinatorEvent, Jobs> onRerun(Jobs jobs, Rerun rerun) {
+    String id = rerun.id();
+    if (!accepting) {
+      rerun.replyTo().tell(new Unavailable("the coordinator is shutting down and takes no new jobs"));
+      return Effect().none();
+    }
+    if (jobs.open.containsKey(id)) {
+      rerun.replyTo().tell(new CannotRerun("job " + id + " is " + (jobs.isQueued(id) ? "QUEUED" : "RUNNING")
+          + ": rerun it once it has ended"));
+      return Effect().none();
+    }
+    JournalV1.JobSummary ended = jobs.finished.get(id);
+    if (ended == null) {
+      rerun.replyTo().tell(new UnknownJob("no job " + id));
+      return Effect().none();
+    }
+    if (rerun.failedOnly() && ended.counts().failed() == 0) {
+      rerun.replyTo().tell(new CannotRerun("job " + id + " has no failed items to rerun"));
+      return Effect().none();
+    }
+    Optional<Path> errors = Optional.ofNullable(ended.errors()).map(Path::of);
+    CompletableFuture<RerunChecked> checked = runtime.io().blocking(() -> checkRerun(rerun, errors))
+        .toCompletableFuture();
+    context.pipeToSelf(checked, (ok, error) -> ok != null ? ok : new RerunChecked(rerun, null, null, null, null,
+        error));
+    return Effect().none();
+  }
+
+  /** The spec and the items a rerun runs, read from the ended job's files (off the actor's thread). */
+  private RerunChecked checkRerun(Rerun rerun, Optional<Path> errors) {
+    try {
+      return readRerun(rerun, errors);
+    } catch (IOException e) {
+      throw new UncheckedIOException("cannot read the files of job " + rerun.id() + ": " + Reasons.withKind(e), e);
+    }
+  }
+
+  private RerunChecked readRerun(Rerun rerun, Optional<Path> errors) throws IOException {
+    String id = rerun.id();
+    JobFiles.JobRecord record = files.readRecord(id).orElseThrow(() -> new CannotRerunException(
+        "the spec of job " + id + " is no longer kept (it ran before Baton kept specs for rerun)"));
+    List<String> keys = record.keys();
+    if (rerun.failedOnly()) {
+      if (errors.isEmpty()) {
+        throw new CannotRerunException("the failed items of job " + id + " were not kept (it ran before Baton "
+            + "kept them)");
+      }
+      keys = ErrorsFile.keys(errors.get());
+      if (keys.isEmpty()) {
+        throw new CannotRerunException("job " + id + " has no failed items to rerun (its errors file "
+            + errors.get() + " is empty)");
+      }
+    }
+    Path baseDir = Path.of(record.baseDir());
+    JobSpec spec = parser.parse(record.spec(), record.sourceName(), baseDir, keys == null ? null : List.of());
+    Optional<Path> output = rerun.output().map(path -> parser.writableFile(path, baseDir, "--output"));
+    output.ifPresent(Coordinator::createParent);
+    return new RerunChecked(rerun, record, spec, keys, output.orElse(null), null);
+  }
+
+  private Effect<JournalV1.CoordinatorEvent, Jobs> onRerunChecked(Jobs jobs, RerunChecked checked) {
+    ActorRef<SubmitReply> replyTo = checked.rerun().replyTo();
+    if (checked.error() != null) {
+      Throwable cause = Reasons.unwrap(checked.error());
+      replyTo.tell(cause instanceof CannotRerunException ? new CannotRerun(cause.getMessage())
+          : new Rejected(rejection("the spec of job " + checked.rerun().id(), cause)));
+      return Effect().none();
+    }
+    JobSpec parsed = checked.spec();
+    String id = newId(jobs, parsed.name());
+    // The first job's files stay as they are: the rerun writes beside them unless told where.
+    Optional<Path> output = Optional.ofNullable(checked.output())
+        .or(() -> parsed.output().map(path -> Path.of(path + ".rerun-" + id)));
+    Optional<Path> errors = parsed.errors().map(path -> Path.of(path + ".rerun-" + id));
+    JournalV1.Rerun rerun = new JournalV1.Rerun(checked.rerun().id(), checked.keys(),
+        output.map(Path::toString).orElse(null), errors.map(Path::toString).orElse(null));
+    JobSpec spec = asRerun(parsed, rerun);
+    List<String> matched = spec.input() instanceof JobSpec.Files files
+        ? files.files().stream().map(Path::toString).toList() : null;
+    JobFiles.JobRecord record = checked.record();
+    JobAccepted accepted = new JobAccepted(id, spec.name(), record.spec(), record.sourceName(), record.baseDir(),
+        Instant.now().toString(), matched, spec.priority(), spec.input().size().orElse(-1), null, rerun);
+    context.getLog().info("job {} reruns job {} over {}", id, rerun.of(), rerun.keys() == null ? "all its items"
+        : "its " + rerun.keys().size() + " failed items");
+    unwrittenAccepted.add(new Acceptance(accepted, spec, replyTo));
+    scheduleWrite();
+    return Effect().none();
+  }
+
+  /** The spec of a rerun: over its keys (if any) instead of the spec's input, into its own files. */
+  private static JobSpec asRerun(JobSpec spec, JournalV1.Rerun rerun) {
+    JobSpec over = rerun.keys() == null ? spec
+        : spec.withInput(new JobSpec.Keys(List.copyOf(rerun.keys()), !(spec.input() instanceof JobSpec.Files)));
+    return over.withFiles(Optional.ofNullable(rerun.output()).map(Path::of),
+        Optional.ofNullable(rerun.errors()).map(Path::of));
+  }
+
+  /** Reads an accepted job's spec again, as a rerun when it is one (off the actor's thread). */
+  private JobSpec parse(JobAccepted accepted) {
+    List<Path> matched = accepted.files() == null ? null : accepted.files().stream().map(Path::of).toList();
+    JournalV1.Rerun rerun = accepted.rerun();
+    if (rerun != null && rerun.keys() != null) {
+      matched = List.of();
+    }
+    JobSpec spec = parser.parse(accepted.spec(), accepted.sourceName(), Path.of(accepted.baseDir()), matched);
+    return rerun == null ? spec : asRerun(spec, rerun);
+  }
+
+  private Effect<JournalV1.CoordinatorEvent, Jobs> onGetFailures(Jobs jobs, GetFailures request) {
+    String id = request.id();
+    Optional<FailuresFile> found;
+    if (jobs.open.containsKey(id)) {
+      found = Optional.of(new FailuresFile(Optional.ofNullable(errorsFiles.get(id))));
+    } else if (jobs.finished.containsKey(id)) {
+      found = Optional.of(new FailuresFile(Optional.ofNullable(jobs.finished.get(id).errors()).map(Path::of)));
+    } else {
+      found = Optional.empty();
+    }
+    request.replyTo().tell(found);
+    return Effect().none();
+  }
+
+  private Effect<JournalV1.CoordinatorEvent, Jobs> onFilesDone(Jobs jobs, FilesDone done) {
+    if (done.error() != null) {
+      context.getLog().warn("could not {}: {}", done.what(), Reasons.text(Reasons.unwrap(done.error())));
+    }
+    return Effect().none();
+  }
+
+  /** Runs a file operation off the actor's thread, logging when it fails. */
+  private void onFiles(String what, IoAction action) {
+    context.pipeToSelf(runtime.io().blocking(() -> {
+      try {
+        action.run();
+      } catch (IOException e) {
+        throw new UncheckedIOException(Reasons.withKind(e), e);
+      }
+      return Done.getInstance();
+    }), (done, error) -> new FilesDone(what, error));
+  }
+
+  private interface IoAction {
+    void run() throws IOException;
   }
 
   private Effect<JournalV1.CoordinatorEvent, Jobs> onGetHealth(Jobs jobs, GetHealth request) {

@@ -190,22 +190,30 @@ final class Job extends EventSourcedBehavior<Job.Command, JournalV1.JobEvent, Jo
   private final JobStream.Runtime runtime;
   private final ActorRef<JobStatus> onFinish;
   private final Instant submittedAt;
+  // The job this one reruns, or null.
+  private final String rerunOf;
   // The stream running now; see Run for why it is not part of the State.
   private Run run;
 
   static Behavior<Command> create(String id, JobSpec spec, JobStream.Runtime runtime, Instant submittedAt,
       ActorRef<JobStatus> onFinish) {
+    return create(id, spec, runtime, submittedAt, onFinish, null);
+  }
+
+  /** A job that reruns job {@code rerunOf} (null: none), which its status names. */
+  static Behavior<Command> create(String id, JobSpec spec, JobStream.Runtime runtime, Instant submittedAt,
+      ActorRef<JobStatus> onFinish, String rerunOf) {
     // Every message, not only commands: the journal's replies run the persist callbacks and the commands stashed
     // meanwhile, and the lines they log belong in the job's log too.
     @SuppressWarnings("unchecked")
     Class<Command> everyMessage = (Class<Command>) (Class<?>) Object.class;
     return Behaviors.withMdc(everyMessage, Map.of("jobId", id),
         Behaviors.setup(context -> Behaviors.withTimers(timers ->
-            new Job(context, timers, id, spec, runtime, submittedAt, onFinish))));
+            new Job(context, timers, id, spec, runtime, submittedAt, onFinish, rerunOf))));
   }
 
   private Job(ActorContext<Command> context, TimerScheduler<Command> timers, String id, JobSpec spec,
-      JobStream.Runtime runtime, Instant submittedAt, ActorRef<JobStatus> onFinish) {
+      JobStream.Runtime runtime, Instant submittedAt, ActorRef<JobStatus> onFinish, String rerunOf) {
     super(persistenceId(id), JournalSettings.get(context.getSystem()).onJournalFailure());
     this.context = context;
     this.timers = timers;
@@ -214,6 +222,7 @@ final class Job extends EventSourcedBehavior<Job.Command, JournalV1.JobEvent, Jo
     this.runtime = runtime;
     this.onFinish = onFinish;
     this.submittedAt = submittedAt;
+    this.rerunOf = rerunOf;
     this.run = new Run(spec, Progress.none(spec.stages().size()), null);
   }
 
@@ -605,7 +614,8 @@ final class Job extends EventSourcedBehavior<Job.Command, JournalV1.JobEvent, Jo
         new JournalV1.Counts(items, run.succeeded, failedItems, run.filtered, notRun), List.copyOf(stages), error,
         spec.output().map(Object::toString).orElse(null), submittedAt.toString(),
         startedAt == null ? null : startedAt.toString(), finishedAt == null ? null : finishedAt.toString(),
-        run.nodeItems.entrySet().stream().map(e -> new JournalV1.NodeCount(e.getKey(), e.getValue())).toList());
+        run.nodeItems.entrySet().stream().map(e -> new JournalV1.NodeCount(e.getKey(), e.getValue())).toList(),
+        spec.errors().map(Object::toString).orElse(null), rerunOf);
   }
 
   private String stageNames() {
@@ -618,6 +628,9 @@ final class Job extends EventSourcedBehavior<Job.Command, JournalV1.JobEvent, Jo
     }
     if (input instanceof JobSpec.Range range) {
       return "range " + range.from() + ".." + range.to();
+    }
+    if (input instanceof JobSpec.Keys keys) {
+      return "the " + keys.keys().size() + " keys of a rerun";
     }
     return "lines of " + ((JobSpec.Lines) input).file();
   }

@@ -69,11 +69,24 @@ final class JournalV1 {
 
   /**
    * What is known of a job at one moment: how an ended job is kept, and what {@code status} shows. Times are
-   * ISO-8601 text, null when not reached.
+   * ISO-8601 text, null when not reached. {@code errors} is the file of the job's failed items (null: it has none,
+   * or ended in a journal older than it), {@code rerunOf} the job it reruns (null: none).
    */
   record JobSummary(String id, String name, State state, long durationMillis, Counts counts,
       List<StageCounts> stages, String error, String output, String submittedAt, String startedAt,
-      String finishedAt, List<NodeCount> nodes) {
+      String finishedAt, List<NodeCount> nodes, String errors, String rerunOf) {
+
+    JobSummary(String id, String name, State state, long durationMillis, Counts counts, List<StageCounts> stages,
+        String error, String output, String submittedAt, String startedAt, String finishedAt, List<NodeCount> nodes) {
+      this(id, name, state, durationMillis, counts, stages, error, output, submittedAt, startedAt, finishedAt, nodes,
+          null, null);
+    }
+
+    /** This summary of a job whose failed items are in {@code file} (null: none) and that reruns {@code of}. */
+    JobSummary with(String file, String of) {
+      return new JobSummary(id, name, state, durationMillis, counts, stages, error, output, submittedAt, startedAt,
+          finishedAt, nodes, file, of);
+    }
 
     /** A job that ended before it ran (its spec could no longer be read, or its actor stopped unexpectedly). */
     static JobSummary failedBeforeRun(String id, String name, String submittedAt, String error, String finishedAt) {
@@ -83,22 +96,28 @@ final class JournalV1 {
 
     /** A job just accepted, before its actor reports. */
     static JobSummary accepted(String id, String name, long total, String output, String submittedAt) {
+      return accepted(id, name, total, output, submittedAt, null);
+    }
+
+    /** A job just accepted that reruns {@code rerunOf} (null: none), before its actor reports. */
+    static JobSummary accepted(String id, String name, long total, String output, String submittedAt,
+        String rerunOf) {
       return new JobSummary(id, name, State.ACCEPTED, 0, new Counts(total, 0, 0, 0, 0), List.of(), null, output,
-          submittedAt, null, null, List.of());
+          submittedAt, null, null, List.of(), null, rerunOf);
     }
 
     /** A job waiting in the queue, or just taken from it and not yet started. */
     static JobSummary waiting(JobAccepted accepted, State state) {
       return new JobSummary(accepted.id(), accepted.name(), state, 0,
           new Counts(accepted.totalOrUnknown(), 0, 0, 0, 0), List.of(), null, null, accepted.submittedAt(), null,
-          null, List.of());
+          null, List.of(), null, accepted.rerunOf());
     }
 
     /** A job cancelled while it waited in the queue: none of its {@code total} items ran (-1: not known). */
     static JobSummary cancelledWhileQueued(JobAccepted accepted, long total, String reason, String finishedAt) {
       return new JobSummary(accepted.id(), accepted.name(), State.CANCELLED, 0,
           new Counts(total, 0, 0, 0, Math.max(total, 0)), List.of(), reason, null, accepted.submittedAt(), null,
-          finishedAt, List.of());
+          finishedAt, List.of(), null, accepted.rerunOf());
     }
 
     /** The API's view of an ended job (nothing to wait for). */
@@ -120,7 +139,7 @@ final class JournalV1 {
               .toList(),
           error, output, submittedAt, startedAt, finishedAt,
           nodes.stream().map(n -> new JobStatus.NodeItems(n.address(), n.items())).toList(), waiting,
-          queuePosition);
+          queuePosition, rerunOf);
     }
 
     /** The journal's view of a status a job reported (its {@code waiting} is not kept). */
@@ -130,7 +149,8 @@ final class JournalV1 {
           new Counts(items.total(), items.succeeded(), items.failed(), items.filtered(), items.notRun()),
           status.stages().stream().map(s -> new StageCounts(s.op(), s.kind().name(), s.done(), s.failed())).toList(),
           status.error(), status.output(), status.submittedAt(), status.startedAt(), status.finishedAt(),
-          status.nodes().stream().map(n -> new NodeCount(n.address(), n.items())).toList());
+          status.nodes().stream().map(n -> new NodeCount(n.address(), n.items())).toList(), null,
+          status.rerunOf());
     }
   }
 
@@ -172,10 +192,19 @@ final class JournalV1 {
    * resumed job numbers its items as the first run did. {@code priority} (null: 0) orders the queue, {@code total}
    * is the input's size (-1: not known before reading it; null in journals older than the queue), and
    * {@code queued} is true while the job waits for one of the {@code max-running-jobs} ({@link JobDequeued} ends
-   * the wait; null: it started at once).
+   * the wait; null: it started at once). {@code rerun} is null unless the job reruns another.
    */
   record JobAccepted(String id, String name, String spec, String sourceName, String baseDir, String submittedAt,
-      List<String> files, Integer priority, Long total, Boolean queued) implements CoordinatorEvent {
+      List<String> files, Integer priority, Long total, Boolean queued, Rerun rerun) implements CoordinatorEvent {
+
+    JobAccepted(String id, String name, String spec, String sourceName, String baseDir, String submittedAt,
+        List<String> files, Integer priority, Long total, Boolean queued) {
+      this(id, name, spec, sourceName, baseDir, submittedAt, files, priority, total, queued, null);
+    }
+
+    String rerunOf() {
+      return rerun == null ? null : rerun.of();
+    }
 
     boolean waits() {
       return Boolean.TRUE.equals(queued);
@@ -191,13 +220,21 @@ final class JournalV1 {
 
     /** The same job, waiting in the queue. */
     JobAccepted intoQueue() {
-      return new JobAccepted(id, name, spec, sourceName, baseDir, submittedAt, files, priority, total, Boolean.TRUE);
+      return new JobAccepted(id, name, spec, sourceName, baseDir, submittedAt, files, priority, total, Boolean.TRUE,
+          rerun);
     }
 
     /** The same job, no longer waiting. */
     JobAccepted dequeued() {
-      return new JobAccepted(id, name, spec, sourceName, baseDir, submittedAt, files, priority, total, null);
+      return new JobAccepted(id, name, spec, sourceName, baseDir, submittedAt, files, priority, total, null, rerun);
     }
+  }
+
+  /**
+   * What makes an accepted job a rerun of job {@code of}: its input is {@code keys} (null: the spec's own input), and
+   * it writes to {@code output} and {@code errors} (absolute paths; null: none) instead of the spec's files.
+   */
+  record Rerun(String of, List<String> keys, String output, String errors) {
   }
 
   /** A queued job got its turn: it starts now, and resumes (no longer waits) after a restart. */

@@ -10,7 +10,8 @@ import java.util.List;
  * A job as the outside sees it, and the JSON that {@code baton run --json} prints. Times are ISO-8601 text;
  * {@code error} is null unless the job failed as a whole; {@code waiting} is null unless the running job waits for
  * something other than its own work, such as workers when no node is connected ("waiting for workers: 0 nodes");
- * {@code queuePosition} is null unless the job is QUEUED, and then 1 for the job that starts next.
+ * {@code queuePosition} is null unless the job is QUEUED, and then 1 for the job that starts next; {@code rerunOf}
+ * is the id of the job that {@code baton rerun} made this one from, else null.
  */
 @JsonInclude(JsonInclude.Include.ALWAYS)
 public record JobStatus(
@@ -27,7 +28,16 @@ public record JobStatus(
     String finishedAt,
     List<NodeItems> nodes,
     String waiting,
-    Integer queuePosition) implements CborSerializable {
+    Integer queuePosition,
+    String rerunOf) implements CborSerializable {
+
+  /** A status of a job that is no rerun. */
+  public JobStatus(String id, String name, JobState state, long durationMillis, Items items,
+      List<StageStatus> stages, String error, String output, String submittedAt, String startedAt,
+      String finishedAt, List<NodeItems> nodes, String waiting, Integer queuePosition) {
+    this(id, name, state, durationMillis, items, stages, error, output, submittedAt, startedAt, finishedAt, nodes,
+        waiting, queuePosition, null);
+  }
 
   /** A status of a job that is not queued. */
   public JobStatus(String id, String name, JobState state, long durationMillis, Items items,
@@ -40,7 +50,7 @@ public record JobStatus(
   /** This status with other stage entries. */
   public JobStatus withStages(List<StageStatus> newStages) {
     return new JobStatus(id, name, state, durationMillis, items, newStages, error, output, submittedAt, startedAt,
-        finishedAt, nodes, waiting, queuePosition);
+        finishedAt, nodes, waiting, queuePosition, rerunOf);
   }
 
   /**

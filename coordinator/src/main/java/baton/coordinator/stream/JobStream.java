@@ -112,7 +112,8 @@ public final class JobStream {
     // and an abort would wait for every item in flight. Here it fails the sink at once and cancels the stages.
     Pair<UniqueKillSwitch, CompletionStage<Done>> running =
         flow.viaMat(KillSwitches.single(), Keep.right())
-            .toMat(OutputWriter.sink(spec.output(), resumeFrom, spec.stages().size(), listener,
+            .toMat(OutputWriter.sink(spec.output(), spec.errors(),
+                spec.stages().stream().map(JobSpec.Stage::name).toList(), resumeFrom, listener,
                 runtime.settings().reportInterval(), runtime.settings().checkpointInterval()), Keep.both())
             .run(materializer);
     running.second().whenComplete((done, failure) -> ended.complete(Done.getInstance()));

@@ -19,8 +19,9 @@ import org.apache.pekko.stream.javadsl.Sink;
 import org.apache.pekko.util.ByteString;
 
 /**
- * The end of a job's stream: writes the output file and tracks what reached it. It takes a checkpoint only right
- * after a write has returned, so the recorded length always holds exactly the lines of the items recorded as done.
+ * The end of a job's stream: writes the output file and the errors file (a line per failed item, {@link ErrorsFile})
+ * and tracks what reached it. It takes a checkpoint only right after a write has returned, so the recorded lengths
+ * always hold exactly the lines of the items recorded as done.
  */
 final class OutputWriter {
 
@@ -29,6 +30,11 @@ final class OutputWriter {
   private final Progress.Tracker tracker;
   private final JobStream.Listener listener;
   private final FileChannel channel;
+  private final Optional<Path> errors;
+  private final List<String> ops;
+  // Opened with the first failed item, or at once when resuming a job whose errors file exists.
+  private FileChannel errorsChannel;
+  private long errorsPosition;
   private final long reportNanos;
   private final long checkpointNanos;
   private long position;
@@ -40,14 +46,17 @@ final class OutputWriter {
    * ({@code mapWithResource}'s default), a few chunks at a time.
    *
    * @param output the file to write, if the job has one
-   * @param resumeFrom what an earlier run wrote: the file is cut back to it, and the counts go on from it
+   * @param errors the file of failed items, if the job has one
+   * @param ops the op of each stage, by index - 1
+   * @param resumeFrom what an earlier run wrote: the files are cut back to it, and the counts go on from it
    */
-  static Sink<List<Outcome>, CompletionStage<Done>> sink(Optional<Path> output, Progress resumeFrom, int stages,
-      JobStream.Listener listener, Duration reportInterval, Duration checkpointInterval) {
+  static Sink<List<Outcome>, CompletionStage<Done>> sink(Optional<Path> output, Optional<Path> errors,
+      List<String> ops, Progress resumeFrom, JobStream.Listener listener, Duration reportInterval,
+      Duration checkpointInterval) {
     return Flow.<List<Outcome>>create()
         .groupedWeightedWithin(OUTPUT_LINES_PER_WRITE, chunk -> (long) chunk.size(), Duration.ofMillis(50))
         .mapWithResource(
-            () -> new OutputWriter(output, resumeFrom, stages, listener, reportInterval, checkpointInterval),
+            () -> new OutputWriter(output, errors, ops, resumeFrom, listener, reportInterval, checkpointInterval),
             (writer, chunks) -> {
               writer.write(chunks);
               return Done.getInstance();
@@ -59,26 +68,38 @@ final class OutputWriter {
         .toMat(Sink.ignore(), Keep.right());
   }
 
-  private OutputWriter(Optional<Path> output, Progress resumeFrom, int stages, JobStream.Listener listener,
-      Duration reportInterval, Duration checkpointInterval) throws IOException {
-    this.tracker = new Progress.Tracker(resumeFrom, stages);
+  private OutputWriter(Optional<Path> output, Optional<Path> errors, List<String> ops, Progress resumeFrom,
+      JobStream.Listener listener, Duration reportInterval, Duration checkpointInterval) throws IOException {
+    this.tracker = new Progress.Tracker(resumeFrom, ops.size());
     this.listener = listener;
     this.reportNanos = reportInterval.toNanos();
     this.checkpointNanos = checkpointInterval.toNanos();
+    this.errors = errors;
+    this.ops = ops;
+    this.errorsPosition = resumeFrom.errorsLength();
+    if (errors.isPresent() && (errorsPosition > 0 || Files.exists(errors.get()))) {
+      // Lines written after the checkpoint are written again, so they go; a new job starts the file afresh.
+      errorsChannel = openAt(errors.get(), errorsPosition);
+    }
     if (output.isEmpty()) {
       channel = null;
       return;
     }
-    Path file = output.get();
-    channel = FileChannel.open(file, StandardOpenOption.CREATE, StandardOpenOption.WRITE);
-    if (channel.size() < resumeFrom.outputBytes()) {
-      channel.close();
-      throw new IOException("cannot resume: " + file + " has " + Files.size(file)
-          + " bytes, fewer than the " + resumeFrom.outputBytes() + " already written");
-    }
-    channel.truncate(resumeFrom.outputBytes());
+    channel = openAt(output.get(), resumeFrom.outputBytes());
     position = resumeFrom.outputBytes();
-    channel.position(position);
+  }
+
+  /** Opens a file the job writes, cut back to {@code length}, which it must have. */
+  private static FileChannel openAt(Path file, long length) throws IOException {
+    FileChannel opened = FileChannel.open(file, StandardOpenOption.CREATE, StandardOpenOption.WRITE);
+    if (opened.size() < length) {
+      opened.close();
+      throw new IOException("cannot resume: " + file + " has " + Files.size(file)
+          + " bytes, fewer than the " + length + " already written");
+    }
+    opened.truncate(length);
+    opened.position(length);
+    return opened;
   }
 
   private void write(List<List<Outcome>> chunks) throws IOException {
@@ -91,10 +112,10 @@ final class OutputWriter {
           }
         }
       }
-      ByteBuffer buffer = lines.result().toByteBuffer();
-      while (buffer.hasRemaining()) {
-        position += channel.write(buffer);
-      }
+      position += writeAll(channel, lines.result());
+    }
+    if (errors.isPresent()) {
+      writeErrors(chunks);
     }
     for (List<Outcome> chunk : chunks) {
       for (Outcome outcome : chunk) {
@@ -108,14 +129,52 @@ final class OutputWriter {
     }
     if (now - lastCheckpoint >= checkpointNanos) {
       lastCheckpoint = now;
-      listener.checkpoint(tracker.progress(position));
+      listener.checkpoint(tracker.progress(position, errorsPosition));
     }
+  }
+
+  private void writeErrors(List<List<Outcome>> chunks) throws IOException {
+    StringBuilder lines = null;
+    for (List<Outcome> chunk : chunks) {
+      for (Outcome outcome : chunk) {
+        if (outcome instanceof Outcome.Failed failed) {
+          if (lines == null) {
+            lines = new StringBuilder();
+          }
+          lines.append(ErrorsFile.line(failed, ops.get(failed.stage() - 1)));
+        }
+      }
+    }
+    if (lines == null) {
+      return;
+    }
+    if (errorsChannel == null) {
+      Path parent = errors.get().toAbsolutePath().getParent();
+      if (parent != null) {
+        Files.createDirectories(parent);
+      }
+      errorsChannel = openAt(errors.get(), errorsPosition);
+    }
+    errorsPosition += writeAll(errorsChannel, ByteString.fromString(lines.toString(), StandardCharsets.UTF_8));
+  }
+
+  private static long writeAll(FileChannel to, ByteString bytes) throws IOException {
+    ByteBuffer buffer = bytes.toByteBuffer();
+    long written = 0;
+    while (buffer.hasRemaining()) {
+      written += to.write(buffer);
+    }
+    return written;
   }
 
   private void close() throws IOException {
     if (channel != null) {
       channel.force(false);
       channel.close();
+    }
+    if (errorsChannel != null) {
+      errorsChannel.force(false);
+      errorsChannel.close();
     }
     // No checkpoint here: the job's end follows at once and supersedes it. Should the process die in between, the
     // job resumes from its last checkpoint, at most checkpoint-interval back, as from anywhere else.

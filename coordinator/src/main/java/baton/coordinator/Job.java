@@ -1,12 +1,16 @@
 package baton.coordinator;
 
 import baton.coordinator.api.JobStatus;
+import baton.coordinator.stream.ErrorsFile;
 import baton.coordinator.stream.Failures;
 import baton.coordinator.stream.JobStream;
 import baton.coordinator.stream.Outcome;
 import baton.coordinator.stream.Progress;
 import baton.protocol.spec.JobSpec;
 import baton.protocol.wire.CborSerializable;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.file.Path;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
@@ -102,6 +106,12 @@ final class Job extends EventSourcedBehavior<Job.Command, JournalV1.JobEvent, Jo
   private record InputCounted(long total, JournalV1.State state, String error) implements Command {
   }
 
+  private record SinkClosed(Progress written) implements Command {
+  }
+
+  private record UnwrittenAppended(JournalV1.State state, String error, Throwable failure) implements Command {
+  }
+
   private enum LogProgress implements Command { INSTANCE }
 
   /**
@@ -162,6 +172,12 @@ final class Job extends EventSourcedBehavior<Job.Command, JournalV1.JobEvent, Jo
     long succeeded;
     long filtered;
     long failed;
+    // Items reported as failed whose line may not be in the errors file yet: the ones after the last checkpoint.
+    // A stopped stream drops what was on its way to the output writer; these lines are then written at the end.
+    final TreeMap<Long, Outcome.Failed> unwritten = new TreeMap<>();
+    // What the output writer's files held when it closed, or null before; and the failed items written after it.
+    Progress written;
+    final List<Outcome.Failed> appended = new ArrayList<>();
 
     Run(JobSpec spec, Progress base, String waiting) {
       this.base = base;
@@ -273,6 +289,8 @@ final class Job extends EventSourcedBehavior<Job.Command, JournalV1.JobEvent, Jo
         .onCommand(CheckpointReached.class, this::onCheckpointReached)
         .onCommand(StreamFinished.class, this::onStreamFinished)
         .onCommand(InputCounted.class, this::onInputCounted)
+        .onCommand(SinkClosed.class, this::onSinkClosed)
+        .onCommand(UnwrittenAppended.class, this::onUnwrittenAppended)
         .onCommand(LogProgress.class, this::onLogProgress)
         .onCommand(Stop.class, (state, stop) -> Effect().none());
   }
@@ -403,6 +421,11 @@ final class Job extends EventSourcedBehavior<Job.Command, JournalV1.JobEvent, Jo
       }
 
       @Override
+      public void closed(Progress written) {
+        self.tell(new SinkClosed(written));
+      }
+
+      @Override
       public void throttled(int stage, boolean waiting) {
         self.tell(new StageThrottled(stage, waiting));
       }
@@ -474,6 +497,10 @@ final class Job extends EventSourcedBehavior<Job.Command, JournalV1.JobEvent, Jo
 
   private Effect<JournalV1.JobEvent, State> onItemFailed(State state, ItemFailed message) {
     Outcome.Failed failure = message.failure();
+    if (spec.errors().isPresent() && (run.written == null || !run.written.includes(failure.seq()))
+        && run.appended.stream().noneMatch(done -> done.seq() == failure.seq())) {
+      run.unwritten.put(failure.seq(), failure);
+    }
     run.failed++;
     run.stageFailed[failure.stage()]++;
     context.getLog().warn("item failed: key {} in stage {} ({}): {}", failure.key(), failure.stage(),
@@ -509,6 +536,7 @@ final class Job extends EventSourcedBehavior<Job.Command, JournalV1.JobEvent, Jo
   }
 
   private Effect<JournalV1.JobEvent, State> onCheckpointReached(State state, CheckpointReached reached) {
+    run.unwritten.keySet().removeIf(reached.progress()::includes);
     return persist(new JournalV1.Progressed(reached.progress()));
   }
 
@@ -530,7 +558,58 @@ final class Job extends EventSourcedBehavior<Job.Command, JournalV1.JobEvent, Jo
     return endWith(state, state.stopping(), state.stopReason());
   }
 
+  private Effect<JournalV1.JobEvent, State> onSinkClosed(State state, SinkClosed closed) {
+    run.written = closed.written();
+    run.unwritten.keySet().removeIf(closed.written()::includes);
+    return Effect().none();
+  }
+
+  private Effect<JournalV1.JobEvent, State> onUnwrittenAppended(State state, UnwrittenAppended appended) {
+    if (appended.failure() != null) {
+      context.getLog().warn("could not write the failed items to {}: {}", spec.errors().orElseThrow(),
+          Failures.reason(appended.failure(), spec.itemTimeout()));
+    }
+    run.appended.addAll(run.unwritten.values());
+    run.unwritten.clear();
+    return endWith(state, appended.state(), appended.error());
+  }
+
+  /**
+   * Makes the failed counts and the errors file agree once the output writer has closed: a stopped stream may have
+   * brought failed items to the file whose report came too late, and dropped others on their way that were
+   * reported. The file's count is the truth, plus the dropped ones, which {@link #endWith} then writes.
+   */
+  private void countFailedAsWritten() {
+    Progress written = run.written;
+    if (written == null || spec.errors().isEmpty()) {
+      return;
+    }
+    List<Outcome.Failed> after = new ArrayList<>(run.appended);
+    after.addAll(run.unwritten.values());
+    run.failed = written.failed() - run.base.failed() + after.size();
+    for (int stage = 1; stage < run.stageFailed.length; stage++) {
+      int at = stage;
+      run.stageFailed[stage] = written.stageFailed()[stage] - run.base.stageFailed()[stage]
+          + after.stream().filter(failed -> failed.stage() == at).count();
+    }
+  }
+
   private Effect<JournalV1.JobEvent, State> endWith(State state, JournalV1.State end, String error) {
+    countFailedAsWritten();
+    if (run.written != null && !run.unwritten.isEmpty() && spec.errors().isPresent()) {
+      List<Outcome.Failed> lines = List.copyOf(run.unwritten.values());
+      List<String> ops = spec.stages().stream().map(JobSpec.Stage::name).toList();
+      Path file = spec.errors().get();
+      context.pipeToSelf(runtime.io().blocking(() -> {
+        try {
+          ErrorsFile.append(file, lines, ops);
+          return Done.getInstance();
+        } catch (IOException e) {
+          throw new UncheckedIOException(e);
+        }
+      }), (done, failure) -> new UnwrittenAppended(end, error, failure));
+      return Effect().none();
+    }
     if (!run.inputComplete && spec.input() instanceof JobSpec.Lines lines) {
       // The job stopped before it read all its lines: the ones not read are not run, and count in the total.
       run.inputComplete = true;

@@ -104,6 +104,32 @@ final class FailuresTest {
   }
 
   @Test
+  void errorsFile_jobStoppedByMaxFailedItemsOrCancelled_holdsEveryItemItsStatusCountsAsFailed() throws Exception {
+    ActorRef<Coordinator.Command> coordinator = spawnCoordinator("coordinator-" + UUID.randomUUID());
+    Path in = evenFiles(200);
+    // The default max-failed-items = 0: the first failure stops the job while others are still on their way.
+    String stopped = submit(coordinator, "name = strict\ninput.range { from = 1, to = 200 }\n"
+        + "stages = [ { op = read-file, parallelism = 16 }, { op = delay, millis = 20, parallelism = 16 } ]\n"
+        + "retries = 0\nerrors = \"out/strict.tsv\"\n", in);
+    JobStatus failed = awaitEnd(coordinator, stopped);
+    String cancelled = submit(coordinator, "name = cancelled\ninput.range { from = 1, to = 2000 }\n"
+        + "stages = [ { op = read-file, parallelism = 16 }, { op = delay, millis = 200, parallelism = 64 } ]\n"
+        + "retries = 0\nmax-failed-items = 2000\nerrors = \"out/cancelled.tsv\"\n", in);
+    await(coordinator, cancelled, status -> status.stages().get(0).failed() >= 20);
+    TestProbe<Optional<JobStatus>> cancel = testKit.createTestProbe();
+    coordinator.tell(new Coordinator.CancelJob(cancelled, cancel.ref()));
+    JobStatus stoppedByCancel = awaitEnd(coordinator, cancelled);
+
+    assertEquals(JobState.FAILED, failed.state(), failed.toString());
+    assertTrue(failed.items().failed() >= 1, failed.toString());
+    assertEquals(failed.items().failed(), keysOnce(in.resolve("out/strict.tsv")).size(), failed + "\n"
+        + Files.readString(in.resolve("out/strict.tsv")));
+    assertEquals(JobState.CANCELLED, stoppedByCancel.state(), stoppedByCancel.toString());
+    assertEquals(stoppedByCancel.items().failed(), keysOnce(in.resolve("out/cancelled.tsv")).size(),
+        stoppedByCancel.toString());
+  }
+
+  @Test
   void rerun_failedOnly_newJobRunsExactlyTheFailedItemsIntoItsOwnOutputAndLinksTheFirst() throws Exception {
     ActorRef<Coordinator.Command> coordinator = spawnCoordinator("coordinator-" + UUID.randomUUID());
     int items = 40;

@@ -9,6 +9,7 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
+import java.nio.file.StandardOpenOption;
 import java.util.ArrayList;
 import java.util.List;
 
@@ -26,6 +27,22 @@ public final class ErrorsFile {
   static String line(Outcome.Failed failed, String op) {
     return OutputWriter.OutputLine.escape(failed.key()) + '\t' + failed.stage() + '\t' + op + '\t'
         + failed.attempts() + '\t' + OutputWriter.OutputLine.escape(failed.reason() == null ? "" : failed.reason()) + '\n';
+  }
+
+  /**
+   * Appends the lines of these failed items, {@code ops} being the op of each stage by index - 1: for the items a
+   * stopped stream reported as failed but did not bring to the output writer.
+   */
+  public static void append(Path file, List<Outcome.Failed> failed, List<String> ops) throws IOException {
+    StringBuilder lines = new StringBuilder();
+    for (Outcome.Failed item : failed) {
+      lines.append(line(item, ops.get(item.stage() - 1)));
+    }
+    Path parent = file.toAbsolutePath().getParent();
+    if (parent != null) {
+      Files.createDirectories(parent);
+    }
+    Files.writeString(file, lines, StandardCharsets.UTF_8, StandardOpenOption.CREATE, StandardOpenOption.APPEND);
   }
 
   /**

@@ -50,6 +50,13 @@ public final class JobStream {
     /** The output file and the counts agree with this progress; a resumed job starts from it. */
     void checkpoint(Progress progress);
 
+    /**
+     * The output writer has closed its files, which hold what {@code written} says (also when the stream was
+     * stopped: then items reported as failed on their way may not have reached the errors file).
+     */
+    default void closed(Progress written) {
+    }
+
     /** Stage {@code stage}'s calls started or stopped waiting for its {@code rate}. */
     default void throttled(int stage, boolean waiting) {
     }

@@ -179,6 +179,7 @@ final class OutputWriter {
     // No checkpoint here: the job's end follows at once and supersedes it. Should the process die in between, the
     // job resumes from its last checkpoint, at most checkpoint-interval back, as from anywhere else.
     listener.sink(tracker.succeeded(), tracker.filtered());
+    listener.closed(tracker.progress(position, errorsPosition));
   }
 
   /** Formats an output line: {@code KEY<TAB>VALUE}, with backslash, tab, CR and LF escaped in both. */

@@ -520,7 +520,8 @@ public final class Coordinator
     }
     CompletableFuture<JobSpec> checked = runtime.io().blocking(() -> {
       JobSpec spec = parser.parse(submit.spec(), submit.sourceName(), submit.baseDir());
-      spec.output().ifPresent(Coordinator::createParent);
+      spec.output().ifPresent(output -> createParent(output, "output"));
+      spec.errors().ifPresent(errors -> createParent(errors, "errors"));
       return spec;
     }).toCompletableFuture();
     context.pipeToSelf(checked, (spec, error) -> new Validated(submit, spec, error));
@@ -946,7 +947,7 @@ public final class Coordinator
     Path baseDir = Path.of(record.baseDir());
     JobSpec spec = parser.parse(record.spec(), record.sourceName(), baseDir, keys == null ? null : List.of());
     Optional<Path> output = rerun.output().map(path -> parser.writableFile(path, baseDir, "--output"));
-    output.ifPresent(Coordinator::createParent);
+    output.ifPresent(path -> createParent(path, "--output"));
     return new RerunChecked(rerun, record, spec, keys, output.orElse(null), null);
   }
 
@@ -1072,14 +1073,14 @@ public final class Coordinator
     return unwrittenAccepted.stream().anyMatch(acceptance -> acceptance.accepted().id().equals(id));
   }
 
-  private static void createParent(Path output) {
+  private static void createParent(Path output, String what) {
     try {
       Path parent = output.getParent();
       if (parent != null) {
         Files.createDirectories(parent);
       }
     } catch (IOException e) {
-      throw new UncheckedIOException("cannot make the folder for output " + output + ": " + e.getMessage(), e);
+      throw new UncheckedIOException("cannot make the folder for " + what + " " + output + ": " + e.getMessage(), e);
     }
   }
 }

@@ -407,7 +407,7 @@ public final class Coordinator
   public SignalHandler<Jobs> signalHandler() {
     return newSignalHandlerBuilder()
         .onSignal(RecoveryCompleted.instance(), this::resumeOpenJobs)
-        .onSignal(PostStop.instance(), jobs -> onFiles("remove the temporary job files", files::removeIfTemporary))
+        .onSignal(PostStop.instance(), jobs -> removeTemporaryFiles())
         .onSignal(JournalPersistFailed.class, (jobs, failed) -> onJournalFailed("write to", failed.getFailure()))
         .onSignal(RecoveryFailed.class, (jobs, failed) -> onJournalFailed("read", failed.getFailure()))
         .build();
@@ -1018,6 +1018,18 @@ public final class Coordinator
       context.getLog().warn("could not {}: {}", done.what(), Reasons.text(Reasons.unwrap(done.error())));
     }
     return Effect().none();
+  }
+
+  /**
+   * With the journal in memory, the job files go with the coordinator. This runs on the actor's thread: it is
+   * stopped, so nothing waits for it, and a message to do it elsewhere would never come back.
+   */
+  private void removeTemporaryFiles() {
+    try {
+      files.removeIfTemporary();
+    } catch (IOException | UncheckedIOException e) {
+      context.getLog().warn("could not remove the temporary job files: {}", Reasons.withKind(e));
+    }
   }
 
   /** Runs a file operation off the actor's thread, logging when it fails. */

@@ -156,6 +156,9 @@ public final class Coordinator
   private record FilesDone(String what, Throwable error) implements Command {
   }
 
+  private record RecordWritten(String id, Throwable error) implements Command {
+  }
+
   /** Why a rerun cannot be made now, for the user. */
   private static final class CannotRerunException extends RuntimeException {
     CannotRerunException(String message) {
@@ -277,6 +280,8 @@ public final class Coordinator
   private final JobFiles files;
   // Where the failed items of the jobs started by this incarnation go, until their end is written.
   private final Map<String, Path> errorsFiles = new HashMap<>();
+  // What rerun needs of a job, from its start until its file is written (a tiny job may end before that).
+  private final Map<String, JobFiles.JobRecord> unwrittenRecords = new HashMap<>();
   // The job actors of this incarnation: a restart after a journal failure stops them, and recovery starts them again.
   private final Map<String, ActorRef<Job.Command>> running = new HashMap<>();
   // Jobs whose spec is being read again before their actor starts (after a restart, or taken from the queue): they
@@ -382,6 +387,7 @@ public final class Coordinator
         .onCommand(RerunChecked.class, this::onRerunChecked)
         .onCommand(GetFailures.class, this::onGetFailures)
         .onCommand(FilesDone.class, this::onFilesDone)
+        .onCommand(RecordWritten.class, this::onRecordWritten)
         .build();
   }
 
@@ -424,6 +430,7 @@ public final class Coordinator
     starting.clear();
     cancelling.clear();
     errorsFiles.clear();
+    unwrittenRecords.clear();
     // Files of jobs that left the history while the coordinator was down, or before it wrote that they had.
     Set<String> known = new HashSet<>(jobs.open.keySet());
     known.addAll(jobs.finished.keySet());
@@ -665,7 +672,15 @@ public final class Coordinator
     errorsFiles.put(id, spec.errors().orElseThrow());
     JobFiles.JobRecord record = new JobFiles.JobRecord(accepted.spec(), accepted.sourceName(), accepted.baseDir(),
         accepted.rerun() == null ? null : accepted.rerun().keys());
-    onFiles("keep the spec of job " + id + " for rerun", () -> files.writeRecord(id, record));
+    unwrittenRecords.put(id, record);
+    context.pipeToSelf(runtime.io().blocking(() -> {
+      try {
+        files.writeRecord(id, record);
+        return Done.getInstance();
+      } catch (IOException e) {
+        throw new UncheckedIOException(Reasons.withKind(e), e);
+      }
+    }), (done, error) -> new RecordWritten(id, error));
     ActorRef<Job.Command> job = context.spawn(
         Job.create(id, spec, runtime, Instant.parse(accepted.submittedAt()), finishedAdapter, accepted.rerunOf()),
         "job-" + id);
@@ -758,7 +773,8 @@ public final class Coordinator
       return endCancelled(jobs, accepted, accepted.totalOrUnknown(), List.of(replyTo));
     }
     cancelling.put(accepted.id(), new ArrayList<>(List.of(replyTo)));
-    CompletionStage<Long> counted = runtime.io().blocking(() -> parse(accepted)).thenCompose(spec -> spec.input() instanceof JobSpec.Lines lines
+    CompletionStage<Long> counted = runtime.io().blocking(() -> parse(accepted))
+        .thenCompose(spec -> spec.input() instanceof JobSpec.Lines lines
         ? JobStream.countLines(lines.file(), runtime)
         : CompletableFuture.completedFuture(spec.input().size().orElse(-1)));
     context.pipeToSelf(counted, (total, error) -> new QueuedCounted(accepted.id(), error == null ? total : -1));
@@ -912,7 +928,8 @@ public final class Coordinator
       return Effect().none();
     }
     Optional<Path> errors = Optional.ofNullable(ended.errors()).map(Path::of);
-    CompletableFuture<RerunChecked> checked = runtime.io().blocking(() -> checkRerun(rerun, errors))
+    Optional<JobFiles.JobRecord> unwritten = Optional.ofNullable(unwrittenRecords.get(id));
+    CompletableFuture<RerunChecked> checked = runtime.io().blocking(() -> checkRerun(rerun, errors, unwritten))
         .toCompletableFuture();
     context.pipeToSelf(checked, (ok, error) -> ok != null ? ok : new RerunChecked(rerun, null, null, null, null,
         error));
@@ -920,17 +937,19 @@ public final class Coordinator
   }
 
   /** The spec and the items a rerun runs, read from the ended job's files (off the actor's thread). */
-  private RerunChecked checkRerun(Rerun rerun, Optional<Path> errors) {
+  private RerunChecked checkRerun(Rerun rerun, Optional<Path> errors, Optional<JobFiles.JobRecord> unwritten) {
     try {
-      return readRerun(rerun, errors);
+      return readRerun(rerun, errors, unwritten);
     } catch (IOException e) {
       throw new UncheckedIOException("cannot read the files of job " + rerun.id() + ": " + Reasons.withKind(e), e);
     }
   }
 
-  private RerunChecked readRerun(Rerun rerun, Optional<Path> errors) throws IOException {
+  private RerunChecked readRerun(Rerun rerun, Optional<Path> errors, Optional<JobFiles.JobRecord> unwritten)
+      throws IOException {
     String id = rerun.id();
-    JobFiles.JobRecord record = files.readRecord(id).orElseThrow(() -> new CannotRerunException(
+    Optional<JobFiles.JobRecord> kept = unwritten.isPresent() ? unwritten : files.readRecord(id);
+    JobFiles.JobRecord record = kept.orElseThrow(() -> new CannotRerunException(
         "the spec of job " + id + " is no longer kept (it ran before Baton kept specs for rerun)"));
     List<String> keys = record.keys();
     if (rerun.failedOnly()) {
@@ -1010,6 +1029,15 @@ public final class Coordinator
       found = Optional.empty();
     }
     request.replyTo().tell(found);
+    return Effect().none();
+  }
+
+  private Effect<JournalV1.CoordinatorEvent, Jobs> onRecordWritten(Jobs jobs, RecordWritten written) {
+    unwrittenRecords.remove(written.id());
+    if (written.error() != null) {
+      context.getLog().warn("could not keep the spec of job {} for rerun: {}", written.id(),
+          Reasons.text(Reasons.unwrap(written.error())));
+    }
     return Effect().none();
   }
 

@@ -26,7 +26,8 @@ public final class ErrorsFile {
   /** The line of one failed item, {@code op} being the name of the op of the stage it failed in. */
   static String line(Outcome.Failed failed, String op) {
     return OutputWriter.OutputLine.escape(failed.key()) + '\t' + failed.stage() + '\t' + op + '\t'
-        + failed.attempts() + '\t' + OutputWriter.OutputLine.escape(failed.reason() == null ? "" : failed.reason()) + '\n';
+        + failed.attempts() + '\t' + OutputWriter.OutputLine.escape(failed.reason() == null ? "" : failed.reason())
+        + '\n';
   }
 
   /**

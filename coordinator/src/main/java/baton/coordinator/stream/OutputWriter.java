@@ -11,6 +11,7 @@ import java.nio.file.StandardOpenOption;
 import java.time.Duration;
 import java.util.List;
 import java.util.Optional;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
 import org.apache.pekko.Done;
 import org.apache.pekko.stream.javadsl.Flow;
@@ -53,19 +54,38 @@ final class OutputWriter {
   static Sink<List<Outcome>, CompletionStage<Done>> sink(Optional<Path> output, Optional<Path> errors,
       List<String> ops, Progress resumeFrom, JobStream.Listener listener, Duration reportInterval,
       Duration checkpointInterval) {
+    // The sink completes only once the writer has closed its files and said what they hold (Listener.closed): a
+    // stopped stream may fail the sink before the writer's close has run.
+    CompletableFuture<Done> closed = new CompletableFuture<>();
     return Flow.<List<Outcome>>create()
         .groupedWeightedWithin(OUTPUT_LINES_PER_WRITE, chunk -> (long) chunk.size(), Duration.ofMillis(50))
         .mapWithResource(
-            () -> new OutputWriter(output, errors, ops, resumeFrom, listener, reportInterval, checkpointInterval),
+            () -> {
+              try {
+                return new OutputWriter(output, errors, ops, resumeFrom, listener, reportInterval,
+                    checkpointInterval);
+              } catch (IOException | RuntimeException e) {
+                closed.complete(Done.getInstance());
+                throw e;
+              }
+            },
             (writer, chunks) -> {
               writer.write(chunks);
               return Done.getInstance();
             },
             writer -> {
-              writer.close();
+              try {
+                writer.close();
+              } finally {
+                closed.complete(Done.getInstance());
+              }
               return Optional.empty();
             })
-        .toMat(Sink.ignore(), Keep.right());
+        .toMat(Sink.ignore(), Keep.right())
+        .mapMaterializedValue(finished -> finished.handle((done, failure) -> closed.thenCompose(
+                afterClose -> failure == null ? CompletableFuture.completedFuture(done)
+                    : CompletableFuture.<Done>failedFuture(failure)))
+            .thenCompose(result -> result));
   }
 
   private OutputWriter(Optional<Path> output, Optional<Path> errors, List<String> ops, Progress resumeFrom,

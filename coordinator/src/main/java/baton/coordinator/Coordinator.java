@@ -280,7 +280,8 @@ public final class Coordinator
   private final JobFiles files;
   // Where the failed items of the jobs started by this incarnation go, until their end is written.
   private final Map<String, Path> errorsFiles = new HashMap<>();
-  // What rerun needs of a job, from its start until its file is written (a tiny job may end before that).
+  // What rerun needs of a job, from its start until its file is written (a tiny job may end before that); with the
+  // journal in memory, for as long as the job is in the history (no file: a killed `baton run` would leave it).
   private final Map<String, JobFiles.JobRecord> unwrittenRecords = new HashMap<>();
   // The job actors of this incarnation: a restart after a journal failure stops them, and recovery starts them again.
   private final Map<String, ActorRef<Job.Command>> running = new HashMap<>();
@@ -430,7 +431,9 @@ public final class Coordinator
     starting.clear();
     cancelling.clear();
     errorsFiles.clear();
-    unwrittenRecords.clear();
+    if (!files.isTemporary()) {
+      unwrittenRecords.clear();
+    }
     // Files of jobs that left the history while the coordinator was down, or before it wrote that they had.
     Set<String> known = new HashSet<>(jobs.open.keySet());
     known.addAll(jobs.finished.keySet());
@@ -601,6 +604,7 @@ public final class Coordinator
       lastWrite = System.nanoTime();
       endedIds.forEach(errorsFiles::remove);
       if (!evicted.isEmpty()) {
+        evicted.forEach(unwrittenRecords::remove);
         onFiles("delete the files of forgotten jobs", () -> files.delete(evicted));
       }
       endedIds.forEach(this::stopJob);
@@ -673,6 +677,9 @@ public final class Coordinator
     JobFiles.JobRecord record = new JobFiles.JobRecord(accepted.spec(), accepted.sourceName(), accepted.baseDir(),
         accepted.rerun() == null ? null : accepted.rerun().keys());
     unwrittenRecords.put(id, record);
+    if (files.isTemporary()) {
+      return spawnJob(accepted, spec);
+    }
     context.pipeToSelf(runtime.io().blocking(() -> {
       try {
         files.writeRecord(id, record);
@@ -681,6 +688,11 @@ public final class Coordinator
         throw new UncheckedIOException(Reasons.withKind(e), e);
       }
     }), (done, error) -> new RecordWritten(id, error));
+    return spawnJob(accepted, spec);
+  }
+
+  private ActorRef<Job.Command> spawnJob(JobAccepted accepted, JobSpec spec) {
+    String id = accepted.id();
     ActorRef<Job.Command> job = context.spawn(
         Job.create(id, spec, runtime, Instant.parse(accepted.submittedAt()), finishedAdapter, accepted.rerunOf()),
         "job-" + id);

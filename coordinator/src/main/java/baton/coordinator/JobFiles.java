@@ -19,7 +19,7 @@ import org.apache.pekko.actor.typed.ActorSystem;
  * The files the coordinator keeps of each job beside its journal, in {@code <data-dir>/jobs/} (or, with the journal
  * in memory, a temporary folder removed when the coordinator stops): {@code <id>.failed.tsv}, the failed items of a
  * job whose spec names no {@code errors} file ({@link ErrorsFile}'s format), and {@code <id>.job.json}, what
- * {@code rerun} needs of an ended job's spec. Only jobs the coordinator still knows keep them: the files of jobs
+ * {@code rerun} needs of an ended job's spec (with the journal in memory, the coordinator keeps that in memory). Only jobs the coordinator still knows keep them: the files of jobs
  * past {@code finished-jobs-kept} are deleted, so the folder holds at most that many jobs' files.
  */
 final class JobFiles {
@@ -49,6 +49,11 @@ final class JobFiles {
     String name = "baton-jobs-" + ProcessHandle.current().pid() + "-" + Integer.toHexString(
         System.identityHashCode(system)) + "-" + journalName.replaceAll("[^A-Za-z0-9_-]", "_");
     return new JobFiles(Path.of(System.getProperty("java.io.tmpdir")).resolve(name), true);
+  }
+
+  /** Whether the folder goes with the coordinator (its journal is in memory). */
+  boolean isTemporary() {
+    return temporary;
   }
 
   /** Where the failed items of job {@code id} go when its spec names no errors file. */

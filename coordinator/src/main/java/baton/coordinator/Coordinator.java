@@ -7,6 +7,7 @@ import baton.coordinator.api.JobState;
 import baton.coordinator.api.JobStatus;
 import baton.coordinator.metrics.Metrics;
 import baton.coordinator.spec.JobSpecParser;
+import baton.coordinator.stream.ErrorsFile;
 import baton.coordinator.stream.JobStream;
 import baton.protocol.op.Reasons;
 import baton.protocol.spec.JobSpec;
@@ -38,6 +39,7 @@ import java.util.concurrent.TimeUnit;
 import org.apache.pekko.Done;
 import org.apache.pekko.actor.typed.ActorRef;
 import org.apache.pekko.actor.typed.Behavior;
+import org.apache.pekko.actor.typed.PostStop;
 import org.apache.pekko.actor.typed.javadsl.ActorContext;
 import org.apache.pekko.actor.typed.javadsl.Behaviors;
 import org.apache.pekko.persistence.typed.JournalPersistFailed;
@@ -97,6 +99,23 @@ public final class Coordinator
   public record Unavailable(String error) implements SubmitReply {
   }
 
+  /** A {@link Rerun} named no job the coordinator knows. */
+  public record UnknownJob(String error) implements SubmitReply {
+  }
+
+  /** A {@link Rerun} of a job that cannot be rerun now: it has not ended, or has no failed items to rerun. */
+  public record CannotRerun(String error) implements SubmitReply {
+  }
+
+  /**
+   * Submits a job with the spec of an ended job: over the items that failed in it ({@code failedOnly}), or over its
+   * whole input. The new job writes to {@code output} if given, else to the spec's output with
+   * {@code .rerun-<new id>} appended (its errors file likewise), and its status names the first in {@code rerunOf}.
+   */
+  public record Rerun(String id, boolean failedOnly, Optional<String> output, ActorRef<SubmitReply> replyTo)
+      implements Command {
+  }
+
   /** Asks for one job's status; empty when no job has that id. */
   public record GetJob(String id, ActorRef<Optional<JobStatus>> replyTo) implements Command {
   }
@@ -134,6 +153,35 @@ public final class Coordinator
   }
 
   private record Validated(Submit submit, JobSpec spec, Throwable error) implements Command {
+  }
+
+  /**
+   * Where a job's failed items are, so that the API can read them ({@code ErrorsFile}); empty when the job has none
+   * to show (queued, or ended before Baton kept them).
+   */
+  public record FailuresFile(Optional<Path> file) {
+  }
+
+  /** Asks where a job's failed items are; empty when no job has that id. */
+  public record GetFailures(String id, ActorRef<Optional<FailuresFile>> replyTo) implements Command {
+  }
+
+  // A rerun's spec and items, read from the ended job's files; output is the one asked for, or null.
+  private record RerunChecked(Rerun rerun, JobFiles.JobRecord record, JobSpec spec, List<String> keys, Path output,
+      Throwable error) implements Command {
+  }
+
+  private record FilesDone(String what, Throwable error) implements Command {
+  }
+
+  private record RecordWritten(String id, Throwable error) implements Command {
+  }
+
+  /** Why a rerun cannot be made now, for the user. */
+  private static final class CannotRerunException extends RuntimeException {
+    CannotRerunException(String message) {
+      super(message, null, false, false);
+    }
   }
 
   // A job to start again after a restart, or to start for the first time from the queue ({@code dequeued}).
@@ -249,6 +297,12 @@ public final class Coordinator
   private final JournalSettings journal;
   private final Metrics metrics;
   private final Timer journalWrite;
+  private final JobFiles files;
+  // Where the failed items of the jobs started by this incarnation go, until their end is written.
+  private final Map<String, Path> errorsFiles = new HashMap<>();
+  // What rerun needs of a job, from its start until its file is written (a tiny job may end before that); with the
+  // journal in memory, for as long as the job is in the history (no file: a killed `baton run` would leave it).
+  private final Map<String, JobFiles.JobRecord> unwrittenRecords = new HashMap<>();
   // The job actors of this incarnation: a restart after a journal failure stops them, and recovery starts them again.
   private final Map<String, ActorRef<Job.Command>> running = new HashMap<>();
   // Jobs whose spec is being read again before their actor starts (after a restart, or taken from the queue): they
@@ -302,6 +356,7 @@ public final class Coordinator
     this.finishedAdapter = context.messageAdapter(Job.Ended.class, JobFinished::new);
     this.metrics = Metrics.get(context.getSystem());
     this.journalWrite = metrics.journalWrite("coordinator");
+    this.files = JobFiles.of(context.getSystem(), journalName);
   }
 
   @Override
@@ -354,6 +409,11 @@ public final class Coordinator
         .onCommand(StopAccepting.class, this::onStopAccepting)
         .onCommand(GetHealth.class, this::onGetHealth)
         .onCommand(GetJobCounts.class, this::onGetJobCounts)
+        .onCommand(Rerun.class, this::onRerun)
+        .onCommand(RerunChecked.class, this::onRerunChecked)
+        .onCommand(GetFailures.class, this::onGetFailures)
+        .onCommand(FilesDone.class, this::onFilesDone)
+        .onCommand(RecordWritten.class, this::onRecordWritten)
         .build();
   }
 
@@ -379,6 +439,7 @@ public final class Coordinator
   public SignalHandler<Jobs> signalHandler() {
     return newSignalHandlerBuilder()
         .onSignal(RecoveryCompleted.instance(), this::resumeOpenJobs)
+        .onSignal(PostStop.instance(), jobs -> removeTemporaryFiles())
         .onSignal(JournalPersistFailed.class, (jobs, failed) -> onJournalFailed("write to", failed.getFailure()))
         .onSignal(RecoveryFailed.class, (jobs, failed) -> onJournalFailed("read", failed.getFailure()))
         .build();
@@ -394,6 +455,14 @@ public final class Coordinator
     running.clear();
     starting.clear();
     cancelling.clear();
+    errorsFiles.clear();
+    if (!files.isTemporary()) {
+      unwrittenRecords.clear();
+    }
+    // Files of jobs that left the history while the coordinator was down, or before it wrote that they had.
+    Set<String> known = new HashSet<>(jobs.open.keySet());
+    known.addAll(jobs.finished.keySet());
+    onFiles("delete the files of forgotten jobs", () -> files.keepOnly(known));
     unwrittenAccepted.clear();
     unwrittenEnded.clear();
     unwrittenJournaled.clear();
@@ -414,10 +483,8 @@ public final class Coordinator
   /** Parses an accepted job's spec again, off the actor's thread, and then starts it ({@link Resumable}). */
   private void readAgain(JobAccepted accepted, boolean dequeued) {
     starting.put(accepted.id(), new ArrayList<>());
-    // A files input runs on the files it matched at submit: its glob is not expanded again.
-    List<Path> matched = accepted.files() == null ? null : accepted.files().stream().map(Path::of).toList();
-    CompletableFuture<JobSpec> checked = runtime.io().blocking(() -> parser.forCode(accepted.code())
-        .parse(accepted.spec(), accepted.sourceName(), Path.of(accepted.baseDir()), matched)).toCompletableFuture();
+    // A files input runs on the files it matched at submit (see parse): its glob is not expanded again.
+    CompletableFuture<JobSpec> checked = runtime.io().blocking(() -> parse(accepted)).toCompletableFuture();
     context.pipeToSelf(checked, (spec, error) -> new Resumable(accepted, spec, error, dequeued));
   }
 
@@ -498,7 +565,8 @@ public final class Coordinator
     }
     CompletableFuture<JobSpec> checked = runtime.io().blocking(() -> {
       JobSpec spec = parser.forCode(submit.code()).parse(submit.spec(), submit.sourceName(), submit.baseDir());
-      spec.output().ifPresent(Coordinator::createParent);
+      spec.output().ifPresent(output -> createParent(output, "output"));
+      spec.errors().ifPresent(errors -> createParent(errors, "errors"));
       return spec;
     }).toCompletableFuture();
     context.pipeToSelf(checked, (spec, error) -> new Validated(submit, spec, error));
@@ -517,7 +585,7 @@ public final class Coordinator
         ? matched.files().stream().map(Path::toString).toList() : null;
     JobAccepted accepted = new JobAccepted(id, spec.name(), validated.submit().spec(),
         validated.submit().sourceName(), validated.submit().baseDir().toString(), Instant.now().toString(), files,
-        spec.priority(), spec.input().size().orElse(-1), null, validated.submit().code());
+        spec.priority(), spec.input().size().orElse(-1), null, validated.submit().code(), null);
     unwrittenAccepted.add(new Acceptance(accepted, spec, replyTo));
     scheduleWrite();
     return Effect().none();
@@ -561,6 +629,10 @@ public final class Coordinator
     unwrittenAccepted.clear();
     unwrittenEnded.clear();
     unwrittenJournaled.clear();
+    // The jobs these ends push out of the history (finished-jobs-kept): their files go with them.
+    int overflow = jobs.finished.size() + ends.size() - settings.finishedJobsKept();
+    List<String> evicted = overflow <= 0 ? List.of()
+        : List.copyOf(jobs.finished.keySet().stream().limit(overflow).toList());
     List<JournalV1.CoordinatorEvent> events = new ArrayList<>(ends.size() + dequeued.size() + acceptances.size());
     events.addAll(ends);
     dequeued.forEach(id -> events.add(new JobDequeued(id)));
@@ -571,6 +643,11 @@ public final class Coordinator
       journalWrite.record(lastWrite - writing, TimeUnit.NANOSECONDS);
       metrics.jobsSubmitted(acceptances.size());
       ends.forEach(ended -> metrics.jobEnded(ended.job().state().toApi()));
+      endedIds.forEach(errorsFiles::remove);
+      if (!evicted.isEmpty()) {
+        evicted.forEach(unwrittenRecords::remove);
+        onFiles("delete the files of forgotten jobs", () -> files.delete(evicted));
+      }
       endedIds.forEach(this::stopJob);
       forget(journaled);
       startDequeued(state, dequeued);
@@ -590,7 +667,7 @@ public final class Coordinator
           startJob(accepted, spec, false);
           JobStatus status = JournalV1.JobSummary.accepted(accepted.id(), spec.name(),
               spec.input().size().orElse(-1), spec.output().map(Object::toString).orElse(null),
-              accepted.submittedAt()).toStatus();
+              accepted.submittedAt(), accepted.rerunOf()).toStatus();
           acceptance.replyTo().tell(new Accepted(status));
           Events.publish(context.getSystem(), status);
         }
@@ -636,11 +713,35 @@ public final class Coordinator
   }
 
   /** Starts a job's actor; {@code dequeued}: the job waited in the queue until now. */
-  private ActorRef<Job.Command> startJob(JobAccepted accepted, JobSpec spec, boolean dequeued) {
+  private ActorRef<Job.Command> startJob(JobAccepted accepted, JobSpec parsed, boolean dequeued) {
+    String id = accepted.id();
+    // Failed items are always kept: in the spec's errors file, else in a file of the coordinator's own.
+    JobSpec spec = parsed.errors().isPresent() ? parsed
+        : parsed.withFiles(parsed.output(), Optional.of(files.errors(id)));
+    errorsFiles.put(id, spec.errors().orElseThrow());
+    JobFiles.JobRecord record = new JobFiles.JobRecord(accepted.spec(), accepted.sourceName(), accepted.baseDir(),
+        accepted.rerun() == null ? null : accepted.rerun().keys());
+    unwrittenRecords.put(id, record);
+    if (files.isTemporary()) {
+      return spawnJob(accepted, spec, dequeued);
+    }
+    context.pipeToSelf(runtime.io().blocking(() -> {
+      try {
+        files.writeRecord(id, record);
+        return Done.getInstance();
+      } catch (IOException e) {
+        throw new UncheckedIOException(Reasons.withKind(e), e);
+      }
+    }), (done, error) -> new RecordWritten(id, error));
+    return spawnJob(accepted, spec, dequeued);
+  }
+
+  private ActorRef<Job.Command> spawnJob(JobAccepted accepted, JobSpec spec, boolean dequeued) {
+    String id = accepted.id();
     ActorRef<Job.Command> job = context.spawn(
-        Job.createEnding(accepted.id(), spec, runtime, Instant.parse(accepted.submittedAt()), dequeued,
+        Job.createEnding(id, spec, runtime, Instant.parse(accepted.submittedAt()), dequeued, accepted.rerunOf(),
             finishedAdapter),
-        "job-" + accepted.id());
+        "job-" + id);
     context.watchWith(job, new JobStopped(accepted.id(), job));
     running.put(accepted.id(), job);
     return job;
@@ -739,9 +840,7 @@ public final class Coordinator
       return endCancelled(jobs, accepted, accepted.totalOrUnknown(), List.of(replyTo));
     }
     cancelling.put(accepted.id(), new ArrayList<>(List.of(replyTo)));
-    List<Path> matched = accepted.files() == null ? null : accepted.files().stream().map(Path::of).toList();
-    CompletionStage<Long> counted = runtime.io().blocking(() -> parser.forCode(accepted.code())
-        .parse(accepted.spec(), accepted.sourceName(), Path.of(accepted.baseDir()), matched))
+    CompletionStage<Long> counted = runtime.io().blocking(() -> parse(accepted))
         .thenCompose(spec -> spec.input() instanceof JobSpec.Lines lines
         ? JobStream.countLines(lines.file(), runtime)
         : CompletableFuture.completedFuture(spec.input().size().orElse(-1)));
@@ -795,7 +894,10 @@ public final class Coordinator
       context.getSelf().tell(FillSlots.INSTANCE);
       return Effect().none();
     }
-    unwrittenEnded.put(id, new JobEnded(JournalV1.JobSummary.of(message.ended().status())));
+    Path errors = errorsFiles.get(id);
+    JobStatus ended = message.ended().status();
+    unwrittenEnded.put(id, new JobEnded(JournalV1.JobSummary.of(ended)
+        .with(errors == null ? null : errors.toString(), ended.rerunOf())));
     if (message.ended().journaled()) {
       unwrittenJournaled.add(id);
     }
@@ -890,6 +992,176 @@ public final class Coordinator
     return Effect().none();
   }
 
+  private Effect<JournalV1.CoordinatorEvent, Jobs> onRerun(Jobs jobs, Rerun rerun) {
+    String id = rerun.id();
+    if (!accepting) {
+      rerun.replyTo().tell(new Unavailable("the coordinator is shutting down and takes no new jobs"));
+      return Effect().none();
+    }
+    if (jobs.open.containsKey(id)) {
+      rerun.replyTo().tell(new CannotRerun("job " + id + " is " + (jobs.isQueued(id) ? "QUEUED" : "RUNNING")
+          + ": rerun it once it has ended"));
+      return Effect().none();
+    }
+    JournalV1.JobSummary ended = jobs.finished.get(id);
+    if (ended == null) {
+      rerun.replyTo().tell(new UnknownJob("no job " + id));
+      return Effect().none();
+    }
+    if (rerun.failedOnly() && ended.counts().failed() == 0) {
+      rerun.replyTo().tell(new CannotRerun("job " + id + " has no failed items to rerun"));
+      return Effect().none();
+    }
+    Optional<Path> errors = Optional.ofNullable(ended.errors()).map(Path::of);
+    Optional<JobFiles.JobRecord> unwritten = Optional.ofNullable(unwrittenRecords.get(id));
+    CompletableFuture<RerunChecked> checked = runtime.io().blocking(() -> checkRerun(rerun, errors, unwritten))
+        .toCompletableFuture();
+    context.pipeToSelf(checked, (ok, error) -> ok != null ? ok : new RerunChecked(rerun, null, null, null, null,
+        error));
+    return Effect().none();
+  }
+
+  /** The spec and the items a rerun runs, read from the ended job's files (off the actor's thread). */
+  private RerunChecked checkRerun(Rerun rerun, Optional<Path> errors, Optional<JobFiles.JobRecord> unwritten) {
+    try {
+      return readRerun(rerun, errors, unwritten);
+    } catch (IOException e) {
+      throw new UncheckedIOException("cannot read the files of job " + rerun.id() + ": " + Reasons.withKind(e), e);
+    }
+  }
+
+  private RerunChecked readRerun(Rerun rerun, Optional<Path> errors, Optional<JobFiles.JobRecord> unwritten)
+      throws IOException {
+    String id = rerun.id();
+    Optional<JobFiles.JobRecord> kept = unwritten.isPresent() ? unwritten : files.readRecord(id);
+    JobFiles.JobRecord record = kept.orElseThrow(() -> new CannotRerunException(
+        "the spec of job " + id + " is no longer kept (it ran before Baton kept specs for rerun)"));
+    List<String> keys = record.keys();
+    if (rerun.failedOnly()) {
+      if (errors.isEmpty()) {
+        throw new CannotRerunException("the failed items of job " + id + " were not kept (it ran before Baton "
+            + "kept them)");
+      }
+      keys = ErrorsFile.keys(errors.get());
+      if (keys.isEmpty()) {
+        throw new CannotRerunException("job " + id + " has no failed items to rerun (its errors file "
+            + errors.get() + " is empty)");
+      }
+    }
+    Path baseDir = Path.of(record.baseDir());
+    JobSpec spec = parser.parse(record.spec(), record.sourceName(), baseDir, keys == null ? null : List.of());
+    Optional<Path> output = rerun.output().map(path -> parser.writableFile(path, baseDir, "--output"));
+    output.ifPresent(path -> createParent(path, "--output"));
+    return new RerunChecked(rerun, record, spec, keys, output.orElse(null), null);
+  }
+
+  private Effect<JournalV1.CoordinatorEvent, Jobs> onRerunChecked(Jobs jobs, RerunChecked checked) {
+    ActorRef<SubmitReply> replyTo = checked.rerun().replyTo();
+    if (checked.error() != null) {
+      Throwable cause = Reasons.unwrap(checked.error());
+      replyTo.tell(cause instanceof CannotRerunException ? new CannotRerun(cause.getMessage())
+          : new Rejected(rejection("the spec of job " + checked.rerun().id(), cause)));
+      return Effect().none();
+    }
+    JobSpec parsed = checked.spec();
+    String id = newId(jobs, parsed.name());
+    // The first job's files stay as they are: the rerun writes beside them unless told where.
+    Optional<Path> output = Optional.ofNullable(checked.output())
+        .or(() -> parsed.output().map(path -> Path.of(path + ".rerun-" + id)));
+    Optional<Path> errors = parsed.errors().map(path -> Path.of(path + ".rerun-" + id));
+    JournalV1.Rerun rerun = new JournalV1.Rerun(checked.rerun().id(), checked.keys(),
+        output.map(Path::toString).orElse(null), errors.map(Path::toString).orElse(null));
+    JobSpec spec = asRerun(parsed, rerun);
+    List<String> matched = spec.input() instanceof JobSpec.Files files
+        ? files.files().stream().map(Path::toString).toList() : null;
+    JobFiles.JobRecord record = checked.record();
+    JobAccepted accepted = new JobAccepted(id, spec.name(), record.spec(), record.sourceName(), record.baseDir(),
+        Instant.now().toString(), matched, spec.priority(), spec.input().size().orElse(-1), null, null, rerun);
+    context.getLog().info("job {} reruns job {} over {}", id, rerun.of(), rerun.keys() == null ? "all its items"
+        : "its " + rerun.keys().size() + " failed items");
+    unwrittenAccepted.add(new Acceptance(accepted, spec, replyTo));
+    scheduleWrite();
+    return Effect().none();
+  }
+
+  /** The spec of a rerun: over its keys (if any) instead of the spec's input, into its own files. */
+  private static JobSpec asRerun(JobSpec spec, JournalV1.Rerun rerun) {
+    JobSpec over = rerun.keys() == null ? spec
+        : spec.withInput(new JobSpec.Keys(List.copyOf(rerun.keys()), !(spec.input() instanceof JobSpec.Files)));
+    return over.withFiles(Optional.ofNullable(rerun.output()).map(Path::of),
+        Optional.ofNullable(rerun.errors()).map(Path::of));
+  }
+
+  /** Reads an accepted job's spec again, as a rerun when it is one (off the actor's thread). */
+  private JobSpec parse(JobAccepted accepted) {
+    List<Path> matched = accepted.files() == null ? null : accepted.files().stream().map(Path::of).toList();
+    JournalV1.Rerun rerun = accepted.rerun();
+    if (rerun != null && rerun.keys() != null) {
+      matched = List.of();
+    }
+    JobSpec spec = parser.forCode(accepted.code())
+        .parse(accepted.spec(), accepted.sourceName(), Path.of(accepted.baseDir()), matched);
+    return rerun == null ? spec : asRerun(spec, rerun);
+  }
+
+  private Effect<JournalV1.CoordinatorEvent, Jobs> onGetFailures(Jobs jobs, GetFailures request) {
+    String id = request.id();
+    Optional<FailuresFile> found;
+    if (jobs.open.containsKey(id)) {
+      found = Optional.of(new FailuresFile(Optional.ofNullable(errorsFiles.get(id))));
+    } else if (jobs.finished.containsKey(id)) {
+      found = Optional.of(new FailuresFile(Optional.ofNullable(jobs.finished.get(id).errors()).map(Path::of)));
+    } else {
+      found = Optional.empty();
+    }
+    request.replyTo().tell(found);
+    return Effect().none();
+  }
+
+  private Effect<JournalV1.CoordinatorEvent, Jobs> onRecordWritten(Jobs jobs, RecordWritten written) {
+    unwrittenRecords.remove(written.id());
+    if (written.error() != null) {
+      context.getLog().warn("could not keep the spec of job {} for rerun: {}", written.id(),
+          Reasons.text(Reasons.unwrap(written.error())));
+    }
+    return Effect().none();
+  }
+
+  private Effect<JournalV1.CoordinatorEvent, Jobs> onFilesDone(Jobs jobs, FilesDone done) {
+    if (done.error() != null) {
+      context.getLog().warn("could not {}: {}", done.what(), Reasons.text(Reasons.unwrap(done.error())));
+    }
+    return Effect().none();
+  }
+
+  /**
+   * With the journal in memory, the job files go with the coordinator. This runs on the actor's thread: it is
+   * stopped, so nothing waits for it, and a message to do it elsewhere would never come back.
+   */
+  private void removeTemporaryFiles() {
+    try {
+      files.removeIfTemporary();
+    } catch (IOException | UncheckedIOException e) {
+      context.getLog().warn("could not remove the temporary job files: {}", Reasons.withKind(e));
+    }
+  }
+
+  /** Runs a file operation off the actor's thread, logging when it fails. */
+  private void onFiles(String what, IoAction action) {
+    context.pipeToSelf(runtime.io().blocking(() -> {
+      try {
+        action.run();
+      } catch (IOException e) {
+        throw new UncheckedIOException(Reasons.withKind(e), e);
+      }
+      return Done.getInstance();
+    }), (done, error) -> new FilesDone(what, error));
+  }
+
+  private interface IoAction {
+    void run() throws IOException;
+  }
+
   private Effect<JournalV1.CoordinatorEvent, Jobs> onGetHealth(Jobs jobs, GetHealth request) {
     request.replyTo().tell(new Health(accepting, running.size(), jobs.queue.size()));
     return Effect().none();
@@ -939,14 +1211,14 @@ public final class Coordinator
     return unwrittenAccepted.stream().anyMatch(acceptance -> acceptance.accepted().id().equals(id));
   }
 
-  private static void createParent(Path output) {
+  private static void createParent(Path output, String what) {
     try {
       Path parent = output.getParent();
       if (parent != null) {
         Files.createDirectories(parent);
       }
     } catch (IOException e) {
-      throw new UncheckedIOException("cannot make the folder for output " + output + ": " + e.getMessage(), e);
+      throw new UncheckedIOException("cannot make the folder for " + what + " " + output + ": " + e.getMessage(), e);
     }
   }
 }

@@ -2,6 +2,7 @@ package baton.coordinator;
 
 import baton.coordinator.api.JobStatus;
 import baton.coordinator.metrics.Metrics;
+import baton.coordinator.stream.ErrorsFile;
 import baton.coordinator.stream.Failures;
 import baton.coordinator.stream.JobStream;
 import baton.coordinator.stream.Outcome;
@@ -9,6 +10,9 @@ import baton.coordinator.stream.Progress;
 import baton.protocol.spec.JobSpec;
 import baton.protocol.wire.CborSerializable;
 import io.micrometer.core.instrument.Timer;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.file.Path;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
@@ -118,6 +122,12 @@ final class Job extends EventSourcedBehavior<Job.Command, JournalV1.JobEvent, Jo
   private record InputCounted(long total, JournalV1.State state, String error) implements Command {
   }
 
+  private record SinkClosed(Progress written) implements Command {
+  }
+
+  private record UnwrittenAppended(JournalV1.State state, String error, Throwable failure) implements Command {
+  }
+
   private enum LogProgress implements Command { INSTANCE }
 
   // Time to tell the event stream the job's status, if it changed since it was last told (Events).
@@ -191,6 +201,12 @@ final class Job extends EventSourcedBehavior<Job.Command, JournalV1.JobEvent, Jo
     long failed;
     // What the event stream was last told of the counts and state (see publishIfChanged), or null.
     List<Object> published;
+    // Items reported as failed whose line may not be in the errors file yet: the ones after the last checkpoint.
+    // A stopped stream drops what was on its way to the output writer; these lines are then written at the end.
+    final TreeMap<Long, Outcome.Failed> unwritten = new TreeMap<>();
+    // What the output writer's files held when it closed, or null before; and the failed items written after it.
+    Progress written;
+    final List<Outcome.Failed> appended = new ArrayList<>();
 
     Run(JobSpec spec, Progress base, String waiting, StatusSettings statusSettings) {
       this.base = base;
@@ -226,37 +242,40 @@ final class Job extends EventSourcedBehavior<Job.Command, JournalV1.JobEvent, Jo
   private final StatusSettings statusSettings;
   private final Timer journalWrite;
   private final Duration eventInterval;
+  // The job this one reruns, or null.
+  private final String rerunOf;
   // The stream running now; see Run for why it is not part of the State.
   private Run run;
 
   /** A job that tells {@code onFinish} its end status, for tests and anyone who need not write its end. */
   static Behavior<Command> create(String id, JobSpec spec, JobStream.Runtime runtime, Instant submittedAt,
       ActorRef<JobStatus> onFinish) {
-    return create(id, spec, runtime, submittedAt, false, ended -> onFinish.tell(ended.status()));
+    return create(id, spec, runtime, submittedAt, false, null, ended -> onFinish.tell(ended.status()));
   }
 
   /**
    * A job that tells {@code onEnd} its end, and whether it is in the job's journal; when not, the receiver writes it
-   * and then sends {@link Stop}. {@code dequeued}: it waited in the queue for one of the max-running-jobs until now.
+   * and then sends {@link Stop}. {@code dequeued}: it waited in the queue for one of the max-running-jobs until now;
+   * {@code rerunOf}: the job this one reruns (null: none), which its status names.
    */
   static Behavior<Command> createEnding(String id, JobSpec spec, JobStream.Runtime runtime, Instant submittedAt,
-      boolean dequeued, ActorRef<Ended> onEnd) {
-    return create(id, spec, runtime, submittedAt, dequeued, onEnd::tell);
+      boolean dequeued, String rerunOf, ActorRef<Ended> onEnd) {
+    return create(id, spec, runtime, submittedAt, dequeued, rerunOf, onEnd::tell);
   }
 
   private static Behavior<Command> create(String id, JobSpec spec, JobStream.Runtime runtime, Instant submittedAt,
-      boolean dequeued, Consumer<Ended> onFinish) {
+      boolean dequeued, String rerunOf, Consumer<Ended> onFinish) {
     // Every message, not only commands: the journal's replies run the persist callbacks and the commands stashed
     // meanwhile, and the lines they log belong in the job's log too.
     @SuppressWarnings("unchecked")
     Class<Command> everyMessage = (Class<Command>) (Class<?>) Object.class;
     return Behaviors.withMdc(everyMessage, Map.of("jobId", id),
         Behaviors.setup(context -> Behaviors.withTimers(timers ->
-            new Job(context, timers, id, spec, runtime, submittedAt, dequeued, onFinish))));
+            new Job(context, timers, id, spec, runtime, submittedAt, dequeued, rerunOf, onFinish))));
   }
 
   private Job(ActorContext<Command> context, TimerScheduler<Command> timers, String id, JobSpec spec,
-      JobStream.Runtime runtime, Instant submittedAt, boolean dequeued, Consumer<Ended> onFinish) {
+      JobStream.Runtime runtime, Instant submittedAt, boolean dequeued, String rerunOf, Consumer<Ended> onFinish) {
     super(persistenceId(id), JournalSettings.get(context.getSystem()).onJournalFailure());
     this.context = context;
     this.timers = timers;
@@ -270,6 +289,7 @@ final class Job extends EventSourcedBehavior<Job.Command, JournalV1.JobEvent, Jo
     this.run = new Run(spec, Progress.none(spec.stages().size()), null, statusSettings);
     this.journalWrite = Metrics.get(context.getSystem()).journalWrite("job");
     this.eventInterval = Events.Settings.from(context.getSystem().settings().config()).jobInterval();
+    this.rerunOf = rerunOf;
   }
 
   /** Where a job's events are: {@code baton-job|<id>}. */
@@ -320,6 +340,8 @@ final class Job extends EventSourcedBehavior<Job.Command, JournalV1.JobEvent, Jo
         .onCommand(CheckpointReached.class, this::onCheckpointReached)
         .onCommand(StreamFinished.class, this::onStreamFinished)
         .onCommand(InputCounted.class, this::onInputCounted)
+        .onCommand(SinkClosed.class, this::onSinkClosed)
+        .onCommand(UnwrittenAppended.class, this::onUnwrittenAppended)
         .onCommand(LogProgress.class, this::onLogProgress)
         .onCommand(PublishStatus.class, (state, tick) -> {
           publishIfChanged(state);
@@ -459,6 +481,11 @@ final class Job extends EventSourcedBehavior<Job.Command, JournalV1.JobEvent, Jo
       }
 
       @Override
+      public void closed(Progress written) {
+        self.tell(new SinkClosed(written));
+      }
+
+      @Override
       public void throttled(int stage, boolean waiting) {
         self.tell(new StageThrottled(stage, waiting));
       }
@@ -595,6 +622,10 @@ final class Job extends EventSourcedBehavior<Job.Command, JournalV1.JobEvent, Jo
 
   private Effect<JournalV1.JobEvent, State> onItemFailed(State state, ItemFailed message) {
     Outcome.Failed failure = message.failure();
+    if (spec.errors().isPresent() && (run.written == null || !run.written.includes(failure.seq()))
+        && run.appended.stream().noneMatch(done -> done.seq() == failure.seq())) {
+      run.unwritten.put(failure.seq(), failure);
+    }
     run.failed++;
     run.stageFailed[failure.stage()]++;
     run.pace.finished(System.nanoTime(), finishedItems());
@@ -632,6 +663,7 @@ final class Job extends EventSourcedBehavior<Job.Command, JournalV1.JobEvent, Jo
   }
 
   private Effect<JournalV1.JobEvent, State> onCheckpointReached(State state, CheckpointReached reached) {
+    run.unwritten.keySet().removeIf(reached.progress()::includes);
     return persist(new JournalV1.Progressed(reached.progress()));
   }
 
@@ -653,7 +685,58 @@ final class Job extends EventSourcedBehavior<Job.Command, JournalV1.JobEvent, Jo
     return endWith(state, state.stopping(), state.stopReason());
   }
 
+  private Effect<JournalV1.JobEvent, State> onSinkClosed(State state, SinkClosed closed) {
+    run.written = closed.written();
+    run.unwritten.keySet().removeIf(closed.written()::includes);
+    return Effect().none();
+  }
+
+  private Effect<JournalV1.JobEvent, State> onUnwrittenAppended(State state, UnwrittenAppended appended) {
+    if (appended.failure() != null) {
+      context.getLog().warn("could not write the failed items to {}: {}", spec.errors().orElseThrow(),
+          Failures.reason(appended.failure(), spec.itemTimeout()));
+    }
+    run.appended.addAll(run.unwritten.values());
+    run.unwritten.clear();
+    return endWith(state, appended.state(), appended.error());
+  }
+
+  /**
+   * Makes the failed counts and the errors file agree once the output writer has closed: a stopped stream may have
+   * brought failed items to the file whose report came too late, and dropped others on their way that were
+   * reported. The file's count is the truth, plus the dropped ones, which {@link #endWith} then writes.
+   */
+  private void countFailedAsWritten() {
+    Progress written = run.written;
+    if (written == null || spec.errors().isEmpty()) {
+      return;
+    }
+    List<Outcome.Failed> after = new ArrayList<>(run.appended);
+    after.addAll(run.unwritten.values());
+    run.failed = written.failed() - run.base.failed() + after.size();
+    for (int stage = 1; stage < run.stageFailed.length; stage++) {
+      int at = stage;
+      run.stageFailed[stage] = written.stageFailed()[stage] - run.base.stageFailed()[stage]
+          + after.stream().filter(failed -> failed.stage() == at).count();
+    }
+  }
+
   private Effect<JournalV1.JobEvent, State> endWith(State state, JournalV1.State end, String error) {
+    countFailedAsWritten();
+    if (run.written != null && !run.unwritten.isEmpty() && spec.errors().isPresent()) {
+      List<Outcome.Failed> lines = List.copyOf(run.unwritten.values());
+      List<String> ops = spec.stages().stream().map(JobSpec.Stage::name).toList();
+      Path file = spec.errors().get();
+      context.pipeToSelf(runtime.io().blocking(() -> {
+        try {
+          ErrorsFile.append(file, lines, ops);
+          return Done.getInstance();
+        } catch (IOException e) {
+          throw new UncheckedIOException(e);
+        }
+      }), (done, failure) -> new UnwrittenAppended(end, error, failure));
+      return Effect().none();
+    }
     if (!run.inputComplete && spec.input() instanceof JobSpec.Lines lines) {
       // The job stopped before it read all its lines: the ones not read are not run, and count in the total.
       run.inputComplete = true;
@@ -757,7 +840,7 @@ final class Job extends EventSourcedBehavior<Job.Command, JournalV1.JobEvent, Jo
         startedAt == null ? null : startedAt.toString(), finishedAt == null ? null : finishedAt.toString(),
         run.nodeItems.entrySet().stream().map(e -> new JournalV1.NodeCount(e.getKey(), e.getValue())).toList(),
         JournalV1.millisPerState(state.startedAt() != null ? state.queued() : dequeued, submittedAt.toString(),
-            started, state.stoppingAt(), end));
+            started, state.stoppingAt(), end), spec.errors().map(Object::toString).orElse(null), rerunOf);
   }
 
   private String stageNames() {
@@ -770,6 +853,9 @@ final class Job extends EventSourcedBehavior<Job.Command, JournalV1.JobEvent, Jo
     }
     if (input instanceof JobSpec.Range range) {
       return "range " + range.from() + ".." + range.to();
+    }
+    if (input instanceof JobSpec.Keys keys) {
+      return "the " + keys.keys().size() + " keys of a rerun";
     }
     return "lines of " + ((JobSpec.Lines) input).file();
   }

@@ -104,18 +104,34 @@ final class JournalV1 {
   /**
    * What is known of a job at one moment: how an ended job is kept, and what {@code status} shows. Times are
    * ISO-8601 text, null when not reached. {@code stateMillis} (null in journals older than it) is the time spent
-   * in each state, see {@link #millisPerState(boolean, String, String, String, Instant)}.
+   * in each state, see {@link #millisPerState(boolean, String, String, String, Instant)}. {@code errors} is the file
+   * of the job's failed items (null: it has none, or ended in a journal older than it), {@code rerunOf} the job it
+   * reruns (null: none).
    */
   record JobSummary(String id, String name, State state, long durationMillis, Counts counts,
       List<StageCounts> stages, String error, String output, String submittedAt, String startedAt,
-      String finishedAt, List<NodeCount> nodes, Map<String, Long> stateMillis) {
+      String finishedAt, List<NodeCount> nodes, Map<String, Long> stateMillis, String errors, String rerunOf) {
 
     /** A summary whose times per state follow from its submission, start and end. */
     JobSummary(String id, String name, State state, long durationMillis, Counts counts, List<StageCounts> stages,
         String error, String output, String submittedAt, String startedAt, String finishedAt,
         List<NodeCount> nodes) {
       this(id, name, state, durationMillis, counts, stages, error, output, submittedAt, startedAt, finishedAt, nodes,
-          null);
+          null, null, null);
+    }
+
+    /** This summary with the time spent in each state. */
+    JobSummary(String id, String name, State state, long durationMillis, Counts counts, List<StageCounts> stages,
+        String error, String output, String submittedAt, String startedAt, String finishedAt,
+        List<NodeCount> nodes, Map<String, Long> stateMillis) {
+      this(id, name, state, durationMillis, counts, stages, error, output, submittedAt, startedAt, finishedAt, nodes,
+          stateMillis, null, null);
+    }
+
+    /** This summary of a job whose failed items are in {@code file} (null: none) and that reruns {@code of}. */
+    JobSummary with(String file, String of) {
+      return new JobSummary(id, name, state, durationMillis, counts, stages, error, output, submittedAt, startedAt,
+          finishedAt, nodes, stateMillis, file, of);
     }
 
     /** A job that ended before it ran (its spec could no longer be read, or its actor stopped unexpectedly). */
@@ -126,22 +142,28 @@ final class JournalV1 {
 
     /** A job just accepted, before its actor reports. */
     static JobSummary accepted(String id, String name, long total, String output, String submittedAt) {
+      return accepted(id, name, total, output, submittedAt, null);
+    }
+
+    /** A job just accepted that reruns {@code rerunOf} (null: none), before its actor reports. */
+    static JobSummary accepted(String id, String name, long total, String output, String submittedAt,
+        String rerunOf) {
       return new JobSummary(id, name, State.ACCEPTED, 0, new Counts(total, 0, 0, 0, 0), List.of(), null, output,
-          submittedAt, null, null, List.of());
+          submittedAt, null, null, List.of(), null, null, rerunOf);
     }
 
     /** A job waiting in the queue, or just taken from it and not yet started. */
     static JobSummary waiting(JobAccepted accepted, State state) {
       return new JobSummary(accepted.id(), accepted.name(), state, 0,
           new Counts(accepted.totalOrUnknown(), 0, 0, 0, 0), List.of(), null, null, accepted.submittedAt(), null,
-          null, List.of());
+          null, List.of(), null, null, accepted.rerunOf());
     }
 
     /** A job cancelled while it waited in the queue: none of its {@code total} items ran (-1: not known). */
     static JobSummary cancelledWhileQueued(JobAccepted accepted, long total, String reason, String finishedAt) {
       return new JobSummary(accepted.id(), accepted.name(), State.CANCELLED, 0,
           new Counts(total, 0, 0, 0, Math.max(total, 0)), List.of(), reason, null, accepted.submittedAt(), null,
-          finishedAt, List.of());
+          finishedAt, List.of(), null, null, accepted.rerunOf());
     }
 
     /** The API's view of an ended job (nothing to wait for). */
@@ -171,7 +193,7 @@ final class JournalV1 {
               .toList(),
           error, output, submittedAt, startedAt, finishedAt,
           nodes.stream().map(n -> new JobStatus.NodeItems(n.address(), n.items())).toList(), waiting,
-          queuePosition, perSecond, null, states, null);
+          queuePosition, perSecond, null, states, null, rerunOf);
     }
 
     /** The journal's view of a status a job reported (its {@code waiting} is not kept). */
@@ -181,7 +203,8 @@ final class JournalV1 {
           new Counts(items.total(), items.succeeded(), items.failed(), items.filtered(), items.notRun()),
           status.stages().stream().map(s -> new StageCounts(s.op(), s.kind().name(), s.done(), s.failed())).toList(),
           status.error(), status.output(), status.submittedAt(), status.startedAt(), status.finishedAt(),
-          status.nodes().stream().map(n -> new NodeCount(n.address(), n.items())).toList(), status.stateMillis());
+          status.nodes().stream().map(n -> new NodeCount(n.address(), n.items())).toList(), status.stateMillis(),
+          null, status.rerunOf());
     }
   }
 
@@ -233,19 +256,27 @@ final class JournalV1 {
    * resumed job numbers its items as the first run did. {@code priority} (null: 0) orders the queue, {@code total}
    * is the input's size (-1: not known before reading it; null in journals older than the queue), and
    * {@code queued} is true while the job waits for one of the {@code max-running-jobs} ({@link JobDequeued} ends
-   * the wait; null: it started at once).
+   * the wait; null: it started at once). {@code rerun} is null unless the job reruns another.
    */
   record JobAccepted(String id, String name, String spec, String sourceName, String baseDir, String submittedAt,
-      List<String> files, Integer priority, Long total, Boolean queued, String code) implements CoordinatorEvent {
+      List<String> files, Integer priority, Long total, Boolean queued, String code, Rerun rerun)
+      implements CoordinatorEvent {
 
-    /** {@code code}: the hash of the code bundle the job brought (its ops), or null; journals before it had none. */
+    /**
+     * {@code code}: the hash of the code bundle the job brought (its ops), or null; journals before it had none.
+     * {@code rerun}: null unless the job reruns another.
+     */
     @com.fasterxml.jackson.annotation.JsonCreator
     JobAccepted {
     }
 
     JobAccepted(String id, String name, String spec, String sourceName, String baseDir, String submittedAt,
         List<String> files, Integer priority, Long total, Boolean queued) {
-      this(id, name, spec, sourceName, baseDir, submittedAt, files, priority, total, queued, null);
+      this(id, name, spec, sourceName, baseDir, submittedAt, files, priority, total, queued, null, null);
+    }
+
+    String rerunOf() {
+      return rerun == null ? null : rerun.of();
     }
 
     boolean waits() {
@@ -263,13 +294,21 @@ final class JournalV1 {
     /** The same job, waiting in the queue. */
     JobAccepted intoQueue() {
       return new JobAccepted(id, name, spec, sourceName, baseDir, submittedAt, files, priority, total, Boolean.TRUE,
-          code);
+          code, rerun);
     }
 
     /** The same job, no longer waiting. */
     JobAccepted dequeued() {
-      return new JobAccepted(id, name, spec, sourceName, baseDir, submittedAt, files, priority, total, null, code);
+      return new JobAccepted(id, name, spec, sourceName, baseDir, submittedAt, files, priority, total, null, code,
+          rerun);
     }
+  }
+
+  /**
+   * What makes an accepted job a rerun of job {@code of}: its input is {@code keys} (null: the spec's own input), and
+   * it writes to {@code output} and {@code errors} (absolute paths; null: none) instead of the spec's files.
+   */
+  record Rerun(String of, List<String> keys, String output, String errors) {
   }
 
   /** A queued job got its turn: it starts now, and resumes (no longer waits) after a restart. */

@@ -112,9 +112,12 @@ final class JournalWritesTest {
       return null;
     });
     Record.release();
+    List<String> ids = new java.util.ArrayList<>();
     for (int i = 0; i < jobs; i++) {
-      assertInstanceOf(Coordinator.Accepted.class, reply.receiveMessage(WAIT));
+      ids.add(assertInstanceOf(Coordinator.Accepted.class, reply.receiveMessage(WAIT)).status().id());
     }
+    // The jobs write their outputs into the test's folder: they end before it is deleted.
+    ids.forEach(id -> awaitEnd(coordinator, id));
 
     List<Row> accepted = Record.rows(journalName).stream().filter(row -> row.event().equals("JobAccepted"))
         .toList();

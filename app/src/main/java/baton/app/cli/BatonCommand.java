@@ -17,7 +17,8 @@ import picocli.CommandLine;
     description = "Baton: an actor-based job processor on Apache Pekko.",
     subcommands = {RunCommand.class, CoordinatorCommand.class, NodeCommand.class, SubmitCommand.class,
         StatusCommand.class, ListCommand.class, CancelCommand.class, LogsCommand.class, NodesCommand.class,
-        BenchCommand.class, CertsCommand.class, CommandLine.HelpCommand.class},
+        FailuresCommand.class, RerunCommand.class, BenchCommand.class, CertsCommand.class,
+        CommandLine.HelpCommand.class},
     exitCodeListHeading = "%nExit codes:%n",
     exitCodeList = {
         "0:succeeded (submit without --wait: accepted)",

@@ -1,6 +1,7 @@
 package baton.app.cli;
 
 import baton.coordinator.Json;
+import baton.coordinator.api.FailurePage;
 import baton.coordinator.api.JobStatus;
 import baton.protocol.op.Reasons;
 import com.fasterxml.jackson.core.type.TypeReference;
@@ -160,6 +161,17 @@ final class CoordinatorClient {
 
   JobStatus cancel(String id) throws Unreachable, ApiError {
     return read(send("POST", jobUri(id, "/cancel"), ""), JobStatus.class);
+  }
+
+  FailurePage failures(String id, long offset, int limit) throws Unreachable, ApiError {
+    return read(send("GET", URI.create(jobUri(id, "/failures") + "?offset=" + offset + "&limit=" + limit), null),
+        FailurePage.class);
+  }
+
+  /** Reruns an ended job; {@code output} (absolute, or null for the rerun's own) is where it writes. */
+  JobStatus rerun(String id, boolean failedOnly, String output) throws Unreachable, ApiError {
+    String query = "?failedOnly=" + failedOnly + (output == null ? "" : "&output=" + encode(output));
+    return read(send("POST", URI.create(jobUri(id, "/rerun") + query), ""), JobStatus.class);
   }
 
   JsonNode log(String id, long offset) throws Unreachable, ApiError {

@@ -41,6 +41,9 @@ final class Summary {
     if (status.output() != null) {
       out.println("output  " + status.output());
     }
+    if (status.rerunOf() != null) {
+      out.println("rerun of " + status.rerunOf());
+    }
     if (logFile != null) {
       out.println("log     " + logFile);
     }

@@ -11,7 +11,8 @@ import java.util.Map;
  * A job as the outside sees it, and the JSON that {@code baton run --json} prints. Times are ISO-8601 text;
  * {@code error} is null unless the job failed as a whole; {@code waiting} is null unless the running job waits for
  * something other than its own work, such as workers when no node is connected ("waiting for workers: 0 nodes");
- * {@code queuePosition} is null unless the job is QUEUED, and then 1 for the job that starts next.
+ * {@code queuePosition} is null unless the job is QUEUED, and then 1 for the job that starts next; {@code rerunOf}
+ * is the id of the job that {@code baton rerun} made this one from, else null.
  *
  * <p>{@code itemsPerSecond}: items finished (succeeded, failed or filtered) per second, over the last few seconds
  * ({@code baton.coordinator.status.window}) while the job runs, over its run once it ended; null before it ran.
@@ -40,14 +41,15 @@ public record JobStatus(
     Double itemsPerSecond,
     Long etaMillis,
     Map<String, Long> stateMillis,
-    String bottleneck) implements CborSerializable {
+    String bottleneck,
+    String rerunOf) implements CborSerializable {
 
-  /** A status without pace, times per state or bottleneck. */
+  /** A status without pace, times per state, bottleneck or the job it reruns. */
   public JobStatus(String id, String name, JobState state, long durationMillis, Items items,
       List<StageStatus> stages, String error, String output, String submittedAt, String startedAt,
       String finishedAt, List<NodeItems> nodes, String waiting, Integer queuePosition) {
     this(id, name, state, durationMillis, items, stages, error, output, submittedAt, startedAt, finishedAt, nodes,
-        waiting, queuePosition, null, null, null, null);
+        waiting, queuePosition, null, null, null, null, null);
   }
 
   /** A status of a job that is not queued. */
@@ -61,19 +63,19 @@ public record JobStatus(
   /** This status with other stage entries. */
   public JobStatus withStages(List<StageStatus> newStages) {
     return new JobStatus(id, name, state, durationMillis, items, newStages, error, output, submittedAt, startedAt,
-        finishedAt, nodes, waiting, queuePosition, itemsPerSecond, etaMillis, stateMillis, bottleneck);
+        finishedAt, nodes, waiting, queuePosition, itemsPerSecond, etaMillis, stateMillis, bottleneck, rerunOf);
   }
 
   /** This status with the time spent in each state. */
   public JobStatus withStateMillis(Map<String, Long> newStateMillis) {
     return new JobStatus(id, name, state, durationMillis, items, stages, error, output, submittedAt, startedAt,
-        finishedAt, nodes, waiting, queuePosition, itemsPerSecond, etaMillis, newStateMillis, bottleneck);
+        finishedAt, nodes, waiting, queuePosition, itemsPerSecond, etaMillis, newStateMillis, bottleneck, rerunOf);
   }
 
   /** This status with a running job's pace, time left and bottleneck. */
   public JobStatus withPace(Double newItemsPerSecond, Long newEtaMillis, String newBottleneck) {
     return new JobStatus(id, name, state, durationMillis, items, stages, error, output, submittedAt, startedAt,
-        finishedAt, nodes, waiting, queuePosition, newItemsPerSecond, newEtaMillis, stateMillis, newBottleneck);
+        finishedAt, nodes, waiting, queuePosition, newItemsPerSecond, newEtaMillis, stateMillis, newBottleneck, rerunOf);
   }
 
   /**

@@ -8,8 +8,10 @@ import baton.coordinator.Events;
 import baton.coordinator.JournalWatch;
 import baton.coordinator.Json;
 import baton.coordinator.WorkDispatcher;
+import baton.coordinator.api.FailurePage;
 import baton.coordinator.api.JobStatus;
 import baton.coordinator.metrics.Metrics;
+import baton.coordinator.stream.ErrorsFile;
 import baton.protocol.op.Reasons;
 import java.io.IOException;
 import java.io.RandomAccessFile;
@@ -110,6 +112,7 @@ public final class HttpApi extends AllDirectives {
   // Whether code may come at all: with a token, or on an API that only loopback reaches.
   private final boolean codeAllowed;
   private final long maxCodeBytes;
+  private final int maxFailuresPage;
 
   /** The API over the given actors, with no journal watch; health then asks the coordinator alone. */
   public HttpApi(ActorSystem<?> system, ActorRef<Coordinator.Command> coordinator,
@@ -156,6 +159,7 @@ public final class HttpApi extends AllDirectives {
     this.code = code;
     this.codeAllowed = tokenDigest.isPresent() || loopbackOnly;
     this.maxCodeBytes = system.settings().config().getBytes("baton.http.max-code-bytes");
+    this.maxFailuresPage = system.settings().config().getInt("baton.http.max-failures-page");
   }
 
   /**
@@ -183,6 +187,8 @@ public final class HttpApi extends AllDirectives {
                   pathPrefix(segment(), id -> concat(
                       pathEnd(() -> get(() -> status(id))),
                       path("cancel", () -> post(() -> cancel(id))),
+                      path("failures", () -> get(() -> failures(id))),
+                      path("rerun", () -> post(() -> rerun(id))),
                       path("log", () -> get(() -> log(id))))))))))))));
   }
 
@@ -399,6 +405,82 @@ public final class HttpApi extends AllDirectives {
     }
     CompletionStage<Optional<JobStatus>> found = ask(replyTo -> new Coordinator.CancelJob(id, replyTo));
     return onSuccess(found, status -> jobOrNotFound(id, status));
+  }
+
+  private Route failures(String id) {
+    if (!JOB_ID.matcher(id).matches()) {
+      return error(StatusCodes.NOT_FOUND, "no job " + id);
+    }
+    return parameterOptional("offset", offset -> parameterOptional("limit", limit -> {
+      long from;
+      int count;
+      try {
+        from = Long.parseLong(offset.orElse("0"));
+        count = Integer.parseInt(limit.orElse("100"));
+      } catch (NumberFormatException e) {
+        from = -1;
+        count = -1;
+      }
+      if (from < 0 || count < 1 || count > maxFailuresPage) {
+        String got = (offset.isPresent() ? "offset = " + offset.get() : "")
+            + (offset.isPresent() && limit.isPresent() ? ", " : "")
+            + (limit.isPresent() ? "limit = " + limit.get() : "");
+        return error(StatusCodes.BAD_REQUEST, "offset must be a whole number from 0 and limit one from 1 to "
+            + maxFailuresPage + ", got " + got);
+      }
+      long first = from;
+      int most = count;
+      CompletionStage<Optional<Coordinator.FailuresFile>> found =
+          ask(replyTo -> new Coordinator.GetFailures(id, replyTo));
+      return onSuccess(found, where -> {
+        if (where.isEmpty()) {
+          return error(StatusCodes.NOT_FOUND, "no job " + id);
+        }
+        return onSuccess(CompletableFuture.supplyAsync(() -> readFailures(where.get(), first, most), blocking),
+            page -> json(StatusCodes.OK, page));
+      });
+    }));
+  }
+
+  private static FailurePage readFailures(Coordinator.FailuresFile failures, long offset, int limit) {
+    if (failures.file().isEmpty()) {
+      return new FailurePage(0, offset, List.of());
+    }
+    try {
+      return ErrorsFile.read(failures.file().get(), offset, limit);
+    } catch (IOException e) {
+      throw new IllegalStateException("cannot read the failed items in " + failures.file().get() + ": "
+          + Reasons.withKind(e), e);
+    }
+  }
+
+  private Route rerun(String id) {
+    if (!JOB_ID.matcher(id).matches()) {
+      return error(StatusCodes.NOT_FOUND, "no job " + id);
+    }
+    return parameterOptional("failedOnly", failedOnly -> parameterOptional("output", output -> {
+      String flag = failedOnly.orElse("false");
+      if (!flag.equals("true") && !flag.equals("false")) {
+        return error(StatusCodes.BAD_REQUEST, "failedOnly must be true or false, got " + flag);
+      }
+      CompletionStage<Coordinator.SubmitReply> reply = ask(replyTo -> new Coordinator.Rerun(id,
+          Boolean.parseBoolean(flag), output.filter(path -> !path.isBlank()), replyTo));
+      return onSuccess(reply, answer -> {
+        if (answer instanceof Coordinator.Accepted accepted) {
+          return json(StatusCodes.CREATED, accepted.status());
+        }
+        if (answer instanceof Coordinator.UnknownJob unknown) {
+          return error(StatusCodes.NOT_FOUND, unknown.error());
+        }
+        if (answer instanceof Coordinator.CannotRerun cannot) {
+          return error(StatusCodes.CONFLICT, cannot.error());
+        }
+        if (answer instanceof Coordinator.Unavailable unavailable) {
+          return error(StatusCodes.SERVICE_UNAVAILABLE, unavailable.error());
+        }
+        return error(StatusCodes.BAD_REQUEST, ((Coordinator.Rejected) answer).error());
+      });
+    }));
   }
 
   private Route log(String id) {

@@ -44,7 +44,8 @@ import java.util.regex.Pattern;
 public final class JobSpecParser {
 
   private static final Set<String> TOP_KEYS =
-      Set.of("name", "input", "stages", "output", "max-failed-items", "retries", "item-timeout", "priority");
+      Set.of("name", "input", "stages", "output", "errors", "max-failed-items", "retries", "item-timeout",
+          "priority");
   private static final Set<String> STAGE_KEYS = Set.of("op", "parallelism", "batch", "rate");
   /** A rate: items per unit, the unit optionally with a count ("50/s", "600/min", "5/100ms"). */
   private static final Pattern RATE = Pattern.compile("\\s*(\\d{1,9})\\s*/\\s*(\\d{0,9})\\s*([a-z]+)\\s*");
@@ -145,14 +146,10 @@ public final class JobSpecParser {
     }
     JobSpec.Input input = readInput(config, sourceName, baseDir, matched);
     List<JobSpec.Stage> stages = readStages(config, sourceName, baseDir);
-    Optional<Path> output = Optional.empty();
-    if (config.hasPath("output")) {
-      ConfigOrigin origin = config.getValue("output").origin();
-      Path path = insideRoots(resolve(baseDir, config.getString("output"), origin), origin, "output");
-      if (Files.isDirectory(path)) {
-        throw at(config.getValue("output").origin(), "output " + path + " is a folder; name a file");
-      }
-      output = Optional.of(path);
+    Optional<Path> output = file(config, "output", baseDir);
+    Optional<Path> errors = file(config, "errors", baseDir);
+    if (errors.isPresent() && errors.equals(output)) {
+      throw at(config.getValue("errors").origin(), "errors and output name the same file " + errors.get());
     }
     int maxFailed = intIn(config, "max-failed-items", defaults.maxFailedItems(), 0, Integer.MAX_VALUE);
     int retries = intIn(config, "retries", defaults.retries(), 0, 100);
@@ -162,7 +159,34 @@ public final class JobSpecParser {
       throw at(config.getValue("item-timeout").origin(), "item-timeout must be positive");
     }
     int priority = intIn(config, "priority", 0, -1000, 1000);
-    return new JobSpec(name, input, stages, output, maxFailed, retries, itemTimeout, priority, text);
+    return new JobSpec(name, input, stages, output, maxFailed, retries, itemTimeout, priority, text, errors);
+  }
+
+  /** A file the job writes ({@code output}, {@code errors}): resolved against the spec's folder, under the roots. */
+  private Optional<Path> file(Config config, String key, Path baseDir) {
+    if (!config.hasPath(key)) {
+      return Optional.empty();
+    }
+    return Optional.of(writableFile(config.getString(key), baseDir, key, config.getValue(key).origin()));
+  }
+
+  /**
+   * A file a job may write, given as {@code path} (relative to {@code baseDir}): under {@code baton.io.roots} and
+   * not a folder, or a {@link SpecException} saying why, naming it {@code what}.
+   */
+  public Path writableFile(String path, Path baseDir, String what) {
+    return writableFile(path, baseDir.toAbsolutePath().normalize(), what, null);
+  }
+
+  private Path writableFile(String path, Path baseDir, String what, ConfigOrigin origin) {
+    if (path.isBlank()) {
+      throw at(origin, what + " must not be empty");
+    }
+    Path file = insideRoots(resolve(baseDir, path, origin), origin, what);
+    if (Files.isDirectory(file)) {
+      throw at(origin, what + " " + file + " is a folder; name a file");
+    }
+    return file;
   }
 
   private JobSpec.Input readInput(Config config, String sourceName, Path baseDir, List<Path> matched) {

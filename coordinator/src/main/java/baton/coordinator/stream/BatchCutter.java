@@ -114,7 +114,7 @@ final class BatchCutter extends GraphStage<FlowShape<List<Outcome>, BatchCutter.
   private Outcome refuseOversize(Outcome outcome) {
     if (outcome instanceof Outcome.Ok ok && ok.item().payload().length > maxBytes) {
       return new Outcome.Failed(ok.seq(), ok.key(), stage.index(), "item has " + ok.item().payload().length
-          + " bytes, more than a cpu stage takes (baton.cluster.max-item-bytes = " + maxBytes + ")");
+          + " bytes, more than a cpu stage takes (baton.cluster.max-item-bytes = " + maxBytes + ")", 0);
     }
     return outcome;
   }

@@ -15,8 +15,8 @@ import org.apache.pekko.stream.javadsl.Source;
 import org.apache.pekko.util.ByteString;
 
 /**
- * The start of a job's stream: the items of its input (a range of numbers, the lines of a file, a list of files),
- * each with its sequence number in the input, in chunks.
+ * The start of a job's stream: the items of its input (a range of numbers, the lines of a file, a list of files, a
+ * rerun's keys), each with its sequence number in the input, in chunks.
  */
 final class InputSource {
 
@@ -52,6 +52,9 @@ final class InputSource {
   private static Source<Item, NotUsed> items(JobSpec.Input input, int maxLineBytes) {
     if (input instanceof JobSpec.Files files) {
       return Source.from(files.files()).map(file -> new Item(file.toString(), new byte[0]));
+    }
+    if (input instanceof JobSpec.Keys keys) {
+      return Source.from(keys.keys()).map(key -> keys.payloadIsKey() ? Item.ofText(key) : new Item(key, new byte[0]));
     }
     return lines(((JobSpec.Lines) input).file(), maxLineBytes);
   }

@@ -52,6 +52,13 @@ public final class JobStream {
     /** The output file and the counts agree with this progress; a resumed job starts from it. */
     void checkpoint(Progress progress);
 
+    /**
+     * The output writer has closed its files, which hold what {@code written} says (also when the stream was
+     * stopped: then items reported as failed on their way may not have reached the errors file).
+     */
+    default void closed(Progress written) {
+    }
+
     /** Stage {@code stage}'s calls started or stopped waiting for its {@code rate}. */
     default void throttled(int stage, boolean waiting) {
     }
@@ -126,7 +133,8 @@ public final class JobStream {
     // and an abort would wait for every item in flight. Here it fails the sink at once and cancels the stages.
     Pair<UniqueKillSwitch, CompletionStage<Done>> running =
         flow.viaMat(KillSwitches.single(), Keep.right())
-            .toMat(OutputWriter.sink(spec.output(), resumeFrom, spec.stages().size(), listener,
+            .toMat(OutputWriter.sink(spec.output(), spec.errors(),
+                spec.stages().stream().map(JobSpec.Stage::name).toList(), resumeFrom, listener,
                 runtime.settings().reportInterval(), runtime.settings().checkpointInterval()), Keep.both())
             .run(materializer);
     running.second().whenComplete((done, failure) -> ended.complete(Done.getInstance()));

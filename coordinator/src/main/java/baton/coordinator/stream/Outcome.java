@@ -24,8 +24,13 @@ public sealed interface Outcome {
     }
   }
 
-  /** An item that failed in a stage after its retries. */
-  record Failed(long seq, String key, int stage, String reason) implements Outcome {
+  /** An item that failed in a stage (1-based) after {@code attempts} tries of its op, for the last one's reason. */
+  record Failed(long seq, String key, int stage, String reason, int attempts) implements Outcome {
+
+    /** A failure after one try. */
+    public Failed(long seq, String key, int stage, String reason) {
+      this(seq, key, stage, reason, 1);
+    }
   }
 
   /** An item a stage dropped on purpose (as grep does). */

@@ -7,16 +7,33 @@ import java.util.stream.LongStream;
 
 /**
  * A job's durable progress at one moment: which input items are done (every sequence number below {@code high}
- * except those in {@code pending}), how many bytes of the output file hold their lines, and their counts. The
- * output writer takes it right after a write, so the file and the record always agree; a resumed job cuts the
- * file back to {@code outputBytes} and runs only the items not done.
+ * except those in {@code pending}), how many bytes of the output file hold their lines (and of the errors file, the
+ * failed items' lines: {@code errorsBytes}, null in journals older than it), and their counts. The output writer
+ * takes it right after a write, so the files and the record always agree; a resumed job cuts the files back to
+ * these lengths and runs only the items not done.
  */
 public record Progress(long high, long[] pending, long outputBytes, long succeeded, long failed, long filtered,
-    long[] stageDone, long[] stageFailed) implements CborSerializable {
+    long[] stageDone, long[] stageFailed, Long errorsBytes) implements CborSerializable {
+
+  /** A progress without an errors file. */
+  public Progress(long high, long[] pending, long outputBytes, long succeeded, long failed, long filtered,
+      long[] stageDone, long[] stageFailed) {
+    this(high, pending, outputBytes, succeeded, failed, filtered, stageDone, stageFailed, 0L);
+  }
 
   /** Nothing done yet, for a job of {@code stages} stages. */
   public static Progress none(int stages) {
     return new Progress(0, new long[0], 0, 0, 0, 0, new long[stages + 1], new long[stages + 1]);
+  }
+
+  /** How many bytes of the errors file hold the failed items' lines. */
+  public long errorsLength() {
+    return errorsBytes == null ? 0 : errorsBytes;
+  }
+
+  /** Whether the item with input sequence number {@code seq} was done. */
+  public boolean includes(long seq) {
+    return isDone(seq);
   }
 
   boolean isDone(long seq) {
@@ -90,9 +107,13 @@ public record Progress(long high, long[] pending, long outputBytes, long succeed
     }
 
     Progress progress(long outputBytes) {
+      return progress(outputBytes, 0);
+    }
+
+    Progress progress(long outputBytes, long errorsBytes) {
       long[] open = LongStream.range(low, high).filter(seq -> !done.get((int) (seq - low))).toArray();
       return new Progress(high, open, outputBytes, succeeded, failed, filtered, stageDone.clone(),
-          stageFailed.clone());
+          stageFailed.clone(), errorsBytes);
     }
   }
 }

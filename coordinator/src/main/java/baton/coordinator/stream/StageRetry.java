@@ -77,7 +77,7 @@ final class StageRetry {
   private CompletionStage<List<Outcome>> run(int stage, List<Outcome.Ok> items, Attempt attempt, int number) {
     if (ended.isDone()) {
       // A retry whose backoff outlasted the stream (the job was cancelled, say): nothing will read its outcome.
-      return CompletableFuture.completedFuture(failAll(stage, items));
+      return CompletableFuture.completedFuture(failAll(stage, items, number - 1));
     }
     RateGate gate = gates.get(stage);
     if (gate == null) {
@@ -86,7 +86,7 @@ final class StageRetry {
     // The gate may open after the stream ended (a cancel while the try waited): then no op is called either.
     return gate.pass(items.size()).thenCompose(open -> open && !ended.isDone()
         ? attempt.run(items, number).thenCompose(tried -> settle(stage, items, attempt, number, tried))
-        : CompletableFuture.completedFuture(failAll(stage, items)));
+        : CompletableFuture.completedFuture(failAll(stage, items, number - 1)));
   }
 
   private CompletionStage<List<Outcome>> settle(int stage, List<Outcome.Ok> items, Attempt attempt, int number,
@@ -98,7 +98,7 @@ final class StageRetry {
         again.add(failure.item());
       } else {
         Outcome.Ok ok = failure.item();
-        done.add(new Outcome.Failed(ok.seq(), ok.key(), stage, failure.reason()));
+        done.add(new Outcome.Failed(ok.seq(), ok.key(), stage, failure.reason(), number));
       }
     }
     if (again.isEmpty()) {
@@ -111,10 +111,10 @@ final class StageRetry {
         });
   }
 
-  private static List<Outcome> failAll(int stage, List<Outcome.Ok> items) {
+  private static List<Outcome> failAll(int stage, List<Outcome.Ok> items, int tried) {
     List<Outcome> failed = new ArrayList<>(items.size());
     for (Outcome.Ok ok : items) {
-      failed.add(new Outcome.Failed(ok.seq(), ok.key(), stage, ENDED));
+      failed.add(new Outcome.Failed(ok.seq(), ok.key(), stage, ENDED, tried));
     }
     return failed;
   }

@@ -152,7 +152,7 @@ final class CpuStageTest {
 
     List<Outcome> outcomes = sorted(await(run));
     assertTrue(outcomes.get(0) instanceof Outcome.Ok);
-    assertEquals(new Outcome.Failed(1, "b", 1, "boom for the last time"), outcomes.get(1));
+    assertEquals(new Outcome.Failed(1, "b", 1, "boom for the last time", 3), outcomes.get(1), "failed after 3 tries");
     assertTrue(outcomes.get(2) instanceof Outcome.Ok);
     // The second try failed and was retried: it counts for nobody; the last try counts, failed or not.
     assertEquals(new NodeWorked("node-b", 1), worked.expectMessageClass(NodeWorked.class, WAIT));

@@ -10,7 +10,7 @@ import java.util.OptionalLong;
 
 /**
  * A checked job spec: what the coordinator's parser ({@code baton.coordinator.spec.JobSpecParser}) makes of a HOCON file. Paths are absolute; every op has been made
- * once, so a spec that exists can run.
+ * once, so a spec that exists can run. {@code errors} is where the failed items go, one line each.
  */
 public record JobSpec(
     String name,
@@ -21,7 +21,26 @@ public record JobSpec(
     int retries,
     Duration itemTimeout,
     int priority,
-    String source) {
+    String source,
+    Optional<Path> errors) {
+
+  /** A spec without an errors file. */
+  public JobSpec(String name, Input input, List<Stage> stages, Optional<Path> output, int maxFailedItems, int retries,
+      Duration itemTimeout, int priority, String source) {
+    this(name, input, stages, output, maxFailedItems, retries, itemTimeout, priority, source, Optional.empty());
+  }
+
+  /** This spec over another input. */
+  public JobSpec withInput(Input newInput) {
+    return new JobSpec(name, newInput, stages, output, maxFailedItems, retries, itemTimeout, priority, source,
+        errors);
+  }
+
+  /** This spec writing its succeeded items to {@code newOutput} and its failed ones to {@code newErrors}. */
+  public JobSpec withFiles(Optional<Path> newOutput, Optional<Path> newErrors) {
+    return new JobSpec(name, input, stages, newOutput, maxFailedItems, retries, itemTimeout, priority, source,
+        newErrors);
+  }
 
   /** A spec with the default priority, 0. */
   public JobSpec(String name, Input input, List<Stage> stages, Optional<Path> output, int maxFailedItems, int retries,
@@ -57,6 +76,17 @@ public record JobSpec(
     @Override
     public OptionalLong size() {
       return OptionalLong.of(to - from + 1);
+    }
+  }
+
+  /**
+   * Given keys, one item each: what {@code baton rerun} runs over the items that failed in another job. The payload
+   * is the key's text ({@code payloadIsKey}, as the lines and range inputs make it) or empty (as files make it).
+   */
+  public record Keys(List<String> keys, boolean payloadIsKey) implements Input {
+    @Override
+    public OptionalLong size() {
+      return OptionalLong.of(keys.size());
     }
   }
 

@@ -643,6 +643,8 @@ public final class Coordinator
       journalWrite.record(lastWrite - writing, TimeUnit.NANOSECONDS);
       metrics.jobsSubmitted(acceptances.size());
       ends.forEach(ended -> metrics.jobEnded(ended.job().state().toApi()));
+      // A job that wrote nothing of its own told no one its end: the event stream hears it once it is written.
+      ends.forEach(ended -> Events.publish(context.getSystem(), ended.job().toStatus()));
       endedIds.forEach(errorsFiles::remove);
       if (!evicted.isEmpty()) {
         evicted.forEach(unwrittenRecords::remove);

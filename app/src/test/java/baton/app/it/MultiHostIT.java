@@ -48,7 +48,8 @@ final class MultiHostIT {
             "--http-port", "8551", "--data-dir", dir.resolve("data").toString(), "--log-dir", logs)), "coordinator"));
         for (String node : List.of("node1", "node2")) {
           started.add(start(hosts.in(node, List.of(baton, "node", "--host", hosts.address(node), "--port", "2552",
-              "--seed", coord + ":2551", "--workers", "1", "--log-dir", logs)), node));
+              "--seed", coord + ":2551", "--workers", "1", "--log-dir", dir.resolve("logs-" + node).toString())),
+              node));
         }
         Client client = new Client(hosts, baton, "http://" + coord + ":8551");
         String node1 = hosts.address("node1") + ":2552";
@@ -104,8 +105,9 @@ final class MultiHostIT {
         client.await("nodes", "node2 a reachable member again", body -> upAndReachable(body).contains(node2),
             Duration.ofSeconds(120));
         long rejoinedMillis = (System.nanoTime() - restoredAt) / 1_000_000;
-        // Known defect, open (see the note): once in 4 runs under heavy load the rejoined node stayed at 0
-        // workers, never pulling. Until it is fixed this is reported here, not asserted, so that it shows in the log.
+        // Known defect, open (README, Across machines): about one run in three the rejoined node stays at 0 workers,
+        // its one full-load pull dropped with the old incarnation's removal. Until it is fixed this is reported here,
+        // not asserted, so that it shows in the log.
         boolean pullsAgain = client.poll("nodes", body -> pulling(body).contains(node2), Duration.ofSeconds(60));
         System.out.printf("MultiHostIT: the job ended %d ms after node2's link was cut; node2 a member again %d ms"
             + " after its link came back, %s%n", endedMillis, rejoinedMillis,
@@ -115,6 +117,14 @@ final class MultiHostIT {
         // What the node saw (for the README, and for a failure): its console's lines while cut off and back.
         Files.readAllLines(dir.resolve("node2.out")).stream().limit(60)
             .forEach(line -> System.out.println("MultiHostIT node2: " + line));
+        try (java.util.stream.Stream<Path> logFiles = Files.list(dir.resolve("logs-node2"))) {
+          for (Path log : logFiles.toList()) {
+            Files.readAllLines(log).stream()
+                .filter(line -> line.matches("(?i).*(pull|dispatcher|coordinator|refus|down|join|left|leav|"
+                    + "unreachable|quarantin|receptionist).*"))
+                .limit(80).forEach(line -> System.out.println("MultiHostIT node2 log: " + line));
+          }
+        }
         for (Process process : started) {
           process.destroyForcibly(); // by pid; ip netns exec and bin/baton both exec, so it is the JVM's
           process.waitFor(30, TimeUnit.SECONDS);

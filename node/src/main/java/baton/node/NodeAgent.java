@@ -23,8 +23,9 @@ import org.apache.pekko.actor.typed.receptionist.Receptionist;
  * A node's link to the coordinator. It finds the coordinator's dispatcher through the Receptionist, pulls as many
  * batches as its workers can take (baton.node.batches-per-worker each, so none waits for the next), hands them to the local
  * {@link WorkerPool}, passes each start and result to whoever asked for it, and pulls one more batch per result
- * from the dispatcher that sent it. Only a dispatcher new to it gets a full load: one that the Receptionist drops and
- * lists again still holds the node's credits, and a second full load would inflate them.
+ * from the dispatcher that sent it. A dispatcher new to it gets a full load at once; every baton.node.pull-refresh
+ * the agent restates it, which replaces (never adds to) the load the dispatcher keeps for the node, and registers the
+ * node again if the dispatcher lost sight of it.
  */
 public final class NodeAgent extends AbstractBehavior<NodeAgent.Command> {
 
@@ -37,6 +38,9 @@ public final class NodeAgent extends AbstractBehavior<NodeAgent.Command> {
 
   private record Assigned(WorkBatch batch) implements Command {
   }
+
+  // Time to restate this node's full load to the dispatcher it pulls from (baton.node.pull-refresh).
+  private enum RefreshPull implements Command { INSTANCE }
 
   private record Finished(WorkResult result) implements Command {
   }
@@ -67,7 +71,10 @@ public final class NodeAgent extends AbstractBehavior<NodeAgent.Command> {
   public static Behavior<Command> create(ActorRef<WorkBatch> pool, NodeSettings settings) {
     return Behaviors.withMdc(Command.class,
         message -> message instanceof Assigned assigned ? Map.of("jobId", assigned.batch().jobId()) : Map.of(),
-        Behaviors.setup(context -> new NodeAgent(context, pool, settings)));
+        Behaviors.setup(context -> Behaviors.withTimers(timers -> {
+          timers.startTimerWithFixedDelay(RefreshPull.INSTANCE, settings.pullRefresh());
+          return new NodeAgent(context, pool, settings);
+        })));
   }
 
   private NodeAgent(ActorContext<Command> context, ActorRef<WorkBatch> pool, NodeSettings settings) {
@@ -88,6 +95,7 @@ public final class NodeAgent extends AbstractBehavior<NodeAgent.Command> {
         .onMessage(Assigned.class, this::onAssigned)
         .onMessage(Started.class, this::onStarted)
         .onMessage(Finished.class, this::onFinished)
+        .onMessage(RefreshPull.class, refresh -> onRefreshPull())
         .build();
   }
 
@@ -106,7 +114,7 @@ public final class NodeAgent extends AbstractBehavior<NodeAgent.Command> {
       dispatcher = found;
       listed = true;
       getContext().getLog().info("pulling work from {} for {} workers", found.get().path(), settings.workers());
-      found.get().tell(Pull.fullLoad(inbox, settings.workers() * settings.batchesPerWorker(), settings.workers()));
+      found.get().tell(fullLoad());
     } else if (found.isPresent() && !listed) {
       listed = true;
       getContext().getLog().info("the coordinator is back: {} still holds this node's credits", found.get().path());
@@ -115,6 +123,23 @@ public final class NodeAgent extends AbstractBehavior<NodeAgent.Command> {
       getContext().getLog().info("the coordinator is gone; waiting for one to come back");
     }
     return this;
+  }
+
+  /**
+   * Restates the full load to the listed dispatcher. It only replaces the load the dispatcher keeps for this node,
+   * so it changes nothing while the dispatcher knows the node; it registers the node again when the dispatcher lost
+   * sight of it without this agent knowing (the removal of a previous incarnation of this node at the same
+   * host:port ends the dispatcher's watch on this one too), which would otherwise leave the node idle for good.
+   */
+  private Behavior<Command> onRefreshPull() {
+    if (listed && dispatcher.isPresent()) {
+      dispatcher.get().tell(fullLoad());
+    }
+    return this;
+  }
+
+  private Pull fullLoad() {
+    return Pull.fullLoad(inbox, settings.workers() * settings.batchesPerWorker(), settings.workers());
   }
 
   private Behavior<Command> onAssigned(Assigned assigned) {

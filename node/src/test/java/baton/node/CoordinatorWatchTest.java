@@ -26,7 +26,7 @@ final class CoordinatorWatchTest {
         List.of("127.0.0.1:" + seedPort));
     NodeSettings settings = NodeSettings.from(config);
     settings = new NodeSettings(settings.workers(), settings.rejoinDelay(), Duration.ofMillis(200),
-        Duration.ofMillis(400), settings.batchesPerWorker());
+        Duration.ofMillis(400), settings.batchesPerWorker(), settings.pullRefresh());
     ActorTestKit testKit = ActorTestKit.create(ClusterSetup.SYSTEM_NAME, config);
     try {
       TestProbe<String> console = testKit.createTestProbe();

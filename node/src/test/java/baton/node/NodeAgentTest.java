@@ -46,7 +46,9 @@ final class NodeAgentTest {
   ActorTestKit testKit = new JUnit5TestKitBuilder().build();
 
   private final OpRegistry registry = OpRegistry.load(getClass().getClassLoader(), ConfigFactory.load());
-  private final NodeSettings settings = NodeSettings.from(ConfigFactory.load()).withWorkers(WORKERS);
+  // No repeated full loads within a test, except where one asks for them.
+  private NodeSettings settings = NodeSettings.from(ConfigFactory.load()).withWorkers(WORKERS)
+      .withPullRefresh(Duration.ofHours(1));
 
   private ActorRef<WorkBatch> pool;
   private ActorRef<NodeAgent.Command> agent;
@@ -137,6 +139,21 @@ final class NodeAgentTest {
     });
 
     dispatcher.expectNoMessage(Duration.ofMillis(300));
+  }
+
+  @Test
+  void agent_dispatcherDroppedItWithoutTheAgentKnowing_fullLoadRepeatedEveryPullRefresh() {
+    // The dispatcher may lose sight of a node that never left: the removal of the node's previous incarnation at
+    // the same host:port ends the dispatcher's watch on the new one too. A full load sent once would then be lost
+    // for good, and the node idle; repeated, it registers the node again.
+    settings = settings.withPullRefresh(Duration.ofMillis(200));
+    startAgent();
+    Pull first = registerDispatcher().receiveMessage();
+    assertTrue(first.fullLoad());
+
+    Pull again = dispatcher.receiveMessage(Duration.ofSeconds(10));
+
+    assertEquals(first, again);
   }
 
   private ActorRef<BatchStarted> noStarts() {

@@ -643,7 +643,8 @@ public final class Coordinator
       journalWrite.record(lastWrite - writing, TimeUnit.NANOSECONDS);
       metrics.jobsSubmitted(acceptances.size());
       ends.forEach(ended -> metrics.jobEnded(ended.job().state().toApi()));
-      // A job that wrote nothing of its own told no one its end: the event stream hears it once it is written.
+      // The event stream hears each job's end here, once it is written: the one place for jobs that wrote their own
+      // end and for those that wrote nothing.
       ends.forEach(ended -> Events.publish(context.getSystem(), ended.job().toStatus()));
       endedIds.forEach(errorsFiles::remove);
       if (!evicted.isEmpty()) {

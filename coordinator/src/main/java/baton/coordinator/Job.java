@@ -758,7 +758,7 @@ final class Job extends EventSourcedBehavior<Job.Command, JournalV1.JobEvent, Jo
     // The end line is written before anyone can see the job as ended (the commands stashed during the persist run
     // after this callback): a `baton run` that sees the end stops the process.
     return persist(new JournalV1.Ended(summary)).thenRun(ended -> {
-      Events.publish(context.getSystem(), summary.toStatus());
+      // The event stream hears the end from the coordinator, once its JobEnded is written (for every job alike).
       logEnd(summary);
       context.getSelf().tell(Announce.INSTANCE);
     });

@@ -4,13 +4,11 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.attribute.PosixFilePermission;
 import java.util.List;
 import java.util.Map;
-import java.util.concurrent.TimeUnit;
 import java.util.stream.Stream;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -45,10 +43,11 @@ final class DistIT {
     Path javaBin = Path.of(System.getProperty("java.home"), "bin");
     Map<String, String> env = Map.of("PATH", fakeBin + ":" + javaBin + ":/usr/bin:/bin");
 
-    Result run = run(List.of(home.resolve("bin/baton").toString(), "run", "examples/checksums.conf", "--quiet"),
+    TestHosts.Result run = TestHosts.run(
+        List.of(home.resolve("bin/baton").toString(), "run", "examples/checksums.conf", "--quiet"),
         home, env);
-    assertEquals(0, run.exit, run.output);
-    assertFalse(Files.exists(marker), "bin/baton of the archive called mvn: " + run.output);
+    assertEquals(0, run.exit(), run.output());
+    assertFalse(Files.exists(marker), "bin/baton of the archive called mvn: " + run.output());
     List<String> sums = Files.readAllLines(home.resolve("examples/out/sums.tsv"));
     long inputs;
     try (Stream<Path> data = Files.list(home.resolve("examples/data"))) {
@@ -56,30 +55,9 @@ final class DistIT {
     }
     assertEquals(inputs, sums.size(), "one checksum per example file: " + sums);
 
-    Result bench = run(List.of(home.resolve("bin/baton").toString(), "bench", "--quick"), home, env);
-    assertEquals(2, bench.exit, bench.output);
-    assertTrue(bench.output.contains("not part of the distribution archive"), bench.output);
-  }
-
-  private record Result(int exit, String output) {
-  }
-
-  private static Result run(List<String> command, Path workDir, Map<String, String> env)
-      throws IOException, InterruptedException {
-    ProcessBuilder builder = new ProcessBuilder(command).directory(workDir.toFile()).redirectErrorStream(true);
-    if (!env.isEmpty()) {
-      builder.environment().clear();
-      builder.environment().putAll(env);
-    }
-    Process process = builder.start();
-    try {
-      String output = new String(process.getInputStream().readAllBytes());
-      if (!process.waitFor(120, TimeUnit.SECONDS)) {
-        throw new AssertionError(command + " did not end within 120 s: " + output);
-      }
-      return new Result(process.exitValue(), output);
-    } finally {
-      process.destroyForcibly();
-    }
+    TestHosts.Result bench = TestHosts.run(
+        List.of(home.resolve("bin/baton").toString(), "bench", "--quick"), home, env);
+    assertEquals(2, bench.exit(), bench.output());
+    assertTrue(bench.output().contains("not part of the distribution archive"), bench.output());
   }
 }

@@ -151,13 +151,30 @@ final class TestHosts implements AutoCloseable {
   record Result(int exit, String output) {
   }
 
-  /** Runs a short command to its end (within a minute) and returns its exit code and output. */
+  /** Runs a short command to its end (within two minutes) and returns its exit code and output. */
   static Result run(List<String> command) throws IOException, InterruptedException {
-    Process process = new ProcessBuilder(command).redirectErrorStream(true).start();
+    return run(command, null, Map.of());
+  }
+
+  /**
+   * The same in a working directory (null: this process's), with only the given environment when it is not empty,
+   * and its output and errors together.
+   */
+  static Result run(List<String> command, Path workDir, Map<String, String> env)
+      throws IOException, InterruptedException {
+    ProcessBuilder builder = new ProcessBuilder(command).redirectErrorStream(true);
+    if (workDir != null) {
+      builder.directory(workDir.toFile());
+    }
+    if (!env.isEmpty()) {
+      builder.environment().clear();
+      builder.environment().putAll(env);
+    }
+    Process process = builder.start();
     try {
       String output = new String(process.getInputStream().readAllBytes());
-      if (!process.waitFor(60, TimeUnit.SECONDS)) {
-        throw new AssertionError(command + " did not end within 60 s: " + output);
+      if (!process.waitFor(120, TimeUnit.SECONDS)) {
+        throw new AssertionError(command + " did not end within 120 s: " + output);
       }
       return new Result(process.exitValue(), output);
     } finally {

@@ -22,6 +22,9 @@ import java.util.HashMap;
 import java.util.HexFormat;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ThreadLocalRandom;
 import java.util.concurrent.TimeUnit;
 import java.util.function.Predicate;
 
@@ -31,9 +34,14 @@ import java.util.function.Predicate;
  */
 final class BatonProcesses implements AutoCloseable {
 
+  // Ports for the processes come from here up to the kernel's ephemeral range (see freePort).
+  private static final int LOWEST_PORT = 20000;
+  private static final Set<Integer> HANDED_OUT = ConcurrentHashMap.newKeySet();
+
   private final Path jar;
   private final Path workDir;
   private final List<Process> started = new ArrayList<>();
+  private final Map<Process, Path> outputs = new HashMap<>();
   private final HttpClient http = HttpClient.newHttpClient();
 
   BatonProcesses(Path workDir) {
@@ -45,10 +53,39 @@ final class BatonProcesses implements AutoCloseable {
     }
   }
 
+  /**
+   * A free loopback port that this JVM has not handed out before, below the kernel's ephemeral range: a port from
+   * that range (what a bind to port 0 gives) may be taken by an outgoing connection's local end between the test
+   * choosing it and the process binding it, and the process then fails to start.
+   */
   static int freePort() throws IOException {
-    try (ServerSocket socket = new ServerSocket(0, 1, InetAddress.getLoopbackAddress())) {
-      return socket.getLocalPort();
+    int below = ephemeralRangeStart();
+    int from = Math.min(LOWEST_PORT, below / 2);
+    for (int attempt = 0; attempt < 1000; attempt++) {
+      int port = ThreadLocalRandom.current().nextInt(from, below);
+      if (HANDED_OUT.add(port) && bindable(port)) {
+        return port;
+      }
     }
+    throw new IOException("no free loopback port between " + from + " and " + below);
+  }
+
+  private static boolean bindable(int port) {
+    try (ServerSocket socket = new ServerSocket(port, 1, InetAddress.getLoopbackAddress())) {
+      return true;
+    } catch (IOException taken) {
+      return false;
+    }
+  }
+
+  /** The first port of the kernel's ephemeral range (/proc/sys/net/ipv4/ip_local_port_range), 32768 if unknown. */
+  static int ephemeralRangeStart() throws IOException {
+    Path range = Path.of("/proc/sys/net/ipv4/ip_local_port_range");
+    if (!Files.isReadable(range)) {
+      return 32768;
+    }
+    // Files.readString reads one byte of a /proc file on JDK 17; readAllLines reads it whole.
+    return Integer.parseInt(Files.readAllLines(range).get(0).strip().split("\\s+")[0]);
   }
 
   Process start(String name, String... args) throws IOException {
@@ -81,6 +118,7 @@ final class BatonProcesses implements AutoCloseable {
         .redirectOutput(workDir.resolve(name + ".out").toFile())
         .start();
     started.add(process);
+    outputs.put(process, workDir.resolve(name + ".out"));
     return process;
   }
 
@@ -178,12 +216,23 @@ final class BatonProcesses implements AutoCloseable {
       }
       for (Process process : started) {
         if (!process.isAlive()) {
-          throw new AssertionError("a Baton process died (exit " + process.exitValue() + "); see " + workDir);
+          throw new AssertionError("a Baton process died (exit " + process.exitValue() + "); see " + workDir
+              + "; it said: " + lastLines(process));
         }
       }
       TimeUnit.MILLISECONDS.sleep(200); // polling interval of an await with a deadline, not a wait for an event
     }
     throw new AssertionError("the coordinator's " + path + " did not pass in " + patience + "; last answer: " + last);
+  }
+
+  /** The last lines a process printed, for a failure's message. */
+  private String lastLines(Process process) {
+    try {
+      List<String> lines = Files.readAllLines(outputs.get(process));
+      return String.join(" | ", lines.subList(Math.max(0, lines.size() - 5), lines.size()));
+    } catch (IOException e) {
+      return "(no output: " + e.getMessage() + ")";
+    }
   }
 
   @Override

@@ -553,6 +553,7 @@ public final class Coordinator
       journalWrite.record(System.nanoTime() - writing, TimeUnit.NANOSECONDS);
       metrics.jobEnded(summary.state().toApi());
       Events.publish(context.getSystem(), summary.toStatus());
+      runtime.dispatcher().tell(new WorkDispatcher.JobOver(summary.id()));
       then.run();
       startDequeued(state, next);
     });
@@ -652,6 +653,8 @@ public final class Coordinator
         onFiles("delete the files of forgotten jobs", () -> files.delete(evicted));
       }
       endedIds.forEach(this::stopJob);
+      // The nodes that ran code the job brought drop it.
+      endedIds.forEach(id -> runtime.dispatcher().tell(new WorkDispatcher.JobOver(id)));
       forget(journaled);
       startDequeued(state, dequeued);
       boolean queued = false;

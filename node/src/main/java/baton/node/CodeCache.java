@@ -28,6 +28,7 @@ import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.Executor;
+import java.util.concurrent.RejectedExecutionException;
 import org.apache.pekko.actor.typed.ActorRef;
 import org.apache.pekko.actor.typed.Behavior;
 import org.apache.pekko.actor.typed.DispatcherSelector;
@@ -433,7 +434,11 @@ public final class CodeCache extends AbstractBehavior<CodeCache.Command> {
     jobs.clear();
     List<Path> gone = new ArrayList<>(jars.values());
     gone.add(dir);
-    CompletableFuture.runAsync(() -> gone.forEach(CodeCache::deleteQuietly), blocking);
+    try {
+      CompletableFuture.runAsync(() -> gone.forEach(CodeCache::deleteQuietly), blocking);
+    } catch (RejectedExecutionException e) {
+      // The actor system is going down with the process: deleteOnExit removes them.
+    }
     return this;
   }
 

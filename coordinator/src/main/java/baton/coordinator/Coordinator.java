@@ -553,6 +553,7 @@ public final class Coordinator
       journalWrite.record(System.nanoTime() - writing, TimeUnit.NANOSECONDS);
       metrics.jobEnded(summary.state().toApi());
       Events.publish(context.getSystem(), summary.toStatus());
+      runtime.dispatcher().tell(new WorkDispatcher.JobOver(summary.id()));
       then.run();
       startDequeued(state, next);
     });
@@ -652,6 +653,8 @@ public final class Coordinator
         onFiles("delete the files of forgotten jobs", () -> files.delete(evicted));
       }
       endedIds.forEach(this::stopJob);
+      // The nodes that ran code the job brought drop it.
+      endedIds.forEach(id -> runtime.dispatcher().tell(new WorkDispatcher.JobOver(id)));
       forget(journaled);
       startDequeued(state, dequeued);
       boolean queued = false;
@@ -723,7 +726,7 @@ public final class Coordinator
         : parsed.withFiles(parsed.output(), Optional.of(files.errors(id)));
     errorsFiles.put(id, spec.errors().orElseThrow());
     JobFiles.JobRecord record = new JobFiles.JobRecord(accepted.spec(), accepted.sourceName(), accepted.baseDir(),
-        accepted.rerun() == null ? null : accepted.rerun().keys());
+        accepted.rerun() == null ? null : accepted.rerun().keys(), accepted.code());
     unwrittenRecords.put(id, record);
     if (files.isTemporary()) {
       return spawnJob(accepted, spec, dequeued);
@@ -1052,7 +1055,9 @@ public final class Coordinator
       }
     }
     Path baseDir = Path.of(record.baseDir());
-    JobSpec spec = parser.parse(record.spec(), record.sourceName(), baseDir, keys == null ? null : List.of());
+    // A job that brought code reruns with the same bundle, which the coordinator keeps by its hash.
+    JobSpec spec = parser.forCode(record.code())
+        .parse(record.spec(), record.sourceName(), baseDir, keys == null ? null : List.of());
     Optional<Path> output = rerun.output().map(path -> parser.writableFile(path, baseDir, "--output"));
     output.ifPresent(path -> createParent(path, "--output"));
     return new RerunChecked(rerun, record, spec, keys, output.orElse(null), null);
@@ -1079,7 +1084,8 @@ public final class Coordinator
         ? files.files().stream().map(Path::toString).toList() : null;
     JobFiles.JobRecord record = checked.record();
     JobAccepted accepted = new JobAccepted(id, spec.name(), record.spec(), record.sourceName(), record.baseDir(),
-        Instant.now().toString(), matched, spec.priority(), spec.input().size().orElse(-1), null, null, rerun);
+        Instant.now().toString(), matched, spec.priority(), spec.input().size().orElse(-1), null, record.code(),
+        rerun);
     context.getLog().info("job {} reruns job {} over {}", id, rerun.of(), rerun.keys() == null ? "all its items"
         : "its " + rerun.keys().size() + " failed items");
     unwrittenAccepted.add(new Acceptance(accepted, spec, replyTo));

@@ -27,8 +27,12 @@ final class JobFiles {
   private static final String ERRORS = ".failed.tsv";
   private static final String RECORD = ".job.json";
 
-  /** What {@code rerun} needs of a job: its spec as submitted, and the keys it ran over when it was a rerun. */
-  record JobRecord(String spec, String sourceName, String baseDir, List<String> keys) {
+  /**
+   * What {@code rerun} needs of a job: its spec as submitted, the keys it ran over when it was a rerun, and the hash
+   * of the code bundle it brought ({@code baton submit --classpath}; null: none, also in a record written before
+   * records kept it).
+   */
+  record JobRecord(String spec, String sourceName, String baseDir, List<String> keys, String code) {
   }
 
   private final Path dir;

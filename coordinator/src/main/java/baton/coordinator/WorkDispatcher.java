@@ -4,6 +4,7 @@ import baton.coordinator.metrics.Metrics;
 import baton.protocol.spec.OpRef;
 import baton.protocol.wire.BatchStarted;
 import baton.protocol.wire.Item;
+import baton.protocol.wire.JobEnded;
 import baton.protocol.wire.Pull;
 import baton.protocol.wire.ServiceKeys;
 import baton.protocol.wire.Wire;
@@ -89,6 +90,13 @@ public final class WorkDispatcher extends AbstractBehavior<WorkDispatcher.Comman
   public record CancelJob(String jobId) implements Command {
   }
 
+  /**
+   * The job has ended (its end is written). Each node that ran a batch of it with code the job brought is told
+   * ({@link JobEnded}), so that it drops the job's class loader.
+   */
+  public record JobOver(String jobId) implements Command {
+  }
+
   /** Asks for the nodes that pull work now. */
   public record GetNodes(ActorRef<List<NodeInfo>> replyTo) implements Command {
   }
@@ -129,6 +137,9 @@ public final class WorkDispatcher extends AbstractBehavior<WorkDispatcher.Comman
   }
 
   private record NodeGone(ActorRef<WorkBatch> agent) implements Command {
+  }
+
+  private record CodeCachesListed(Receptionist.Listing listing) implements Command {
   }
 
   private static final int CANCELLED_JOBS_KEPT = 1000;
@@ -193,6 +204,10 @@ public final class WorkDispatcher extends AbstractBehavior<WorkDispatcher.Comman
   private final Set<String> cancelled = new LinkedHashSet<>();
   // Jobs told that they wait for workers, to be told when workers come.
   private final Map<String, ActorRef<Waiting>> waiting = new LinkedHashMap<>();
+  // The jobs that brought code, each with the addresses of the nodes its batches went to: they hear its end.
+  private final Map<String, Set<Address>> codeRanOn = new HashMap<>();
+  // The nodes' code caches, from the Receptionist.
+  private Set<ActorRef<JobEnded>> codeCaches = Set.of();
   private final ActorRef<WorkResult> results;
   private final ActorRef<BatchStarted> starts;
   // The deadline (System.nanoTime) of each started batch that is out. One timer, for the earliest of them, stands
@@ -224,6 +239,9 @@ public final class WorkDispatcher extends AbstractBehavior<WorkDispatcher.Comman
     if (command instanceof CancelJob cancel) {
       return Map.of("jobId", cancel.jobId());
     }
+    if (command instanceof JobOver over) {
+      return Map.of("jobId", over.jobId());
+    }
     if (command instanceof Overdue overdue) {
       return Map.of("jobId", overdue.jobId());
     }
@@ -237,6 +255,14 @@ public final class WorkDispatcher extends AbstractBehavior<WorkDispatcher.Comman
     this.results = context.messageAdapter(WorkResult.class, Finished::new);
     this.starts = context.messageAdapter(BatchStarted.class, Started::new);
     context.getSystem().receptionist().tell(Receptionist.register(ServiceKeys.DISPATCHER, pulls));
+    // A child of its own follows the nodes' code caches: an actor's adapters share one reference, registered above,
+    // and the Receptionist stops when one reference both registers and subscribes.
+    ActorRef<Command> self = context.getSelf();
+    ActorRef<Receptionist.Listing> caches = context.spawn(Behaviors.receiveMessage(listing -> {
+      self.tell(new CodeCachesListed(listing));
+      return Behaviors.same();
+    }), "code-caches");
+    context.getSystem().receptionist().tell(Receptionist.subscribe(JobEnded.NODE_CODE, caches));
   }
 
   @Override
@@ -250,6 +276,8 @@ public final class WorkDispatcher extends AbstractBehavior<WorkDispatcher.Comman
         .onMessage(CheckDeadlines.class, check -> onCheckDeadlines())
         .onMessage(NodeGone.class, this::onNodeGone)
         .onMessage(CancelJob.class, this::onCancelJob)
+        .onMessage(JobOver.class, this::onJobOver)
+        .onMessage(CodeCachesListed.class, this::onCodeCachesListed)
         .onMessage(GetNodes.class, this::onGetNodes)
         .onMessage(GetLoad.class, this::onGetLoad)
         .build();
@@ -514,6 +542,25 @@ public final class WorkDispatcher extends AbstractBehavior<WorkDispatcher.Comman
     return this;
   }
 
+  private Behavior<Command> onJobOver(JobOver over) {
+    Set<Address> ranOn = codeRanOn.remove(over.jobId());
+    if (ranOn == null) {
+      return this;
+    }
+    // A node that misses this (it was away) drops the job's code once no batch of it came for a while.
+    for (ActorRef<JobEnded> cache : codeCaches) {
+      if (ranOn.contains(cache.path().address())) {
+        cache.tell(new JobEnded(over.jobId()));
+      }
+    }
+    return this;
+  }
+
+  private Behavior<Command> onCodeCachesListed(CodeCachesListed listed) {
+    codeCaches = listed.listing().getServiceInstances(JobEnded.NODE_CODE);
+    return this;
+  }
+
   private Behavior<Command> onGetNodes(GetNodes request) {
     List<NodeInfo> infos = new ArrayList<>();
     nodes.forEach((agent, node) -> {
@@ -566,6 +613,9 @@ public final class WorkDispatcher extends AbstractBehavior<WorkDispatcher.Comman
       out.put(batch, best.getKey());
       best.getKey().tell(new WorkBatch(batch, dispatch.jobId(), dispatch.stage(), dispatch.op(), dispatch.items(),
           results, starts, dispatch.itemTimeout()));
+      if (dispatch.op().code() != null) {
+        codeRanOn.computeIfAbsent(dispatch.jobId(), id -> new HashSet<>()).add(best.getKey().path().address());
+      }
     }
     return this;
   }

@@ -179,6 +179,34 @@ final class FailuresTest {
   }
 
   @Test
+  void rerun_ofAJobThatBroughtCode_allAndFailedOnlyRunWithTheSameBundle() throws Exception {
+    String hash = "c0de".repeat(16);
+    ActorRef<Coordinator.Command> coordinator = spawnCoordinator("coordinator-" + UUID.randomUUID(), hash);
+    int items = 10;
+    Path in = evenFiles(items);
+    // echo is only in the bundle: a rerun without the job's code would not know it.
+    String spec = "name = shipped\ninput.range { from = 1, to = " + items + " }\n"
+        + "stages = [ { op = echo }, { op = read-file } ]\nretries = 0\nmax-failed-items = " + items + "\n";
+    TestProbe<Coordinator.SubmitReply> submitted = testKit.createTestProbe();
+    coordinator.tell(new Coordinator.Submit(spec, "spec.conf", in, submitted.ref(), hash));
+    String first = assertInstanceOf(Coordinator.Accepted.class, submitted.receiveMessage(WAIT)).status().id();
+    JobStatus firstDone = awaitEnd(coordinator, first);
+    assertEquals(new JobStatus.Items(items, items / 2, items / 2, 0, 0), firstDone.items());
+
+    Coordinator.SubmitReply all = rerun(coordinator, first, false);
+    Coordinator.SubmitReply failedOnly = rerun(coordinator, first, true);
+
+    JobStatus allDone = awaitEnd(coordinator,
+        assertInstanceOf(Coordinator.Accepted.class, all, all.toString()).status().id());
+    JobStatus failedDone = awaitEnd(coordinator,
+        assertInstanceOf(Coordinator.Accepted.class, failedOnly, failedOnly.toString()).status().id());
+    assertEquals(new JobStatus.Items(items, items / 2, items / 2, 0, 0), allDone.items(), allDone.toString());
+    assertEquals(new JobStatus.Items(items / 2, 0, items / 2, 0, 0), failedDone.items(), failedDone.toString());
+    assertEquals(first, allDone.rerunOf());
+    assertEquals(first, failedDone.rerunOf());
+  }
+
+  @Test
   void rerun_unknownRunningOrWithoutFailures_refusedWithOneClearMessage() throws Exception {
     ActorRef<Coordinator.Command> coordinator = spawnCoordinator("coordinator-" + UUID.randomUUID());
     String clean = submit(coordinator, "name = clean\ninput.range { from = 1, to = 3 }\n"
@@ -245,6 +273,34 @@ final class FailuresTest {
     OpRegistry registry = OpRegistry.load(getClass().getClassLoader(), testKit.system().settings().config());
     return testKit.spawn(Coordinator.create(settings, new JobSpecParser(registry, settings.job()),
         testKit.spawn(WorkDispatcher.create()), journalName));
+  }
+
+  /**
+   * A coordinator that takes jobs bringing the code bundle {@code hash}: the bundle's ops are the test's user ops
+   * ({@code echo}, ...), which the coordinator's own registry does not know.
+   */
+  private ActorRef<Coordinator.Command> spawnCoordinator(String journalName, String hash) {
+    CoordinatorSettings settings = CoordinatorSettings.from(testKit.system().settings().config());
+    OpRegistry registry = OpRegistry.load(getClass().getClassLoader(), testKit.system().settings().config());
+    ClassLoader parent = getClass().getClassLoader();
+    ClassLoader withTestOps = new ClassLoader(parent) {
+      @Override
+      public java.util.Enumeration<java.net.URL> getResources(String name) throws java.io.IOException {
+        List<java.net.URL> found = new ArrayList<>(java.util.Collections.list(super.getResources(name)));
+        if (name.equals("META-INF/services/baton.protocol.op.OpProvider")) {
+          found.add(parent.getResource("baton/coordinator/spec/test-ops.services"));
+        }
+        return java.util.Collections.enumeration(found);
+      }
+    };
+    OpRegistry bundle = OpRegistry.load(withTestOps, testKit.system().settings().config());
+    JobSpecParser parser = new JobSpecParser(registry, settings.job()).withBundles(code -> {
+      if (!code.equals(hash)) {
+        throw new baton.protocol.spec.SpecException("no code bundle " + code);
+      }
+      return bundle;
+    });
+    return testKit.spawn(Coordinator.create(settings, parser, testKit.spawn(WorkDispatcher.create()), journalName));
   }
 
   private JobStatus awaitEnd(ActorRef<Coordinator.Command> coordinator, String id) {

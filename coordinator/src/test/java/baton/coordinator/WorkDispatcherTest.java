@@ -8,6 +8,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import baton.protocol.spec.OpRef;
 import baton.protocol.wire.BatchStarted;
 import baton.protocol.wire.Item;
+import baton.protocol.wire.JobEnded;
 import baton.protocol.wire.Pull;
 import baton.protocol.wire.ServiceKeys;
 import baton.protocol.wire.WorkBatch;
@@ -81,6 +82,34 @@ final class WorkDispatcherTest {
     assertEquals("node-b", asker.expectMessageClass(WorkResult.class).node());
     onB.replyTo().tell(result(onB, "node-b"));
     asker.expectNoMessage(QUIET);
+  }
+
+  @Test
+  void jobOver_jobThatBroughtCode_theNodeThatRanItsBatchIsToldToDropItsCode() {
+    TestProbe<WorkBatch> node = testKit.createTestProbe();
+    TestProbe<JobEnded> nodeCode = testKit.createTestProbe();
+    TestProbe<Receptionist.Registered> registered = testKit.createTestProbe();
+    testKit.system().receptionist().tell(Receptionist.register(JobEnded.NODE_CODE, nodeCode.getRef(),
+        registered.getRef()));
+    registered.receiveMessage();
+    TestProbe<WorkResult> asker = testKit.createTestProbe();
+    pulls.tell(Pull.fullLoad(node.getRef(), 1, 1));
+    dispatcher.tell(new WorkDispatcher.Dispatch("shipped", 0, new OpRef("tag", "{}", "ab".repeat(32)),
+        List.of(Item.ofText("a")), Duration.ofMinutes(1), asker.getRef(), testKit.system().deadLetters(), 0));
+    WorkBatch shipped = node.expectMessageClass(WorkBatch.class);
+    shipped.replyTo().tell(result(shipped, "node"));
+    pulls.tell(Pull.oneMore(node.getRef(), 1, shipped.batch()));
+    dispatcher.tell(dispatch("plain", asker.getRef(), "b"));
+    WorkBatch plain = node.expectMessageClass(WorkBatch.class);
+    plain.replyTo().tell(result(plain, "node"));
+    asker.receiveMessage();
+    asker.receiveMessage();
+
+    dispatcher.tell(new WorkDispatcher.JobOver("plain"));
+    dispatcher.tell(new WorkDispatcher.JobOver("shipped"));
+
+    assertEquals(new JobEnded("shipped"), nodeCode.receiveMessage());
+    nodeCode.expectNoMessage(QUIET);
   }
 
   @Test

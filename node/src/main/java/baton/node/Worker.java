@@ -34,6 +34,8 @@ public final class Worker extends AbstractBehavior<WorkBatch> {
   private static final int CACHED_OPS = 64;
 
   private final OpRegistry registry;
+  // Where ops of jobs that brought their code come from; null: this node runs installed ops only.
+  private final JobOps jobOps;
   private final ActorRef<WorkerPool.Command> pool;
   private final String node;
   // Ops are made once per stage and kept: making one may compile a regex or allocate a digest.
@@ -44,15 +46,17 @@ public final class Worker extends AbstractBehavior<WorkBatch> {
     }
   };
 
-  static Behavior<WorkBatch> create(OpRegistry registry, ActorRef<WorkerPool.Command> pool) {
+  static Behavior<WorkBatch> create(OpRegistry registry, JobOps jobOps, ActorRef<WorkerPool.Command> pool) {
     return Behaviors.setup(context -> Behaviors.withMdc(WorkBatch.class,
         batch -> Map.of("jobId", batch.jobId()),
-        new Worker(context, registry, pool)));
+        new Worker(context, registry, jobOps, pool)));
   }
 
-  private Worker(ActorContext<WorkBatch> context, OpRegistry registry, ActorRef<WorkerPool.Command> pool) {
+  private Worker(ActorContext<WorkBatch> context, OpRegistry registry, JobOps jobOps,
+      ActorRef<WorkerPool.Command> pool) {
     super(context);
     this.registry = registry;
+    this.jobOps = jobOps;
     this.pool = pool;
     this.node = context.getSystem().address().toString();
   }
@@ -77,7 +81,8 @@ public final class Worker extends AbstractBehavior<WorkBatch> {
     List<ItemResult> results = new ArrayList<>(batch.items().size());
     CpuOp op;
     try {
-      op = ops.computeIfAbsent(batch.op(), registry::createCpu);
+      op = batch.op().code() != null && jobOps != null ? jobOps.get(batch.jobId(), batch.op())
+          : ops.computeIfAbsent(batch.op(), registry::createCpu);
     } catch (RuntimeException | LinkageError | StackOverflowError e) {
       // A user op whose class cannot initialise throws a LinkageError, which Pekko would take as fatal.
       getContext().getLog().warn("cannot make op {} for stage {}: {}", batch.op().name(), batch.stage(), reason(e));

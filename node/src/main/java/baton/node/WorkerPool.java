@@ -13,6 +13,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.PriorityQueue;
 import java.util.Queue;
+import java.util.function.Supplier;
 import org.apache.pekko.actor.typed.ActorRef;
 import org.apache.pekko.actor.typed.Behavior;
 import org.apache.pekko.actor.typed.ChildFailed;
@@ -65,6 +66,8 @@ public final class WorkerPool extends AbstractBehavior<WorkerPool.Command> {
   }
 
   private final OpRegistry registry;
+  // Each worker's own ops of jobs that brought their code; null: none.
+  private final Supplier<JobOps> jobOps;
   private final String node;
   private final Queue<Waiting> queued = new PriorityQueue<>(EARLIEST_START);
   // Only jobs with batches waiting or a finish time still ahead: the others would start at the virtual time anyway.
@@ -80,8 +83,16 @@ public final class WorkerPool extends AbstractBehavior<WorkerPool.Command> {
    * the queue also hears from its workers and a typed actor takes one protocol (the agent's tells stay unchanged).
    */
   public static Behavior<WorkBatch> create(OpRegistry registry, NodeSettings settings) {
+    return create(registry, null, settings);
+  }
+
+  /**
+   * A pool that also runs jobs that brought their code: each worker gets its ops of them from a {@link JobOps} of its
+   * own, made by {@code jobOps} (null: none; such a batch's op is looked for among the installed ones).
+   */
+  static Behavior<WorkBatch> create(OpRegistry registry, Supplier<JobOps> jobOps, NodeSettings settings) {
     return Behaviors.setup(context -> {
-      ActorRef<Command> queue = context.spawn(queue(registry, settings.workers()), "queue");
+      ActorRef<Command> queue = context.spawn(queue(registry, jobOps, settings.workers()), "queue");
       return Behaviors.receiveMessage(batch -> {
         queue.tell(new Run(batch));
         return Behaviors.same();
@@ -91,12 +102,17 @@ public final class WorkerPool extends AbstractBehavior<WorkerPool.Command> {
 
   /** The queue and its workers, without the actor in front. */
   static Behavior<Command> queue(OpRegistry registry, int workers) {
-    return Behaviors.setup(context -> new WorkerPool(context, registry, workers));
+    return queue(registry, null, workers);
   }
 
-  private WorkerPool(ActorContext<Command> context, OpRegistry registry, int workers) {
+  private static Behavior<Command> queue(OpRegistry registry, Supplier<JobOps> jobOps, int workers) {
+    return Behaviors.setup(context -> new WorkerPool(context, registry, jobOps, workers));
+  }
+
+  private WorkerPool(ActorContext<Command> context, OpRegistry registry, Supplier<JobOps> jobOps, int workers) {
     super(context);
     this.registry = registry;
+    this.jobOps = jobOps;
     this.node = context.getSystem().address().toString();
     for (int i = 0; i < workers; i++) {
       spawnWorker();
@@ -152,7 +168,8 @@ public final class WorkerPool extends AbstractBehavior<WorkerPool.Command> {
   }
 
   private void spawnWorker() {
-    ActorRef<WorkBatch> worker = getContext().spawn(Worker.create(registry, getContext().getSelf()),
+    ActorRef<WorkBatch> worker = getContext().spawn(
+        Worker.create(registry, jobOps == null ? null : jobOps.get(), getContext().getSelf()),
         "worker-" + spawned++, DispatcherSelector.fromConfig(CPU_DISPATCHER));
     getContext().watch(worker);
     idle.add(worker);

@@ -13,6 +13,7 @@ import baton.protocol.wire.CborSerializable;
 import baton.protocol.wire.CodeChunk;
 import baton.protocol.wire.CodeRequest;
 import baton.protocol.wire.Item;
+import baton.protocol.wire.JobEnded;
 import baton.protocol.wire.Pull;
 import baton.protocol.wire.WireSerializer;
 import baton.protocol.wire.WorkBatch;
@@ -245,7 +246,8 @@ final class SerializationTest {
         Item.ofText("x"),
         new OpRef("gzip", "{}"),
         new CodeRequest("ab", 0, testKit.<CodeChunk>createTestProbe().getRef()),
-        new CodeChunk("ab", 0, 3, new byte[] {1, 2, 3}, null));
+        new CodeChunk("ab", 0, 3, new byte[] {1, 2, 3}, null),
+        new JobEnded("job"));
   }
 
   @Test
@@ -259,6 +261,7 @@ final class SerializationTest {
     assertEquals(new OpRef("tag", "{}"), roundTrip(new OpRef("tag", "{}")));
     assertArrayEquals(chunk.bytes(), copy.bytes());
     assertEquals(chunk.hash() + chunk.offset() + chunk.total(), copy.hash() + copy.offset() + copy.total());
+    assertEquals(new JobEnded("job-1"), roundTrip(new JobEnded("job-1")));
   }
 
   /** The classes in the protocol module that implement {@link CborSerializable}, read from its classes. */

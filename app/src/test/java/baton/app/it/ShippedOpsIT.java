@@ -9,10 +9,13 @@ import baton.app.cli.Cli.Run;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.time.Instant;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.TimeUnit;
+import java.util.stream.Stream;
 import javax.tools.JavaCompiler;
 import javax.tools.ToolProvider;
 import org.junit.jupiter.api.Test;
@@ -97,6 +100,80 @@ final class ShippedOpsIT {
 
       assertEquals(expected("v2", 300), readOutput(dir.resolve("out/slow.tsv")));
     }
+  }
+
+  @Test
+  void rerun_ofAJobThatShippedCode_runsWithTheSameBundleAndTheNodeDropsEachJobsCode() throws Exception {
+    Path v1 = compileOp("v1");
+    try (BatonProcesses processes = new BatonProcesses(dir)) {
+      String url = startCluster(processes, dir.resolve("data"));
+      Path spec = spec("again", "out/again.tsv", 500, false);
+      Run first = cli("submit", spec.toString(), "--classpath", v1.toString(), "--wait", "--coordinator", url);
+      assertEquals(0, first.code(), first.err());
+      String id = first.out().strip();
+
+      Run rerun = cli("rerun", id, "--wait", "--coordinator", url);
+
+      assertEquals(0, rerun.code(), rerun.err());
+      String rerunId = rerun.out().strip();
+      assertEquals(expected("v1", 500), readOutput(dir.resolve("out/again.tsv.rerun-" + rerunId)));
+      // The coordinator told the node each job's end, and the node let go of each job's class loader.
+      awaitNodeLog("dropped the code of job " + id + ": the job has ended", 1);
+      awaitNodeLog("dropped the code of job " + rerunId + ": the job has ended", 1);
+    }
+  }
+
+  @Test
+  void coordinatorStoppedWithSigtermMidJob_startedAgainOnItsDataDir_resumesAndTheNodeFetchesTheBundleAgain()
+      throws Exception {
+    Path v2 = compileOp("v2");
+    Path data = dir.resolve("data");
+    try (BatonProcesses processes = new BatonProcesses(dir)) {
+      int clusterPort = BatonProcesses.freePort();
+      int httpPort = BatonProcesses.freePort();
+      String url = "http://127.0.0.1:" + httpPort;
+      Process coordinator = startCoordinator(processes, clusterPort, httpPort, data, "coordinator");
+      processes.start("node", "node", "--seed", "127.0.0.1:" + clusterPort, "--workers", "2",
+          "--log-dir", dir.resolve("logs").toString());
+      processes.awaitApi(httpPort, "/api/nodes", body -> body.contains("\"workers\":2"), Duration.ofSeconds(90));
+      Path spec = spec("polite", "out/polite.tsv", 300, true);
+
+      Run submit = cli("submit", spec.toString(), "--classpath", v2.toString(), "--coordinator", url);
+      assertEquals(0, submit.code(), submit.err());
+      String id = submit.out().strip();
+      processes.awaitFile(dir.resolve("out/polite.tsv"), text -> text.lines().count() >= 20, Duration.ofSeconds(60));
+      processes.signal(coordinator, "TERM", Duration.ofSeconds(60));
+      long written = Files.readAllLines(dir.resolve("out/polite.tsv")).size();
+      assertTrue(written < 300, "the coordinator was stopped mid-job, after " + written + " of 300 items");
+      startCoordinator(processes, clusterPort, httpPort, data, "coordinator-again");
+      processes.awaitApi(httpPort, "/api/jobs/" + id, body -> body.contains("\"SUCCEEDED\""),
+          Duration.ofSeconds(120));
+
+      assertEquals(expected("v2", 300), readOutput(dir.resolve("out/polite.tsv")));
+      // The node left with the coordinator and joined again afresh, without the bundle: it fetched it from the
+      // coordinator that came back, which serves it from its data dir.
+      awaitNodeLog("fetched the job's code", 2);
+    }
+  }
+
+  /** Waits until the node's log holds {@code line} at least {@code times} times. */
+  private void awaitNodeLog(String line, int times) throws Exception {
+    Path logs = dir.resolve("logs");
+    Instant deadline = Instant.now().plusSeconds(30);
+    int found = 0;
+    while (Instant.now().isBefore(deadline)) {
+      found = 0;
+      try (Stream<Path> files = Files.list(logs)) {
+        for (Path file : files.filter(file -> file.getFileName().toString().startsWith("node-")).toList()) {
+          found += (int) Files.readAllLines(file).stream().filter(text -> text.contains(line)).count();
+        }
+      }
+      if (found >= times) {
+        return;
+      }
+      TimeUnit.MILLISECONDS.sleep(200); // polling interval of an await with a deadline
+    }
+    throw new AssertionError("the node's log holds \"" + line + "\" " + found + " times, not " + times);
   }
 
   private String startCluster(BatonProcesses processes, Path data) throws Exception {

@@ -19,7 +19,6 @@ import java.util.Optional;
 import java.util.ServiceConfigurationError;
 import java.util.ServiceLoader;
 import java.util.TreeMap;
-import java.util.function.Function;
 
 /**
  * The ops Baton knows: built-in and user {@link OpProvider}s found with {@link ServiceLoader}. A job that brought
@@ -30,15 +29,11 @@ public final class OpRegistry {
   private final Map<String, OpProvider> providers;
   private final Config defaults;
   private final ClassLoader loader;
-  // Where a registry on a node finds the registry of a job's code bundle, by its hash; null: nowhere.
-  private final Function<String, OpRegistry> bundles;
 
-  private OpRegistry(Map<String, OpProvider> providers, Config defaults, ClassLoader loader,
-      Function<String, OpRegistry> bundles) {
+  private OpRegistry(Map<String, OpProvider> providers, Config defaults, ClassLoader loader) {
     this.providers = providers;
     this.defaults = defaults;
     this.loader = loader;
-    this.bundles = bundles;
   }
 
   /**
@@ -61,7 +56,7 @@ public final class OpRegistry {
       throw new SpecException("cannot load an op: " + e.getMessage());
     }
     Config ops = config.hasPath("baton.ops") ? config.getConfig("baton.ops") : ConfigFactory.empty();
-    return new OpRegistry(Map.copyOf(found), ops, loader, null);
+    return new OpRegistry(Map.copyOf(found), ops, loader);
   }
 
   /**
@@ -100,7 +95,7 @@ public final class OpRegistry {
       throw e;
     }
     found.putAll(own);
-    return new OpRegistry(Map.copyOf(found), defaults, bundle, null);
+    return new OpRegistry(Map.copyOf(found), defaults, bundle);
   }
 
   /** Closes the jar of a registry made by {@link #forBundle}; does nothing for others. */
@@ -108,14 +103,6 @@ public final class OpRegistry {
     if (loader instanceof URLClassLoader bundle && "baton-job-code".equals(bundle.getName())) {
       closeQuietly(bundle);
     }
-  }
-
-  /**
-   * This registry, making the cpu ops of a job that brought code ({@link OpRef#code()}) from the registry that
-   * {@code bundles} gives for the code's hash (a node fetches the bundle the first time).
-   */
-  public OpRegistry withBundles(Function<String, OpRegistry> bundles) {
-    return new OpRegistry(providers, defaults, loader, bundles);
   }
 
   /** The class loader ops come from, the parent of a bundle's. */
@@ -158,11 +145,12 @@ public final class OpRegistry {
     return op;
   }
 
-  /** Makes the cpu op a coordinator sent to a worker; it may touch no files. */
+  /**
+   * Makes the cpu op a coordinator sent to a worker; it may touch no files. The op of a job that brought code
+   * ({@link OpRef#code()}) comes from that job's registry, which a node's code cache makes; here it is looked for
+   * among this registry's.
+   */
   public CpuOp createCpu(OpRef ref) {
-    if (ref.code() != null && bundles != null) {
-      return bundles.apply(ref.code()).createCpu(ref.withoutCode());
-    }
     OpProvider provider = find(ref.name())
         .orElseThrow(() -> new SpecException("unknown op " + ref.name() + "; known ops: " + knownNames()));
     Config params = ConfigFactory.parseString(ref.params(),

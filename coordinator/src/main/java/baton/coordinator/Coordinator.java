@@ -36,6 +36,7 @@ import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
 import java.util.concurrent.ThreadLocalRandom;
 import java.util.concurrent.TimeUnit;
+import java.util.regex.Pattern;
 import org.apache.pekko.Done;
 import org.apache.pekko.actor.typed.ActorRef;
 import org.apache.pekko.actor.typed.Behavior;
@@ -288,6 +289,9 @@ public final class Coordinator
   }
 
   private static final String CANCELLED = "cancelled by request";
+
+  private static final Pattern NOT_SLUG = Pattern.compile("[^a-z0-9]+");
+  private static final Pattern TRIMMED_DASHES = Pattern.compile("(^-+|-+$)");
 
   private final ActorContext<Command> context;
   private final CoordinatorSettings settings;
@@ -1209,20 +1213,27 @@ public final class Coordinator
   }
 
   private String newId(Jobs jobs, String name) {
-    String slug = name.toLowerCase(Locale.ROOT).replaceAll("[^a-z0-9]+", "-").replaceAll("(^-+|-+$)", "");
+    String slug = TRIMMED_DASHES.matcher(NOT_SLUG.matcher(name.toLowerCase(Locale.ROOT)).replaceAll("-"))
+        .replaceAll("");
     if (slug.isEmpty()) {
       slug = "job";
     }
     slug = slug.length() > 40 ? slug.substring(0, 40) : slug;
     String id;
     do {
-      id = slug + "-" + String.format("%06x", ThreadLocalRandom.current().nextInt(1 << 24));
+      // Six hex digits, zero-padded: 1 << 24 makes the seventh digit a 1 that is cut off.
+      id = slug + "-" + Integer.toHexString((1 << 24) | ThreadLocalRandom.current().nextInt(1 << 24)).substring(1);
     } while (jobs.knows(id) || isUnwritten(id));
     return id;
   }
 
   private boolean isUnwritten(String id) {
-    return unwrittenAccepted.stream().anyMatch(acceptance -> acceptance.accepted().id().equals(id));
+    for (Acceptance acceptance : unwrittenAccepted) {
+      if (acceptance.accepted().id().equals(id)) {
+        return true;
+      }
+    }
+    return false;
   }
 
   private static void createParent(Path output, String what) {

@@ -18,6 +18,7 @@ import org.slf4j.event.Level;
  * @param database the journal's database, when it is the jdbc journal Baton configures; empty for another plugin
  * @param h2Compaction when an embedded H2's file is compacted while the coordinator runs
  * @param h2CompactTime how long one such compaction may take
+ * @param coordinatorSnapshotEvery the coordinator's events between two snapshots of its state
  */
 public record JournalSettings(
     Duration restartMin,
@@ -27,7 +28,8 @@ public record JournalSettings(
     Duration maxDown,
     Optional<Database> database,
     CompactionSchedule h2Compaction,
-    Duration h2CompactTime) implements Extension {
+    Duration h2CompactTime,
+    int coordinatorSnapshotEvery) implements Extension {
 
   /** Where the jdbc journal's tables are; user and password are null when the URL's driver picks them. */
   public record Database(String url, String user, String password) {
@@ -63,7 +65,8 @@ public record JournalSettings(
         database,
         new CompactionSchedule(journal.getDuration("h2.compact-interval"), journal.getDuration("h2.compact-quiet"),
             journal.getDuration("h2.compact-max-delay")),
-        journal.getDuration("h2.compact-time"));
+        journal.getDuration("h2.compact-time"),
+        journal.getInt("coordinator-snapshot-every"));
   }
 
   /**

@@ -49,7 +49,8 @@ final class DurabilityTest {
   @JUnit5TestKit
   ActorTestKit testKit = new JUnit5TestKitBuilder()
       .withCustomConfig(Journal.withDatabase(ConfigFactory.parseString(
-          "baton.coordinator.checkpoint-interval = 20ms").withFallback(ConfigFactory.load()))).build();
+          "baton.coordinator.checkpoint-interval = 20ms\nbaton.journal.coordinator-snapshot-every = 200")
+          .withFallback(ConfigFactory.load()))).build();
 
   @TempDir
   Path dir;
@@ -115,7 +116,7 @@ final class DurabilityTest {
     ActorRef<WorkDispatcher.Command> dispatcher = testKit.spawn(WorkDispatcher.create());
     ActorRef<Coordinator.Command> first = spawnCoordinator(journalName, dispatcher);
     List<String> ids = new java.util.ArrayList<>();
-    // Two events a job: 130 jobs pass the snapshot taken every 200 events, and leave some events after it.
+    // Two events a job: 130 jobs pass the snapshot taken every 200 events (set above), and leave some events after it.
     for (int i = 0; i < 130; i++) {
       TestProbe<Coordinator.SubmitReply> reply = testKit.createTestProbe();
       first.tell(new Coordinator.Submit("name = tiny\ninput.range { from = 1, to = 1 }\n"

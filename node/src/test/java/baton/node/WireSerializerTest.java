@@ -4,6 +4,7 @@ import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertInstanceOf;
 import static org.junit.jupiter.api.Assertions.assertNotSame;
+import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -134,12 +135,29 @@ final class WireSerializerTest {
       for (int i = 0; i < original.results().size(); i++) {
         ItemResult expected = original.results().get(i);
         ItemResult actual = copy.results().get(i);
-        assertEquals(expected.key(), actual.key());
+        assertNull(actual.key(), "results travel without keys (workResult_onTheWire_carriesNoKeys)");
         assertEquals(expected.status(), actual.status());
         assertArrayEquals(expected.payload(), actual.payload());
         assertEquals(expected.error(), actual.error());
       }
     }
+  }
+
+  @Test
+  void workResult_onTheWire_carriesNoKeys() {
+    // The coordinator holds each batch's keys and matches results to its items by place, so a key is not sent back.
+    String key = "k".repeat(1000);
+    WorkResult original = result(List.of(ItemResult.ok(key, new byte[] {1}), ItemResult.failed(key, "boom")));
+
+    byte[] bytes = serialization().serialize(original).get();
+    WorkResult copy = roundTrip(original);
+
+    assertTrue(bytes.length < 100, bytes.length + " bytes");
+    assertEquals(2, copy.results().size());
+    assertNull(copy.results().get(0).key());
+    assertArrayEquals(new byte[] {1}, copy.results().get(0).payload());
+    assertNull(copy.results().get(1).key());
+    assertEquals("boom", copy.results().get(1).error());
   }
 
   @Test

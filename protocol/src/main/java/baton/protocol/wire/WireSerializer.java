@@ -22,7 +22,9 @@ import org.apache.pekko.serialization.SerializerWithStringManifest;
  * {@link BatchStarted}, bound to it by class in {@code reference.conf} (the rest of {@link CborSerializable} stays on
  * Jackson CBOR). A batch of thousands of tiny items cost Jackson more CPU than running them: this layout is a flat
  * run of fields, each item its key and payload with their lengths, copied into Artery's buffer in one piece and read
- * back without any intermediate object per item.
+ * back without any intermediate object per item. A result's items travel without their keys: the coordinator holds
+ * each batch's keys and takes the results in the batch's order, so they arrive with a null key (reading a key
+ * back was half of the coordinator's deserialization).
  *
  * <p>Every message starts with the wire version ({@link Wire#VERSION}); one of another version is refused, with
  * both versions in the reason, rather than read wrong. Lengths and counts are unsigned varints; a string or byte
@@ -190,7 +192,6 @@ public final class WireSerializer extends SerializerWithStringManifest implement
     out.varint(results.size());
     for (ItemResult item : results) {
       out.varint(item.status() == null ? STATUSES.length : item.status().ordinal());
-      out.string(item.key());
       out.bytes(item.payload());
       out.string(item.error());
     }
@@ -204,7 +205,7 @@ public final class WireSerializer extends SerializerWithStringManifest implement
     ItemResult[] results = new ItemResult[count];
     for (int i = 0; i < count; i++) {
       int status = in.varint();
-      results[i] = new ItemResult(in.string(), status >= 0 && status < STATUSES.length ? STATUSES[status] : null,
+      results[i] = new ItemResult(null, status >= 0 && status < STATUSES.length ? STATUSES[status] : null,
           in.bytes(), in.string());
     }
     return new WorkResult(batch, Arrays.asList(results), node, runNanos);
@@ -225,7 +226,7 @@ public final class WireSerializer extends SerializerWithStringManifest implement
     } else if (message instanceof WorkResult result && !result.results().isEmpty()) {
       ItemResult item = result.results().get(0);
       items = result.results().size();
-      first = 4 + length(item.key()) + length(item.error()) + (item.payload() == null ? 0 : item.payload().length);
+      first = 4 + length(item.error()) + (item.payload() == null ? 0 : item.payload().length);
     }
     return (int) Math.min(1 << 24, 256 + items * (first + first / 4 + 2));
   }

@@ -40,6 +40,8 @@ public final class WireSerializer extends SerializerWithStringManifest implement
   private static final String PULL = "P";
   private static final String STARTED = "S";
   private static final int VERSION = Integer.parseInt(Wire.VERSION);
+  // The array a message is laid out in on its way into Artery's buffer.
+  private static final int CHUNK_BYTES = 16 * 1024;
   private static final WorkResult.Status[] STATUSES = WorkResult.Status.values();
 
   private final ActorRefResolver refs;
@@ -72,22 +74,24 @@ public final class WireSerializer extends SerializerWithStringManifest implement
 
   @Override
   public byte[] toBinary(Object message) {
-    Writer out = write(message);
+    Writer out = new Writer(estimate(message), null);
+    write(message, out);
     return Arrays.copyOf(out.bytes, out.size);
   }
 
   /**
-   * Writes into Artery's buffer in one copy: the message is laid out in an array first, where a byte costs a store,
-   * not a direct buffer's bounds checks and byte order.
+   * Writes into Artery's buffer through a small array, where a byte costs a store, not a direct buffer's bounds
+   * checks and byte order; the array goes into the buffer whenever it fills. So a batch of thousands of items needs
+   * no array of its own size: writing one allocated about 2.7 times its size, a node's largest garbage.
    */
   @Override
   public void toBinary(Object message, ByteBuffer buffer) {
-    Writer out = write(message);
-    buffer.put(out.bytes, 0, out.size);
+    Writer out = new Writer(CHUNK_BYTES, buffer);
+    write(message, out);
+    out.flush();
   }
 
-  private Writer write(Object message) {
-    Writer out = new Writer(estimate(message));
+  private void write(Object message, Writer out) {
     out.varint(VERSION);
     if (message instanceof WorkBatch batch) {
       writeBatch(batch, out);
@@ -104,7 +108,6 @@ public final class WireSerializer extends SerializerWithStringManifest implement
     } else {
       throw new IllegalArgumentException("WireSerializer does not serialize " + message.getClass().getName());
     }
-    return out;
   }
 
   @Override
@@ -235,17 +238,32 @@ public final class WireSerializer extends SerializerWithStringManifest implement
     return text == null ? 0 : text.length();
   }
 
-  /** A message laid out in a growing array. */
+  /**
+   * A message laid out in an array: a growing one, or, with a {@code sink}, one that goes into the sink whenever it
+   * fills (and at {@link #flush}).
+   */
   private static final class Writer {
     byte[] bytes;
     int size;
+    final ByteBuffer sink;
 
-    Writer(int capacity) {
+    Writer(int capacity, ByteBuffer sink) {
       bytes = new byte[capacity];
+      this.sink = sink;
     }
 
+    void flush() {
+      if (sink != null) {
+        sink.put(bytes, 0, size);
+        size = 0;
+      }
+    }
+
+    /** Room for {@code more} bytes (at most the array's length with a sink) after {@code size}. */
     private void room(int more) {
-      if (bytes.length - size < more) {
+      if (bytes.length - size < more && sink != null) {
+        flush();
+      } else if (bytes.length - size < more) {
         long wanted = Math.max((long) size + more, 2L * bytes.length);
         if (wanted > Integer.MAX_VALUE - 16) {
           throw new IllegalArgumentException("a message of more than 2 GiB");
@@ -277,9 +295,14 @@ public final class WireSerializer extends SerializerWithStringManifest implement
         return;
       }
       int length = text.length();
+      if (sink != null && length + 5 > bytes.length) {
+        bytes(text.getBytes(StandardCharsets.UTF_8));
+        return;
+      }
+      // Room for the whole string first, so that nothing is flushed between the mark and its end.
+      room(length + 5);
       int mark = size;
       varint(length + 1);
-      room(length);
       for (int i = 0; i < length; i++) {
         char c = text.charAt(i);
         if (c >= 0x80) {
@@ -297,6 +320,11 @@ public final class WireSerializer extends SerializerWithStringManifest implement
         return;
       }
       varint(value.length + 1);
+      if (sink != null && value.length > bytes.length - size) {
+        flush();
+        sink.put(value);
+        return;
+      }
       room(value.length);
       System.arraycopy(value, 0, bytes, size, value.length);
       size += value.length;

@@ -39,6 +39,25 @@ final class LauncherTest {
   }
 
   @Test
+  void node_withoutJavaOpts_getsAYoungGenerationThatHoldsItsBatches() throws Exception {
+    // Batches in flight must fit in a survivor space: promoted, they filled the old generation and cost full
+    // collections of 100 to 400 ms (README, Sizing a process).
+    Map<String, String> flags = jvmFlags(launch("", "node"));
+    assertEquals(24 * MB, Long.parseLong(flags.get("NewSize")));
+    assertEquals(24 * MB, Long.parseLong(flags.get("MaxNewSize")));
+    assertEquals("4", flags.get("SurvivorRatio"));
+    assertEquals(40 * MB, Long.parseLong(flags.get("InitialHeapSize")));
+  }
+
+  @Test
+  void node_javaOptsYoungGeneration_replacesTheRolesHeap() throws Exception {
+    List<String> options = launch("-Xmn8m", "node");
+    Map<String, String> flags = jvmFlags(options);
+    assertEquals(8 * MB, Long.parseLong(flags.get("NewSize")));
+    assertTrue(options.stream().noneMatch(option -> option.startsWith("-Xms")), options.toString());
+  }
+
+  @Test
   void coordinator_withoutJavaOpts_getsItsHeapAndG1() throws Exception {
     Map<String, String> flags = jvmFlags(launch("", "coordinator", "--port", "0"));
     assertEquals(512 * MB, Long.parseLong(flags.get("MaxHeapSize")));

@@ -5,6 +5,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertInstanceOf;
 import static org.junit.jupiter.api.Assertions.assertNotSame;
+import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import baton.protocol.spec.OpRef;
@@ -226,7 +227,8 @@ final class SerializationTest {
   }
 
   private static void assertItemResult(ItemResult expected, ItemResult actual) {
-    assertEquals(expected.key(), actual.key());
+    // Since wire version 5 a result's items travel without keys (WireSerializerTest.workResult_onTheWire_carriesNoKeys).
+    assertNull(actual.key());
     assertEquals(expected.status(), actual.status());
     assertArrayEquals(expected.payload(), actual.payload());
     assertEquals(expected.error(), actual.error());

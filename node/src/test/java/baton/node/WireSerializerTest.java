@@ -4,6 +4,7 @@ import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertInstanceOf;
 import static org.junit.jupiter.api.Assertions.assertNotSame;
+import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -112,6 +113,44 @@ final class WireSerializerTest {
   }
 
   @Test
+  void workBatch_intoADirectBuffer_needsNoArrayOfItsSize() {
+    List<Item> items = new ArrayList<>();
+    for (int i = 0; i < 20_000; i++) {
+      items.add(Item.ofText("key-" + i));
+    }
+    WorkBatch batch = batch(items);
+    ByteBuffer buffer = ByteBuffer.allocateDirect(10 * 1024 * 1024);
+    serializer().toBinary(batch, buffer);
+    int written = buffer.position();
+    buffer.clear();
+    com.sun.management.ThreadMXBean threads =
+        (com.sun.management.ThreadMXBean) java.lang.management.ManagementFactory.getThreadMXBean();
+
+    long before = threads.getCurrentThreadAllocatedBytes();
+    serializer().toBinary(batch, buffer);
+    long allocated = threads.getCurrentThreadAllocatedBytes() - before;
+
+    assertEquals(written, buffer.position());
+    assertTrue(allocated < written / 4, allocated + " bytes allocated to write " + written);
+  }
+
+  @Test
+  void workBatch_stringsAndPayloadsAcrossTheWritersChunks_roundTripThroughADirectBuffer() {
+    List<Item> items = new ArrayList<>();
+    for (int i = 0; i < 3000; i++) {
+      items.add(new Item("k" + i, new byte[i % 7 == 0 ? 17_000 : i % 50]));
+    }
+    items.add(Item.ofText("a".repeat(40_000)));
+    items.add(Item.ofText("\u00e9".repeat(30_000)));
+    items.add(Item.ofText("x".repeat(16_379) + "\u00e9"));
+    WorkBatch original = new WorkBatch(2, "job", 0, new OpRef("sha256", "p".repeat(20_000)), items,
+        testKit.<WorkResult>createTestProbe().getRef(), testKit.<BatchStarted>createTestProbe().getRef(),
+        Duration.ofSeconds(60));
+
+    assertBatch(original, throughDirectBuffer(original));
+  }
+
+  @Test
   void workResult_roundTrip_keepsEveryStatusPayloadAndReason() {
     byte[] large = new byte[8 * 1024 * 1024];
     large[large.length - 1] = 42;
@@ -134,12 +173,29 @@ final class WireSerializerTest {
       for (int i = 0; i < original.results().size(); i++) {
         ItemResult expected = original.results().get(i);
         ItemResult actual = copy.results().get(i);
-        assertEquals(expected.key(), actual.key());
+        assertNull(actual.key(), "results travel without keys (workResult_onTheWire_carriesNoKeys)");
         assertEquals(expected.status(), actual.status());
         assertArrayEquals(expected.payload(), actual.payload());
         assertEquals(expected.error(), actual.error());
       }
     }
+  }
+
+  @Test
+  void workResult_onTheWire_carriesNoKeys() {
+    // The coordinator holds each batch's keys and matches results to its items by place, so a key is not sent back.
+    String key = "k".repeat(1000);
+    WorkResult original = result(List.of(ItemResult.ok(key, new byte[] {1}), ItemResult.failed(key, "boom")));
+
+    byte[] bytes = serialization().serialize(original).get();
+    WorkResult copy = roundTrip(original);
+
+    assertTrue(bytes.length < 100, bytes.length + " bytes");
+    assertEquals(2, copy.results().size());
+    assertNull(copy.results().get(0).key());
+    assertArrayEquals(new byte[] {1}, copy.results().get(0).payload());
+    assertNull(copy.results().get(1).key());
+    assertEquals("boom", copy.results().get(1).error());
   }
 
   @Test

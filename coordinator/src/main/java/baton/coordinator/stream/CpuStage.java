@@ -148,7 +148,8 @@ final class CpuStage {
 
   /**
    * The result for item {@code i} of a batch. A worker that answers a result for another key, or fewer results than
-   * items, fails just those items; results beyond the batch's items are ignored.
+   * items, fails just those items; results beyond the batch's items are ignored. A result without a key (as every
+   * result from a node arrives, see {@code WireSerializer}) is the item's at its place.
    */
   private static ItemResult resultOf(WorkResult result, int i, Outcome.Ok ok, int items) {
     if (i >= result.results().size()) {
@@ -156,7 +157,7 @@ final class CpuStage {
           + " results for " + items + " items");
     }
     ItemResult itemResult = result.results().get(i);
-    if (!ok.key().equals(itemResult.key())) {
+    if (itemResult.key() != null && !ok.key().equals(itemResult.key())) {
       return ItemResult.failed(ok.key(), "the worker on " + result.node() + " returned a result for key "
           + itemResult.key() + " in its place");
     }

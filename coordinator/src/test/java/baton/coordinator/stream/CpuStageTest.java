@@ -210,6 +210,24 @@ final class CpuStageTest {
   }
 
   @Test
+  void results_withoutKeys_matchTheItemsByPlace() throws Exception {
+    CompletionStage<List<Outcome>> run = run(stage(10, 4), 0, MAX_ITEM_BYTES, NEVER, oks("a", "b", "c"));
+
+    WorkDispatcher.Dispatch dispatch = dispatcher.expectMessageClass(WorkDispatcher.Dispatch.class, WAIT);
+    // As a node's results arrive over the wire: in the batch's order, without their keys.
+    dispatch.replyTo().tell(new WorkResult(1, List.of(new ItemResult(null, WorkResult.Status.OK, "a!".getBytes(StandardCharsets.UTF_8), null),
+        new ItemResult(null, WorkResult.Status.FAILED, null, "boom"),
+        new ItemResult(null, WorkResult.Status.DROPPED, null, null)), "node-a"));
+
+    List<Outcome> outcomes = sorted(await(run));
+    assertEquals(3, outcomes.size());
+    assertEquals("a", ((Outcome.Ok) outcomes.get(0)).key());
+    assertEquals("a!", text(((Outcome.Ok) outcomes.get(0)).item().payload()));
+    assertEquals(new Outcome.Failed(1, "b", 1, "boom"), outcomes.get(1));
+    assertEquals(new Outcome.Dropped(2, "c", 1), outcomes.get(2));
+  }
+
+  @Test
   void ask_dispatcherSilentPastBatchAnswerTimeout_itemsFailWithoutRetry() throws Exception {
     CompletionStage<List<Outcome>> run = run(stage(10, 4), 3, MAX_ITEM_BYTES, Duration.ofMillis(200),
         oks("a", "b"));

@@ -16,9 +16,10 @@ public final class Wire {
    *
    * <p>1: items and results as CBOR maps; 2: as CBOR arrays ({@code [key, payload]}, {@code [key, status,
    * payload, error]}); 3: a result says how long its worker took ({@code runNanos}); 4: batches, results, pulls
-   * and starts in {@link WireSerializer}'s own layout, which begins with this version (so it stays a number).
+   * and starts in {@link WireSerializer}'s own layout, which begins with this version (so it stays a number); 5: a
+   * result's items without their keys.
    */
-  public static final String VERSION = "4";
+  public static final String VERSION = "5";
 
   /**
    * Why this process cannot exchange work with the cluster member at {@code address}: the member speaks another

@@ -22,7 +22,9 @@ import org.apache.pekko.serialization.SerializerWithStringManifest;
  * {@link BatchStarted}, bound to it by class in {@code reference.conf} (the rest of {@link CborSerializable} stays on
  * Jackson CBOR). A batch of thousands of tiny items cost Jackson more CPU than running them: this layout is a flat
  * run of fields, each item its key and payload with their lengths, copied into Artery's buffer in one piece and read
- * back without any intermediate object per item.
+ * back without any intermediate object per item. A result's items travel without their keys: the coordinator holds
+ * each batch's keys and takes the results in the batch's order, so they arrive with a null key (reading a key
+ * back was half of the coordinator's deserialization).
  *
  * <p>Every message starts with the wire version ({@link Wire#VERSION}); one of another version is refused, with
  * both versions in the reason, rather than read wrong. Lengths and counts are unsigned varints; a string or byte
@@ -38,6 +40,8 @@ public final class WireSerializer extends SerializerWithStringManifest implement
   private static final String PULL = "P";
   private static final String STARTED = "S";
   private static final int VERSION = Integer.parseInt(Wire.VERSION);
+  // The array a message is laid out in on its way into Artery's buffer.
+  private static final int CHUNK_BYTES = 16 * 1024;
   private static final WorkResult.Status[] STATUSES = WorkResult.Status.values();
 
   private final ActorRefResolver refs;
@@ -70,22 +74,24 @@ public final class WireSerializer extends SerializerWithStringManifest implement
 
   @Override
   public byte[] toBinary(Object message) {
-    Writer out = write(message);
+    Writer out = new Writer(estimate(message), null);
+    write(message, out);
     return Arrays.copyOf(out.bytes, out.size);
   }
 
   /**
-   * Writes into Artery's buffer in one copy: the message is laid out in an array first, where a byte costs a store,
-   * not a direct buffer's bounds checks and byte order.
+   * Writes into Artery's buffer through a small array, where a byte costs a store, not a direct buffer's bounds
+   * checks and byte order; the array goes into the buffer whenever it fills. So a batch of thousands of items needs
+   * no array of its own size: writing one allocated about 2.7 times its size, a node's largest garbage.
    */
   @Override
   public void toBinary(Object message, ByteBuffer buffer) {
-    Writer out = write(message);
-    buffer.put(out.bytes, 0, out.size);
+    Writer out = new Writer(CHUNK_BYTES, buffer);
+    write(message, out);
+    out.flush();
   }
 
-  private Writer write(Object message) {
-    Writer out = new Writer(estimate(message));
+  private void write(Object message, Writer out) {
     out.varint(VERSION);
     if (message instanceof WorkBatch batch) {
       writeBatch(batch, out);
@@ -102,7 +108,6 @@ public final class WireSerializer extends SerializerWithStringManifest implement
     } else {
       throw new IllegalArgumentException("WireSerializer does not serialize " + message.getClass().getName());
     }
-    return out;
   }
 
   @Override
@@ -190,7 +195,6 @@ public final class WireSerializer extends SerializerWithStringManifest implement
     out.varint(results.size());
     for (ItemResult item : results) {
       out.varint(item.status() == null ? STATUSES.length : item.status().ordinal());
-      out.string(item.key());
       out.bytes(item.payload());
       out.string(item.error());
     }
@@ -204,7 +208,7 @@ public final class WireSerializer extends SerializerWithStringManifest implement
     ItemResult[] results = new ItemResult[count];
     for (int i = 0; i < count; i++) {
       int status = in.varint();
-      results[i] = new ItemResult(in.string(), status >= 0 && status < STATUSES.length ? STATUSES[status] : null,
+      results[i] = new ItemResult(null, status >= 0 && status < STATUSES.length ? STATUSES[status] : null,
           in.bytes(), in.string());
     }
     return new WorkResult(batch, Arrays.asList(results), node, runNanos);
@@ -225,7 +229,7 @@ public final class WireSerializer extends SerializerWithStringManifest implement
     } else if (message instanceof WorkResult result && !result.results().isEmpty()) {
       ItemResult item = result.results().get(0);
       items = result.results().size();
-      first = 4 + length(item.key()) + length(item.error()) + (item.payload() == null ? 0 : item.payload().length);
+      first = 4 + length(item.error()) + (item.payload() == null ? 0 : item.payload().length);
     }
     return (int) Math.min(1 << 24, 256 + items * (first + first / 4 + 2));
   }
@@ -234,17 +238,32 @@ public final class WireSerializer extends SerializerWithStringManifest implement
     return text == null ? 0 : text.length();
   }
 
-  /** A message laid out in a growing array. */
+  /**
+   * A message laid out in an array: a growing one, or, with a {@code sink}, one that goes into the sink whenever it
+   * fills (and at {@link #flush}).
+   */
   private static final class Writer {
     byte[] bytes;
     int size;
+    final ByteBuffer sink;
 
-    Writer(int capacity) {
+    Writer(int capacity, ByteBuffer sink) {
       bytes = new byte[capacity];
+      this.sink = sink;
     }
 
+    void flush() {
+      if (sink != null) {
+        sink.put(bytes, 0, size);
+        size = 0;
+      }
+    }
+
+    /** Room for {@code more} bytes (at most the array's length with a sink) after {@code size}. */
     private void room(int more) {
-      if (bytes.length - size < more) {
+      if (bytes.length - size < more && sink != null) {
+        flush();
+      } else if (bytes.length - size < more) {
         long wanted = Math.max((long) size + more, 2L * bytes.length);
         if (wanted > Integer.MAX_VALUE - 16) {
           throw new IllegalArgumentException("a message of more than 2 GiB");
@@ -276,9 +295,14 @@ public final class WireSerializer extends SerializerWithStringManifest implement
         return;
       }
       int length = text.length();
+      if (sink != null && length + 5 > bytes.length) {
+        bytes(text.getBytes(StandardCharsets.UTF_8));
+        return;
+      }
+      // Room for the whole string first, so that nothing is flushed between the mark and its end.
+      room(length + 5);
       int mark = size;
       varint(length + 1);
-      room(length);
       for (int i = 0; i < length; i++) {
         char c = text.charAt(i);
         if (c >= 0x80) {
@@ -296,6 +320,11 @@ public final class WireSerializer extends SerializerWithStringManifest implement
         return;
       }
       varint(value.length + 1);
+      if (sink != null && value.length > bytes.length - size) {
+        flush();
+        sink.put(value);
+        return;
+      }
       room(value.length);
       System.arraycopy(value, 0, bytes, size, value.length);
       size += value.length;

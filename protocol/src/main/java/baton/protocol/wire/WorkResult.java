@@ -30,6 +30,7 @@ public record WorkResult(long batch, List<ItemResult> results, String node, long
   /**
    * One item's result.
    *
+   * @param key the item's key; null in a result that came over the wire, whose results are in the batch's order
    * @param payload the new payload when {@code OK}
    * @param error why it failed when {@code FAILED}
    */

@@ -105,6 +105,21 @@ final class LauncherTest {
   }
 
   @Test
+  void run_withoutJavaOpts_getsC2FourTimesLater() throws Exception {
+    Map<String, String> flags = jvmFlags(launch("", "run", "job.conf"));
+    assertEquals("20000", flags.get("Tier4InvocationThreshold"));
+    assertEquals("2400", flags.get("Tier4MinInvocationThreshold"));
+    assertEquals("60000", flags.get("Tier4CompileThreshold"));
+    assertEquals("160000", flags.get("Tier4BackEdgeThreshold"));
+  }
+
+  @Test
+  void run_javaOptsC2Threshold_winsOverTheRoles() throws Exception {
+    Map<String, String> flags = jvmFlags(launch("-XX:Tier4InvocationThreshold=9000", "run", "job.conf"));
+    assertEquals("9000", flags.get("Tier4InvocationThreshold"));
+  }
+
+  @Test
   void clientCommand_withJavaOpts_getsThoseAndNoRoleOptions() throws Exception {
     List<String> options = launch("-Xmx100m", "status", "some-job");
     // Client commands get start-up flags (LauncherStartupTest), but no role's heap or metaspace.

@@ -59,6 +59,13 @@ final class CoordinatorCommand implements Callable<Integer> {
           + "folder resumes its unfinished jobs (default: ${DEFAULT-VALUE}).")
   Path dataDir;
 
+  @Option(names = "--seed", paramLabel = "HOST:PORT",
+      description = "A coordinator's cluster address (repeatable): the coordinators form one cluster, the jobs run "
+          + "on the oldest and the others stand by. Give every coordinator the same list, itself included; the "
+          + "first in it starts the cluster when none runs. Needs a journal they share (--journal-url). Default: "
+          + "this coordinator alone.")
+  List<String> seedOptions;
+
   @Option(names = "--workers", paramLabel = "N", defaultValue = "0",
       description = "CPU workers to run in this process too (default: ${DEFAULT-VALUE}, none).")
   int workers;
@@ -77,12 +84,14 @@ final class CoordinatorCommand implements Callable<Integer> {
     Launch launch;
     Optional<TlsFolder> tlsFolder;
     Optional<SSLContext> https;
+    List<String> seeds;
     try {
       Launch.checkPort("--port", port, false);
       Launch.checkPort("--http-port", httpPort, true);
       if (workers < 0) {
         throw new Launch.UserError("--workers must be 0 or more, got " + workers);
       }
+      seeds = Launch.seeds(seedOptions, host + ":" + port);
       launch = Launch.load(classpath);
       tlsFolder = Launch.tls(tls, host);
       https = tlsFolder.isPresent() ? Optional.of(tlsFolder.get().serverContext()) : Optional.empty();
@@ -96,7 +105,7 @@ final class CoordinatorCommand implements Callable<Integer> {
     }
     // Named for its cluster port, as a node's log is: two coordinators on one log folder keep their logs apart.
     LogSetup.configure(logDir, "coordinator-" + port + ".log");
-    Config member = ClusterSetup.member(launch.config(), "coordinator", host, port, List.of(host + ":" + port));
+    Config member = ClusterSetup.member(launch.config(), "coordinator", host, port, seeds);
     Config config = Journal.withDatabase(tlsFolder.map(folder -> folder.clusterConfig(member)).orElse(member)
         .withValue("baton.coordinator.data-dir",
         ConfigValueFactory.fromAnyRef(dataDir.toAbsolutePath().normalize().toString())));

@@ -82,6 +82,38 @@ final class CommandLineTest {
   }
 
   @Test
+  void coordinator_twoSeeds_acceptedAndStartsUpToTheApi() throws Exception {
+    int port = freePort();
+    try (ServerSocket taken = new ServerSocket(0, 1, InetAddress.getLoopbackAddress())) {
+      Cli.Run run = Cli.run("coordinator", "--port", Integer.toString(port), "--seed", "127.0.0.1:" + port,
+          "--seed", "127.0.0.1:" + freePort(), "--http-port", Integer.toString(taken.getLocalPort()),
+          "--log-dir", dir.resolve("logs").toString(), "--data-dir", dir.resolve("data").toString());
+
+      // It got as far as binding the API, so both seeds were taken.
+      assertEquals(4, run.code(), run.toString());
+      assertTrue(run.err().contains("cannot serve the API"), run.err());
+    }
+  }
+
+  @Test
+  void coordinator_badSeed_exit2WithOneLine() {
+    Cli.Run run = Cli.run("coordinator", "--seed", "127.0.0.1:2551", "--seed", "nowhere", "--http-port", "0",
+        "--log-dir", dir.resolve("logs").toString(), "--data-dir", dir.resolve("data").toString());
+
+    assertEquals(2, run.code(), run.toString());
+    assertTrue(run.err().contains("--seed must be HOST:PORT") && run.err().contains("got nowhere"), run.err());
+  }
+
+  @Test
+  void node_secondSeedBad_exit2NamingIt() {
+    Cli.Run run = Cli.run("node", "--seed", "127.0.0.1:2551", "--seed", "127.0.0.1", "--log-dir",
+        dir.resolve("logs").toString());
+
+    assertEquals(2, run.code(), run.toString());
+    assertTrue(run.err().contains("--seed must be HOST:PORT") && run.err().contains("got 127.0.0.1"), run.err());
+  }
+
+  @Test
   void coordinator_processLog_namedForItsClusterPort() throws Exception {
     int port = freePort();
     try (ServerSocket taken = new ServerSocket(0, 1, InetAddress.getLoopbackAddress())) {

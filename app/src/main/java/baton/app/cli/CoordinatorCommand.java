@@ -144,10 +144,23 @@ final class CoordinatorCommand implements Callable<Integer> {
       return ExitCodes.CANNOT_START;
     }
     system.getWhenTerminated().toCompletableFuture().join();
-    // The guardian shut the process down because the journal stayed down; it logged why.
-    boolean journalDown = CoordinatedShutdown.get(system).getShutdownReason()
-        .filter(CoordinatorService.JournalUnreachable.INSTANCE::equals).isPresent();
-    return journalDown ? ExitCodes.JOURNAL_UNREACHABLE : ExitCodes.SUCCEEDED;
+    Optional<CoordinatedShutdown.Reason> reason = CoordinatedShutdown.get(system).getShutdownReason();
+    if (reason.filter(CoordinatedShutdown.clusterDowningReason()::equals).isPresent()) {
+      err.println("baton: the cluster downed this coordinator (it lost sight of the other members, and the split "
+          + "brain resolver kept their side); start it again to join them");
+      err.flush();
+    }
+    return exitCode(reason);
+  }
+
+  /**
+   * 75 when starting the coordinator again may help: the guardian shut it down because the journal stayed down (it
+   * logged why), or the cluster downed it (cut off from the other members); else 0.
+   */
+  static int exitCode(Optional<CoordinatedShutdown.Reason> reason) {
+    boolean again = reason.filter(why -> why.equals(CoordinatorService.JournalUnreachable.INSTANCE)
+        || why.equals(CoordinatedShutdown.clusterDowningReason())).isPresent();
+    return again ? ExitCodes.JOURNAL_UNREACHABLE : ExitCodes.SUCCEEDED;
   }
 
   private static boolean isLoopback(String host) {

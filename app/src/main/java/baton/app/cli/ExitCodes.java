@@ -17,8 +17,8 @@ public final class ExitCodes {
   /** {@code baton run} got SIGTERM: the job was cancelled. 128 + the signal's number. */
   public static final int TERMINATED = 143;
   /**
-   * The coordinator's journal did not work for longer than {@code baton.journal.max-down}; starting it again may
-   * help (sysexits' EX_TEMPFAIL).
+   * The coordinator's journal did not work for longer than {@code baton.journal.max-down}, or the cluster downed the
+   * coordinator (cut off from the other members); starting it again may help (sysexits' EX_TEMPFAIL).
    */
   public static final int JOURNAL_UNREACHABLE = 75;
 

@@ -29,7 +29,7 @@ public record JournalSettings(
     CompactionSchedule h2Compaction,
     Duration h2CompactTime) implements Extension {
 
-  /** Where the jdbc journal's tables are. */
+  /** Where the jdbc journal's tables are; user and password are null when the URL's driver picks them. */
   public record Database(String url, String user, String password) {
   }
 
@@ -50,8 +50,9 @@ public record JournalSettings(
     String db = "pekko-persistence-jdbc.shared-databases." + Journal.SHARED_DB + ".db";
     if ("jdbc-journal".equals(config.getString("pekko.persistence.journal.plugin")) && config.hasPath(db)) {
       Config shared = config.getConfig(db);
-      database = Optional.of(new Database(shared.getString("url"), shared.getString("user"),
-          shared.getString("password")));
+      database = Optional.of(new Database(shared.getString("url"),
+          shared.hasPath("user") ? shared.getString("user") : null,
+          shared.hasPath("password") ? shared.getString("password") : null));
     }
     return new JournalSettings(
         journal.getDuration("restart-backoff.min"),

@@ -66,6 +66,12 @@ final class CoordinatorCommand implements Callable<Integer> {
           + "this coordinator alone.")
   List<String> seedOptions;
 
+  @Option(names = "--journal-url", paramLabel = "URL",
+      description = "Keep the journal in PostgreSQL instead of --data-dir: jdbc:postgresql://HOST:PORT/DATABASE"
+          + "?user=USER. The tables are made on first start. Give the password in BATON_JOURNAL_PASSWORD (or "
+          + "baton.journal.db.password) rather than in the URL, which `ps` shows.")
+  String journalUrl;
+
   @Option(names = "--workers", paramLabel = "N", defaultValue = "0",
       description = "CPU workers to run in this process too (default: ${DEFAULT-VALUE}, none).")
   int workers;
@@ -92,6 +98,11 @@ final class CoordinatorCommand implements Callable<Integer> {
         throw new Launch.UserError("--workers must be 0 or more, got " + workers);
       }
       seeds = Launch.seeds(seedOptions, host + ":" + port);
+      // The value is not repeated: it may hold a password.
+      if (journalUrl != null && !journalUrl.startsWith("jdbc:postgresql:")) {
+        throw new Launch.UserError("--journal-url takes a PostgreSQL URL, jdbc:postgresql://HOST:PORT/DATABASE"
+            + "?user=USER (without it the journal is an embedded H2 in --data-dir)");
+      }
       launch = Launch.load(classpath);
       tlsFolder = Launch.tls(tls, host);
       https = tlsFolder.isPresent() ? Optional.of(tlsFolder.get().serverContext()) : Optional.empty();
@@ -106,14 +117,22 @@ final class CoordinatorCommand implements Callable<Integer> {
     // Named for its cluster port, as a node's log is: two coordinators on one log folder keep their logs apart.
     LogSetup.configure(logDir, "coordinator-" + port + ".log");
     Config member = ClusterSetup.member(launch.config(), "coordinator", host, port, seeds);
-    Config config = Journal.withDatabase(tlsFolder.map(folder -> folder.clusterConfig(member)).orElse(member)
+    Config withDataDir = tlsFolder.map(folder -> folder.clusterConfig(member)).orElse(member)
         .withValue("baton.coordinator.data-dir",
-        ConfigValueFactory.fromAnyRef(dataDir.toAbsolutePath().normalize().toString())));
+        ConfigValueFactory.fromAnyRef(dataDir.toAbsolutePath().normalize().toString()));
+    if (journalUrl != null) {
+      withDataDir = withDataDir.withValue("baton.journal.db.url", ConfigValueFactory.fromAnyRef(journalUrl));
+    }
+    Config config = Journal.withDatabase(withDataDir);
     try {
       Journal.open(config);
-    } catch (IllegalStateException e) {
+    } catch (Journal.CannotOpen e) {
       err.println("baton: " + e.getMessage());
-      return ExitCodes.CANNOT_START;
+      return switch (e.kind()) {
+        case BAD_URL -> ExitCodes.BAD_INPUT;
+        case UNREACHABLE -> ExitCodes.JOURNAL_UNREACHABLE;
+        case REFUSED -> ExitCodes.CANNOT_START;
+      };
     }
     Optional<NodeSettings> localNode = workers > 0
         ? Optional.of(NodeSettings.from(config).withWorkers(workers)) : Optional.empty();

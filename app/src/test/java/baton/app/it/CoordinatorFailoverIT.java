@@ -18,6 +18,8 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.function.Predicate;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -118,16 +120,24 @@ final class CoordinatorFailoverIT {
             millisSince(stoppedAt), exit);
       }
       // The first answer after the stop comes from the new owner: the old one is gone.
-      JsonNode first = awaitJob(processes, httpPorts[1], id, job -> true, Duration.ofSeconds(60));
+      awaitJob(processes, httpPorts[1], id, job -> true, Duration.ofSeconds(60));
       long answeredMillis = millisSince(stoppedAt);
-      long resumedFrom = first.path("items").path("succeeded").asLong();
-      awaitJob(processes, httpPorts[1], id, job -> job.path("items").path("succeeded").asLong() > resumedFrom
+      // Its job actor is back with its last checkpoint's counts, then goes past where the old owner was.
+      awaitJob(processes, httpPorts[1], id, job -> job.path("items").path("succeeded").asLong() > 0,
+          Duration.ofSeconds(60));
+      long resumedMillis = millisSince(stoppedAt);
+      awaitJob(processes, httpPorts[1], id, job -> job.path("items").path("succeeded").asLong() > doneAtKill
           || !job.path("state").asText().equals("RUNNING"), Duration.ofSeconds(60));
       long progressMillis = millisSince(stoppedAt);
+      String jobLog = processes.awaitFile(dir.resolve("logs/jobs/" + id + ".log"),
+          text -> text.contains("after a restart"), Duration.ofSeconds(30));
+      Matcher resumed = Pattern.compile("resuming job " + id + " after a restart: (\\d+) items already done")
+          .matcher(jobLog);
+      assertTrue(resumed.find(), jobLog);
       System.out.printf("CoordinatorFailoverIT: SIG%s of the active coordinator with %d of %d items done; the "
-          + "standby's API answered from the new owner after %d ms (job at %d items, its last checkpoint), the job "
-          + "progressed again after %d ms%n", signal, doneAtKill, ITEMS, answeredMillis, resumedFrom,
-          progressMillis);
+          + "standby's API answered from the new owner after %d ms, the job resumed from its checkpoint (%s items "
+          + "done) after %d ms and went past %d items after %d ms%n", signal, doneAtKill, ITEMS, answeredMillis,
+          resumed.group(1), resumedMillis, doneAtKill, progressMillis);
       assertTrue(answeredMillis < 20_000, "take-over took " + answeredMillis + " ms");
 
       JsonNode done = awaitJob(processes, httpPorts[1], id, job -> !job.path("finishedAt").isNull()

@@ -33,7 +33,9 @@ import picocli.CommandLine.Spec;
 /** {@code baton coordinator}: the cluster's seed, the coordinator actor, the io stages and the HTTP API. */
 @Command(name = "coordinator", mixinStandardHelpOptions = true,
     description = {"Runs the coordinator: a cluster member with role 'coordinator' and the cluster's seed. "
-        + "Serves the HTTP API that the client commands use. Stop it with Ctrl-C or SIGTERM."})
+        + "Serves the HTTP API that the client commands use. Several coordinators (--seed, on one --journal-url) "
+        + "form one cluster: the oldest runs the jobs, the others stand by and take over when it goes. "
+        + "Stop it with Ctrl-C or SIGTERM."})
 final class CoordinatorCommand implements Callable<Integer> {
 
   @Spec
@@ -104,6 +106,14 @@ final class CoordinatorCommand implements Callable<Integer> {
             + "?user=USER (without it the journal is an embedded H2 in --data-dir)");
       }
       launch = Launch.load(classpath);
+      String journal = journalUrl != null ? journalUrl : launch.config().getString("baton.journal.db.url");
+      if (seeds.stream().anyMatch(seed -> !seed.equals(host + ":" + port))
+          && !journal.startsWith("jdbc:postgresql:")) {
+        // The jobs move to another coordinator when this one goes; it must find them in the same journal.
+        throw new Launch.UserError("coordinators in one cluster must share one journal, and --seed names another "
+            + "coordinator: give every coordinator the same --journal-url jdbc:postgresql://HOST:PORT/DATABASE"
+            + "?user=USER (the journal in --data-dir is this coordinator's alone)");
+      }
       tlsFolder = Launch.tls(tls, host);
       https = tlsFolder.isPresent() ? Optional.of(tlsFolder.get().serverContext()) : Optional.empty();
       if (launch.config().getString("baton.http.token").isEmpty() && !isLoopback(host)) {

@@ -15,6 +15,7 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.function.Predicate;
@@ -112,6 +113,7 @@ final class CoordinatorFailoverIT {
       }
 
       long stoppedAt = System.nanoTime();
+      System.out.printf("CoordinatorFailoverIT: SIG%s of the active coordinator at %s%n", signal, Instant.now());
       if (signal.equals("KILL")) {
         processes.kill(active);
       } else {

@@ -125,6 +125,21 @@ final class PostgresJournalTest {
     }
   }
 
+  @Test
+  void open_passwordInConfigNotInUrl_connectsAndMakesTheTables() throws Exception {
+    String user = postgres.newUser("from-the-conf-file");
+    String url = postgres.newDatabase();
+    postgres.execute("GRANT ALL ON SCHEMA public TO " + user);
+    postgres.execute("ALTER DATABASE " + url.replaceAll(".*/([^?]+)\\?.*", "$1") + " OWNER TO " + user);
+    Config config = Journal.withDatabase(journalAt(url.replace("user=postgres", "user=" + user))
+        .withValue("baton.journal.db.password", ConfigValueFactory.fromAnyRef("from-the-conf-file")));
+
+    Journal.open(config);
+
+    assertEquals(3, count(url, "SELECT count(*) FROM pg_tables WHERE schemaname = 'public' AND tableowner = '"
+        + user + "'"));
+  }
+
   private Config journalAt(String url) {
     return BatonConfig.load(getClass().getClassLoader())
         .withValue("baton.journal.db.url", ConfigValueFactory.fromAnyRef(url))

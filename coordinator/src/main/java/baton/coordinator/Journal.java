@@ -48,6 +48,10 @@ public final class Journal {
   private static final String POSTGRES_SCHEMA = "baton/postgres-schema.sql";
   // Any number, the same in every coordinator: the lock that lets one of them at a time make the tables.
   private static final long SCHEMA_LOCK = 0x6261746f6eL;
+  // The driver warns through java.util.logging, to stderr, of a URL it cannot read; open says so itself, in one line.
+  // Held here: java.util.logging keeps its loggers, and so their level, only while something refers to them.
+  private static final java.util.logging.Logger URL_PARSER =
+      java.util.logging.Logger.getLogger("org.postgresql.util.PGPropertyUtil");
 
   private Journal() {
   }
@@ -75,6 +79,7 @@ public final class Journal {
       }
       return;
     }
+    URL_PARSER.setLevel(java.util.logging.Level.OFF);
     try {
       DriverManager.getDriver(url);
     } catch (SQLException e) {

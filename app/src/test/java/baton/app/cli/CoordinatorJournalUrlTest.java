@@ -9,6 +9,11 @@ import java.io.IOException;
 import java.net.InetAddress;
 import java.net.ServerSocket;
 import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.logging.Handler;
+import java.util.logging.LogRecord;
+import java.util.logging.Logger;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeAll;
@@ -50,10 +55,34 @@ final class CoordinatorJournalUrlTest {
   }
 
   @Test
-  void coordinator_journalUrlTheDriverCannotRead_badInputInOneLine() {
-    Cli.Run run = coordinator("jdbc:postgresql://127.0.0.1:notaport/baton?password=" + SECRET);
+  void coordinator_journalUrlTheDriverCannotRead_badInputInOneLineAndNothingFromTheDriver() {
+    // The driver logs through java.util.logging, whose console handler writes to stderr beside our one line.
+    List<String> driverLog = new ArrayList<>();
+    Logger driver = Logger.getLogger("org.postgresql");
+    Handler handler = new Handler() {
+      @Override
+      public void publish(LogRecord record) {
+        driverLog.add(record.getLevel() + " " + record.getMessage());
+      }
+
+      @Override
+      public void flush() {
+      }
+
+      @Override
+      public void close() {
+      }
+    };
+    driver.addHandler(handler);
+    Cli.Run run;
+    try {
+      run = coordinator("jdbc:postgresql://127.0.0.1:notaport/baton?password=" + SECRET);
+    } finally {
+      driver.removeHandler(handler);
+    }
 
     assertOneLine(run, ExitCodes.BAD_INPUT, "is not one PostgreSQL's driver reads");
+    assertEquals(List.of(), driverLog);
   }
 
   @Test

@@ -1,6 +1,5 @@
 package baton.app;
 
-import baton.coordinator.CodeServer;
 import baton.coordinator.CodeStore;
 import baton.coordinator.Coordinator;
 import baton.coordinator.CoordinatorSettings;
@@ -9,6 +8,7 @@ import baton.coordinator.JournalWatch;
 import baton.coordinator.WorkDispatcher;
 import baton.coordinator.http.HttpApi;
 import baton.coordinator.spec.JobSpecParser;
+import baton.node.ClusterSetup;
 import baton.node.Node;
 import baton.node.NodeSettings;
 import baton.protocol.op.OpRegistry;
@@ -18,22 +18,25 @@ import java.nio.file.Path;
 import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
 import javax.net.ssl.SSLContext;
-import org.apache.pekko.Done;
 import org.apache.pekko.actor.CoordinatedShutdown;
 import org.apache.pekko.actor.typed.ActorRef;
+import org.apache.pekko.actor.typed.ActorSystem;
 import org.apache.pekko.actor.typed.Behavior;
 import org.apache.pekko.actor.typed.Terminated;
-import org.apache.pekko.actor.typed.javadsl.AskPattern;
 import org.apache.pekko.actor.typed.javadsl.Behaviors;
+import org.apache.pekko.cluster.typed.ClusterSingleton;
+import org.apache.pekko.cluster.typed.ClusterSingletonSettings;
+import org.apache.pekko.cluster.typed.SingletonActor;
 import org.apache.pekko.http.javadsl.ConnectionContext;
 import org.apache.pekko.http.javadsl.Http;
 import org.apache.pekko.http.javadsl.ServerBinding;
 import org.apache.pekko.http.javadsl.ServerBuilder;
 
 /**
- * The guardian of a {@code baton coordinator} process: the dispatcher nodes pull from, the coordinator actor, an
- * optional local worker pool, the HTTP API, and the {@link JournalWatch}. On shutdown it first stops taking jobs,
- * then unbinds. When the journal stays down past {@code baton.journal.max-down}, it shuts the process down with the
+ * The guardian of a {@code baton coordinator} process: the {@link JobOwner} (coordinator actor, the dispatcher nodes
+ * pull from, the code server; in a cluster a singleton on the oldest coordinator, which this process may or may not
+ * be), an optional local worker pool, the HTTP API, which asks the owner wherever it runs, and the
+ * {@link JournalWatch}. On shutdown the owner, if it runs here, first stops taking jobs; then the API unbinds. When the journal stays down past {@code baton.journal.max-down}, it shuts the process down with the
  * reason {@link JournalUnreachable}, for the command to turn into an exit code.
  */
 public final class CoordinatorService {
@@ -50,6 +53,9 @@ public final class CoordinatorService {
     }
   }
 
+  /** The name of the singleton that owns the jobs ({@link JobOwner}), and of its actor. */
+  static final String JOB_OWNER = "jobs";
+
   private CoordinatorService() {
   }
 
@@ -64,19 +70,23 @@ public final class CoordinatorService {
           context.spawn(JournalWatch.create(JournalSettings.get(context.getSystem())), "journal-watch");
       // The watch stops only when it gives up on the journal.
       context.watch(journal);
-      ActorRef<WorkDispatcher.Command> dispatcher = context.spawn(WorkDispatcher.create(), "dispatcher");
       // Jobs may bring their own ops (submit --classpath): kept by hash, handed to nodes by the code server.
       CodeStore code = CodeStore.open(context.getSystem().settings().config());
-      context.spawn(CodeServer.create(code), "code-server");
       JobSpecParser parser = new JobSpecParser(registry, settings.job())
           .withBundles(hash -> code.registry(registry, hash));
+      Behavior<JobOwner.Command> owner = JobOwner.create(settings, parser, code);
+      // In a cluster the jobs have one owner, on the oldest coordinator; the others stand by and ask it.
+      ActorRef<JobOwner.Command> jobs = isClustered(context.getSystem())
+          ? ClusterSingleton.get(context.getSystem()).init(SingletonActor.of(owner, JOB_OWNER)
+              .withStopMessage(JobOwner.Stop.INSTANCE)
+              .withSettings(ClusterSingletonSettings.create(context.getSystem())
+                  .withRole(ClusterSetup.COORDINATOR_ROLE)))
+          : context.spawn(owner, JOB_OWNER);
       ActorRef<Coordinator.Command> coordinator =
-          context.spawn(Coordinator.create(settings, parser, dispatcher), "coordinator");
+          context.spawn(SingletonLink.coordinator(jobs, settings.askTimeout()), "coordinator");
+      ActorRef<WorkDispatcher.Command> dispatcher =
+          context.spawn(SingletonLink.dispatcher(jobs, settings.askTimeout()), "dispatcher");
       localNode.ifPresent(node -> Node.start(context, registry, node));
-
-      CoordinatedShutdown.get(context.getSystem()).addTask(CoordinatedShutdown.PhaseBeforeServiceUnbind(),
-          "baton-stop-accepting-jobs", () -> AskPattern.<Coordinator.Command, Done>ask(coordinator,
-              Coordinator.StopAccepting::new, settings.stopAcceptingTimeout(), context.getSystem().scheduler()));
 
       HttpApi api = new HttpApi(context.getSystem(), coordinator, dispatcher, journal, http.logDir(),
           http.maxSpecBytes()).withCode(code, isLoopback(http.host()));
@@ -99,6 +109,10 @@ public final class CoordinatorService {
           })
           .build();
     });
+  }
+
+  private static boolean isClustered(ActorSystem<?> system) {
+    return system.settings().config().getString("pekko.actor.provider").equals("cluster");
   }
 
   private static boolean isLoopback(String host) {

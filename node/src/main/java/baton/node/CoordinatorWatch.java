@@ -11,6 +11,7 @@ import org.apache.pekko.actor.typed.javadsl.Behaviors;
 import org.apache.pekko.actor.typed.javadsl.Receive;
 import org.apache.pekko.actor.typed.javadsl.TimerScheduler;
 import org.apache.pekko.cluster.ClusterEvent;
+import org.apache.pekko.cluster.Member;
 import org.apache.pekko.cluster.MemberStatus;
 import org.apache.pekko.cluster.typed.Cluster;
 import org.apache.pekko.cluster.typed.SelfUp;
@@ -18,8 +19,9 @@ import org.apache.pekko.cluster.typed.Subscribe;
 
 /**
  * Keeps a {@code baton node} process in its coordinator's cluster. Until the node has joined, it says every so often
- * that it waits for the seed. When the coordinator leaves the cluster (stopped with Ctrl-C or SIGTERM), the node
- * leaves too, so that its process starts afresh and joins the seed again: a member cannot join another cluster,
+ * that it waits for the seed. When the last coordinator leaves the cluster (stopped with Ctrl-C or SIGTERM, or
+ * downed after a crash), the node leaves too; while another coordinator is a member, it takes over and the node
+ * stays. It leaves so that its process starts afresh and joins the seed again: a member cannot join another cluster,
  * and the coordinator that comes back forms a new one, while the nodes left behind would stay a cluster of their
  * own with no work for ever.
  */
@@ -111,6 +113,16 @@ final class CoordinatorWatch extends AbstractBehavior<CoordinatorWatch.Command> 
         || !Cluster.get(getContext().getSystem()).selfMember().status().equals(MemberStatus.up())
         || shutdown.getShutdownReason().isPresent()) {
       return this;
+    }
+    // Another coordinator still in the cluster takes over the jobs (the singleton moves to it): the node stays.
+    for (Member member : Cluster.get(getContext().getSystem()).state().getMembers()) {
+      if (member.hasRole(ClusterSetup.COORDINATOR_ROLE) && !member.equals(removed.removed().member())
+          && (member.status().equals(MemberStatus.up()) || member.status().equals(MemberStatus.joining())
+          || member.status().equals(MemberStatus.weaklyUp()))) {
+        getContext().getLog().info("the coordinator {} left the cluster; {} is still a member and takes over",
+            removed.removed().member().address(), member.address());
+        return this;
+      }
     }
     leaving = true;
     String line = "the coordinator " + removed.removed().member().address() + " left the cluster; leaving it too, "

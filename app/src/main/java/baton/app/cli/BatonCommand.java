@@ -26,7 +26,8 @@ import picocli.CommandLine;
         "2:bad spec or usage, or no such job",
         "3:the coordinator is unreachable",
         "4:could not start: a port in use, the data dir locked",
-        "75:baton coordinator: its journal was down longer than baton.journal.max-down",
+        "75:baton coordinator: its journal was down longer than baton.journal.max-down, or the cluster downed it; "
+            + "start it again",
         "130:baton run interrupted by Ctrl-C (143: by SIGTERM): the job was cancelled"})
 public final class BatonCommand implements Callable<Integer> {
 

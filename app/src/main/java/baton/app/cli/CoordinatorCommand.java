@@ -33,7 +33,9 @@ import picocli.CommandLine.Spec;
 /** {@code baton coordinator}: the cluster's seed, the coordinator actor, the io stages and the HTTP API. */
 @Command(name = "coordinator", mixinStandardHelpOptions = true,
     description = {"Runs the coordinator: a cluster member with role 'coordinator' and the cluster's seed. "
-        + "Serves the HTTP API that the client commands use. Stop it with Ctrl-C or SIGTERM."})
+        + "Serves the HTTP API that the client commands use. Several coordinators (--seed, on one --journal-url) "
+        + "form one cluster: the oldest runs the jobs, the others stand by and take over when it goes. "
+        + "Stop it with Ctrl-C or SIGTERM."})
 final class CoordinatorCommand implements Callable<Integer> {
 
   @Spec
@@ -59,6 +61,13 @@ final class CoordinatorCommand implements Callable<Integer> {
           + "folder resumes its unfinished jobs (default: ${DEFAULT-VALUE}).")
   Path dataDir;
 
+  @Option(names = "--seed", paramLabel = "HOST:PORT",
+      description = "A coordinator's cluster address (repeatable): the coordinators form one cluster, the jobs run "
+          + "on the oldest and the others stand by. Give every coordinator the same list, itself included; the "
+          + "first in it starts the cluster when none runs. Needs a journal they share (--journal-url). Default: "
+          + "this coordinator alone.")
+  List<String> seedOptions;
+
   @Option(names = "--journal-url", paramLabel = "URL",
       description = "Keep the journal in PostgreSQL instead of --data-dir: jdbc:postgresql://HOST:PORT/DATABASE"
           + "?user=USER. The tables are made on first start. Give the password in BATON_JOURNAL_PASSWORD (or "
@@ -83,18 +92,28 @@ final class CoordinatorCommand implements Callable<Integer> {
     Launch launch;
     Optional<TlsFolder> tlsFolder;
     Optional<SSLContext> https;
+    List<String> seeds;
     try {
       Launch.checkPort("--port", port, false);
       Launch.checkPort("--http-port", httpPort, true);
       if (workers < 0) {
         throw new Launch.UserError("--workers must be 0 or more, got " + workers);
       }
+      seeds = Launch.seeds(seedOptions, host + ":" + port);
       // The value is not repeated: it may hold a password.
       if (journalUrl != null && !journalUrl.startsWith("jdbc:postgresql:")) {
         throw new Launch.UserError("--journal-url takes a PostgreSQL URL, jdbc:postgresql://HOST:PORT/DATABASE"
             + "?user=USER (without it the journal is an embedded H2 in --data-dir)");
       }
       launch = Launch.load(classpath);
+      String journal = journalUrl != null ? journalUrl : launch.config().getString("baton.journal.db.url");
+      if (seeds.stream().anyMatch(seed -> !seed.equals(host + ":" + port))
+          && !journal.startsWith("jdbc:postgresql:")) {
+        // The jobs move to another coordinator when this one goes; it must find them in the same journal.
+        throw new Launch.UserError("coordinators in one cluster must share one journal, and --seed names another "
+            + "coordinator: give every coordinator the same --journal-url jdbc:postgresql://HOST:PORT/DATABASE"
+            + "?user=USER (the journal in --data-dir is this coordinator's alone)");
+      }
       tlsFolder = Launch.tls(tls, host);
       https = tlsFolder.isPresent() ? Optional.of(tlsFolder.get().serverContext()) : Optional.empty();
       if (launch.config().getString("baton.http.token").isEmpty() && !isLoopback(host)) {
@@ -107,7 +126,7 @@ final class CoordinatorCommand implements Callable<Integer> {
     }
     // Named for its cluster port, as a node's log is: two coordinators on one log folder keep their logs apart.
     LogSetup.configure(logDir, "coordinator-" + port + ".log");
-    Config member = ClusterSetup.member(launch.config(), "coordinator", host, port, List.of(host + ":" + port));
+    Config member = ClusterSetup.member(launch.config(), "coordinator", host, port, seeds);
     Config withDataDir = tlsFolder.map(folder -> folder.clusterConfig(member)).orElse(member)
         .withValue("baton.coordinator.data-dir",
         ConfigValueFactory.fromAnyRef(dataDir.toAbsolutePath().normalize().toString()));
@@ -154,10 +173,23 @@ final class CoordinatorCommand implements Callable<Integer> {
       return ExitCodes.CANNOT_START;
     }
     system.getWhenTerminated().toCompletableFuture().join();
-    // The guardian shut the process down because the journal stayed down; it logged why.
-    boolean journalDown = CoordinatedShutdown.get(system).getShutdownReason()
-        .filter(CoordinatorService.JournalUnreachable.INSTANCE::equals).isPresent();
-    return journalDown ? ExitCodes.JOURNAL_UNREACHABLE : ExitCodes.SUCCEEDED;
+    Optional<CoordinatedShutdown.Reason> reason = CoordinatedShutdown.get(system).getShutdownReason();
+    if (reason.filter(CoordinatedShutdown.clusterDowningReason()::equals).isPresent()) {
+      err.println("baton: the cluster downed this coordinator (it lost sight of the other members, and the split "
+          + "brain resolver kept their side); start it again to join them");
+      err.flush();
+    }
+    return exitCode(reason);
+  }
+
+  /**
+   * 75 when starting the coordinator again may help: the guardian shut it down because the journal stayed down (it
+   * logged why), or the cluster downed it (cut off from the other members); else 0.
+   */
+  static int exitCode(Optional<CoordinatedShutdown.Reason> reason) {
+    boolean again = reason.filter(why -> why.equals(CoordinatorService.JournalUnreachable.INSTANCE)
+        || why.equals(CoordinatedShutdown.clusterDowningReason())).isPresent();
+    return again ? ExitCodes.JOURNAL_UNREACHABLE : ExitCodes.SUCCEEDED;
   }
 
   private static boolean isLoopback(String host) {

@@ -21,7 +21,8 @@ public final class ExitCodes {
   public static final int TERMINATED = 143;
   /**
    * The coordinator's journal did not work for longer than {@code baton.journal.max-down}, or its PostgreSQL server
-   * did not answer at start; starting it again may help (sysexits' EX_TEMPFAIL).
+   * did not answer at start, or the cluster downed the coordinator (cut off from the other members); starting it
+   * again may help (sysexits' EX_TEMPFAIL).
    */
   public static final int JOURNAL_UNREACHABLE = 75;
 

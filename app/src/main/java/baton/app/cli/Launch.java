@@ -12,6 +12,7 @@ import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.net.ServerSocket;
 import java.nio.file.Path;
+import java.util.List;
 import java.util.Optional;
 
 /** What every process command loads first: the config and the ops, with user ops from lib/ and --classpath. */
@@ -56,6 +57,21 @@ record Launch(Config config, OpRegistry registry) {
     } catch (TlsProblem e) {
       throw new UserError(e.getMessage());
     }
+  }
+
+  /**
+   * The seeds given with {@code --seed}, each checked to be {@code HOST:PORT}; {@code fallback} when none was given.
+   */
+  static List<String> seeds(List<String> given, String fallback) throws UserError {
+    if (given == null || given.isEmpty()) {
+      return List.of(fallback);
+    }
+    for (String seed : given) {
+      if (!seed.matches("[^:\\s]+:\\d{1,5}")) {
+        throw new UserError("--seed must be HOST:PORT, such as 127.0.0.1:2551; got " + seed);
+      }
+    }
+    return List.copyOf(given);
   }
 
   static void checkPort(String option, int port, boolean zeroAllowed) throws UserError {

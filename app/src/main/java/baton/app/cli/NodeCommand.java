@@ -40,9 +40,10 @@ final class NodeCommand implements Callable<Integer> {
   @Option(names = "--port", defaultValue = "0", description = "Cluster port; 0 picks a free one (default).")
   int port;
 
-  @Option(names = "--seed", paramLabel = "HOST:PORT", defaultValue = "127.0.0.1:2551",
-      description = "The coordinator's cluster address (default: ${DEFAULT-VALUE}).")
-  String seed;
+  @Option(names = "--seed", paramLabel = "HOST:PORT",
+      description = "A coordinator's cluster address; repeat it to name every coordinator, so that the node finds "
+          + "whichever is up (default: 127.0.0.1:2551).")
+  List<String> seedOptions;
 
   @Option(names = "--workers", paramLabel = "N",
       description = "CPU worker actors (default: baton.node.workers, 0 = one per core).")
@@ -66,11 +67,10 @@ final class NodeCommand implements Callable<Integer> {
     Launch launch;
     Optional<TlsFolder> tlsFolder;
     int chosenPort;
+    List<String> seeds;
     try {
       Launch.checkPort("--port", port, true);
-      if (!seed.matches("[^:\\s]+:\\d{1,5}")) {
-        throw new Launch.UserError("--seed must be HOST:PORT, such as 127.0.0.1:2551; got " + seed);
-      }
+      seeds = Launch.seeds(seedOptions, "127.0.0.1:2551");
       if (workers != null && workers < 1) {
         throw new Launch.UserError("--workers must be at least 1, got " + workers);
       }
@@ -84,7 +84,8 @@ final class NodeCommand implements Callable<Integer> {
     System.setProperty("baton.log.file", "node-" + chosenPort + ".log");
     System.setProperty("baton.log.jobs", "false");
     LogSetup.configure(logDir);
-    Config member = ClusterSetup.member(launch.config(), "node", host, chosenPort, List.of(seed));
+    Config member = ClusterSetup.member(launch.config(), "node", host, chosenPort, seeds);
+    String seed = String.join(", ", seeds);
     Config config = tlsFolder.map(folder -> folder.clusterConfig(member)).orElse(member);
     NodeSettings settings = NodeSettings.from(config).withWorkers(workers == null ? 0 : workers);
     String address = "pekko://" + ClusterSetup.SYSTEM_NAME + "@" + host + ":" + chosenPort;

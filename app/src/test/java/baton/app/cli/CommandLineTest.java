@@ -82,6 +82,49 @@ final class CommandLineTest {
   }
 
   @Test
+  void coordinator_twoSeedsOnPostgres_acceptedAndGoesOnToTheJournal() throws Exception {
+    int port = freePort();
+    Cli.Run run = Cli.run("coordinator", "--port", Integer.toString(port), "--seed", "127.0.0.1:" + port,
+        "--seed", "127.0.0.1:" + freePort(), "--http-port", "0",
+        "--journal-url", "jdbc:postgresql://127.0.0.1:" + freePort() + "/baton?user=baton",
+        "--log-dir", dir.resolve("logs").toString(), "--data-dir", dir.resolve("data").toString());
+
+    // It got as far as the journal (no server there), so both seeds were taken.
+    assertEquals(75, run.code(), run.toString());
+    assertTrue(run.err().contains("cannot reach the journal's PostgreSQL"), run.err());
+  }
+
+  @Test
+  void coordinator_otherSeedWithTheJournalInItsDataDir_exit2NamingJournalUrl() throws Exception {
+    int port = freePort();
+    Cli.Run run = Cli.run("coordinator", "--port", Integer.toString(port), "--seed", "127.0.0.1:" + port,
+        "--seed", "127.0.0.1:" + freePort(), "--http-port", "0", "--log-dir", dir.resolve("logs").toString(),
+        "--data-dir", dir.resolve("data").toString());
+
+    assertEquals(2, run.code(), run.toString());
+    assertEquals(1, run.err().lines().count(), run.err());
+    assertTrue(run.err().contains("share one journal") && run.err().contains("--journal-url"), run.err());
+  }
+
+  @Test
+  void coordinator_badSeed_exit2WithOneLine() {
+    Cli.Run run = Cli.run("coordinator", "--seed", "127.0.0.1:2551", "--seed", "nowhere", "--http-port", "0",
+        "--log-dir", dir.resolve("logs").toString(), "--data-dir", dir.resolve("data").toString());
+
+    assertEquals(2, run.code(), run.toString());
+    assertTrue(run.err().contains("--seed must be HOST:PORT") && run.err().contains("got nowhere"), run.err());
+  }
+
+  @Test
+  void node_secondSeedBad_exit2NamingIt() {
+    Cli.Run run = Cli.run("node", "--seed", "127.0.0.1:2551", "--seed", "127.0.0.1", "--log-dir",
+        dir.resolve("logs").toString());
+
+    assertEquals(2, run.code(), run.toString());
+    assertTrue(run.err().contains("--seed must be HOST:PORT") && run.err().contains("got 127.0.0.1"), run.err());
+  }
+
+  @Test
   void coordinator_processLog_namedForItsClusterPort() throws Exception {
     int port = freePort();
     try (ServerSocket taken = new ServerSocket(0, 1, InetAddress.getLoopbackAddress())) {

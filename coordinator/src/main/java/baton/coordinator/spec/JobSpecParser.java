@@ -162,7 +162,10 @@ public final class JobSpecParser {
     return new JobSpec(name, input, stages, output, maxFailed, retries, itemTimeout, priority, text, errors);
   }
 
-  /** A file the job writes ({@code output}, {@code errors}): resolved against the spec's folder, under the roots. */
+  /**
+   * A file the job writes ({@code output}, {@code errors}): resolved against the spec's folder, under the roots, in
+   * a folder this coordinator can write (see {@link #writableFile}).
+   */
   private Optional<Path> file(Config config, String key, Path baseDir) {
     if (!config.hasPath(key)) {
       return Optional.empty();
@@ -171,8 +174,10 @@ public final class JobSpecParser {
   }
 
   /**
-   * A file a job may write, given as {@code path} (relative to {@code baseDir}): under {@code baton.io.roots} and
-   * not a folder, or a {@link SpecException} saying why, naming it {@code what}.
+   * A file a job may write, given as {@code path} (relative to {@code baseDir}): under {@code baton.io.roots}, not a
+   * folder, and in a folder this coordinator can write or make, or a {@link SpecException} saying why, naming it
+   * {@code what}. With several coordinators, whichever owns the jobs writes the file, so it must be on storage
+   * every coordinator reaches, at the same path.
    */
   public Path writableFile(String path, Path baseDir, String what) {
     return writableFile(path, baseDir.toAbsolutePath().normalize(), what, null);
@@ -185,6 +190,20 @@ public final class JobSpecParser {
     Path file = insideRoots(resolve(baseDir, path, origin), origin, what);
     if (Files.isDirectory(file)) {
       throw at(origin, what + " " + file + " is a folder; name a file");
+    }
+    // The coordinator that owns the jobs writes the file, and with several coordinators (a cluster singleton) the
+    // next owner goes on writing it after a take-over: the file must be on storage every coordinator reaches (a
+    // shared mount at the same path), and a relative path resolves against the spec's folder as the client named
+    // it, which then must be such a mount too. What can be checked here is that this coordinator can write there;
+    // the writer makes the missing folders.
+    Path folder = file.getParent();
+    while (folder != null && !Files.exists(folder)) {
+      folder = folder.getParent();
+    }
+    if (folder == null || !Files.isDirectory(folder) || !Files.isWritable(folder)) {
+      throw at(origin, what + " " + file + ": this coordinator cannot write in " + folder
+          + (folder != null && !Files.isDirectory(folder) ? " (a file, not a folder)" : "")
+          + "; output and errors must be on storage every coordinator reaches, at the same path");
     }
     return file;
   }

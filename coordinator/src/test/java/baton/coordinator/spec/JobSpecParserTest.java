@@ -434,6 +434,43 @@ final class JobSpecParserTest {
   }
 
   @Test
+  void parse_outputUnderAFileNotAFolder_isRejectedNamingSharedStorage() throws IOException {
+    Files.writeString(dir.resolve("plain.txt"), "a file, not a folder");
+    String text = "input.range { from = 1, to = 3 }\nstages = [ { op = repeat } ]\noutput = plain.txt/sub/out.tsv\n";
+
+    SpecException e = assertThrows(SpecException.class, () -> parse(text));
+
+    assertStartsWith(at(text, "output"), e.getMessage());
+    assertTrue(e.getMessage().contains("cannot write") && e.getMessage().contains("every coordinator"),
+        e.getMessage());
+  }
+
+  @Test
+  void parse_errorsInAFolderTheCoordinatorCannotWrite_isRejected() throws IOException {
+    Path locked = Files.createDirectories(dir.resolve("locked"));
+    assertTrue(locked.toFile().setWritable(false, false));
+    try {
+      // Root writes anywhere: nothing to check then.
+      org.junit.jupiter.api.Assumptions.assumeFalse(Files.isWritable(locked), "running as root");
+      String text = "input.range { from = 1, to = 3 }\nstages = [ { op = repeat } ]\nerrors = locked/failed.tsv\n";
+
+      SpecException e = assertThrows(SpecException.class, () -> parse(text));
+
+      assertStartsWith(at(text, "errors"), e.getMessage());
+      assertTrue(e.getMessage().contains("cannot write"), e.getMessage());
+    } finally {
+      locked.toFile().setWritable(true, false);
+    }
+  }
+
+  @Test
+  void parse_outputInFoldersNotMadeYet_accepted() {
+    JobSpec parsed = parse("input.range { from = 1, to = 3 }\nstages = [ { op = repeat } ]\noutput = a/b/out.tsv\n");
+
+    assertEquals(Optional.of(dir.resolve("a/b/out.tsv")), parsed.output().map(Path::toAbsolutePath));
+  }
+
+  @Test
   void parse_opDeclaredCpuThatMakesIoOp_isRejected() {
     SpecException e = assertThrows(SpecException.class,
         () -> parse("input.range { from = 1, to = 3 }\nstages = [ { op = mislabeled } ]\n"));

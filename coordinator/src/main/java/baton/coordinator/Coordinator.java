@@ -8,6 +8,7 @@ import baton.coordinator.api.JobStatus;
 import baton.coordinator.metrics.Metrics;
 import baton.coordinator.spec.JobSpecParser;
 import baton.coordinator.stream.ErrorsFile;
+import baton.coordinator.stream.ItemTimes;
 import baton.coordinator.stream.JobStream;
 import baton.protocol.op.Reasons;
 import baton.protocol.spec.JobSpec;
@@ -302,6 +303,9 @@ public final class Coordinator
   private final Metrics metrics;
   private final Timer journalWrite;
   private final JobFiles files;
+  // The time per item of each cpu op, as the jobs that ran it measured: a job starting gets those of its ops, so a
+  // tiny job of a cheap op goes to a worker in one batch. Lost with the process: the next jobs measure again.
+  private final ItemTimes itemTimes;
   // Where the failed items of the jobs started by this incarnation go, until their end is written.
   private final Map<String, Path> errorsFiles = new HashMap<>();
   // What rerun needs of a job, from its start until its file is written (a tiny job may end before that); with the
@@ -364,6 +368,7 @@ public final class Coordinator
     this.metrics = Metrics.get(context.getSystem());
     this.journalWrite = metrics.journalWrite("coordinator");
     this.files = JobFiles.of(context.getSystem(), journalName);
+    this.itemTimes = new ItemTimes(context.getSystem().settings().config().getInt("baton.coordinator.item-times-kept"));
   }
 
   @Override
@@ -759,8 +764,8 @@ public final class Coordinator
   private ActorRef<Job.Command> spawnJob(JobAccepted accepted, JobSpec spec, boolean dequeued) {
     String id = accepted.id();
     ActorRef<Job.Command> job = context.spawn(
-        Job.createEnding(id, spec, runtime, Instant.parse(accepted.submittedAt()), dequeued, accepted.rerunOf(),
-            finishedAdapter),
+        Job.createEnding(id, spec, runtime.withItemNanos(itemTimes.of(spec)), Instant.parse(accepted.submittedAt()),
+            dequeued, accepted.rerunOf(), finishedAdapter),
         "job-" + id);
     context.watchWith(job, new JobStopped(accepted.id(), job));
     running.put(accepted.id(), job);
@@ -910,6 +915,7 @@ public final class Coordinator
 
   private Effect<JournalV1.CoordinatorEvent, Jobs> onJobFinished(Jobs jobs, JobFinished message) {
     String id = message.ended().status().id();
+    itemTimes.learn(message.ended().itemNanos());
     if (!jobs.open.containsKey(id)) {
       stopJob(id);
       context.getSelf().tell(FillSlots.INSTANCE);

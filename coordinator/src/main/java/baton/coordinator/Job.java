@@ -8,6 +8,7 @@ import baton.coordinator.stream.JobStream;
 import baton.coordinator.stream.Outcome;
 import baton.coordinator.stream.Progress;
 import baton.protocol.spec.JobSpec;
+import baton.protocol.spec.OpRef;
 import baton.protocol.wire.CborSerializable;
 import io.micrometer.core.instrument.Timer;
 import java.io.IOException;
@@ -17,6 +18,7 @@ import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.Arrays;
+import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
@@ -75,9 +77,10 @@ final class Job extends EventSourcedBehavior<Job.Command, JournalV1.JobEvent, Jo
   /**
    * What a job tells whoever started it when it has ended. {@code journaled} is false when nothing of the job is in
    * its journal (it ended before its first checkpoint): its end is then the starter's to write, the job shows it as
-   * ended from now on and has no journal to delete.
+   * ended from now on and has no journal to delete. {@code itemNanos}: the nanoseconds per item its workers took for
+   * each of its cpu ops, over this run's batches (an op with no batch answered is absent).
    */
-  record Ended(JobStatus status, boolean journaled) {
+  record Ended(JobStatus status, boolean journaled, Map<OpRef, Long> itemNanos) {
   }
 
   // Package-private so that a test can act at the moment the job takes it.
@@ -102,6 +105,9 @@ final class Job extends EventSourcedBehavior<Job.Command, JournalV1.JobEvent, Jo
   }
 
   private record NodeWorked(String node, int items) implements Command {
+  }
+
+  private record StageTimed(int stage, int items, long nanos) implements Command {
   }
 
   private record CheckpointReached(Progress progress) implements Command {
@@ -177,6 +183,9 @@ final class Job extends EventSourcedBehavior<Job.Command, JournalV1.JobEvent, Jo
     final Progress base;
     final long[] stageDone;
     final long[] stageFailed;
+    // Per cpu stage: the items of its answered batches, and the nanoseconds the workers took for them.
+    final long[] timedItems;
+    final long[] timedNanos;
     final Map<String, Long> nodeItems = new TreeMap<>();
     // What the running job waits for besides its own work (no node connected), or null.
     String waiting;
@@ -214,6 +223,8 @@ final class Job extends EventSourcedBehavior<Job.Command, JournalV1.JobEvent, Jo
           base.succeeded() + base.failed() + base.filtered());
       this.stageDone = new long[spec.stages().size() + 1];
       this.stageFailed = new long[spec.stages().size() + 1];
+      this.timedItems = new long[spec.stages().size() + 1];
+      this.timedNanos = new long[spec.stages().size() + 1];
       this.throttled = new boolean[spec.stages().size() + 1];
       this.throttleLogged = new boolean[spec.stages().size() + 1];
       this.total = spec.input().size().orElse(-1);
@@ -334,6 +345,7 @@ final class Job extends EventSourcedBehavior<Job.Command, JournalV1.JobEvent, Jo
         .onCommand(ItemFailed.class, this::onItemFailed)
         .onCommand(SinkCount.class, this::onSinkCount)
         .onCommand(NodeWorked.class, this::onNodeWorked)
+        .onCommand(StageTimed.class, this::onStageTimed)
         .onCommand(WaitingChanged.class, this::onWaitingChanged)
         .onCommand(StageThrottled.class, this::onStageThrottled)
         .onCommand(StageLoad.class, this::onStageLoad)
@@ -366,7 +378,7 @@ final class Job extends EventSourcedBehavior<Job.Command, JournalV1.JobEvent, Jo
           return Effect().none();
         })
         .onCommand(Announce.class, (state, announce) -> {
-          onFinish.accept(new Ended(endOf(state).toStatus(), state.isEnded()));
+          onFinish.accept(new Ended(endOf(state).toStatus(), state.isEnded(), itemNanos()));
           return Effect().none();
         })
         .onCommand(Stop.class, (state, stop) -> Effect().stop())
@@ -410,7 +422,7 @@ final class Job extends EventSourcedBehavior<Job.Command, JournalV1.JobEvent, Jo
           // completion, still on the way, must not end this run.
           run.killSwitch = null;
           if (state.isEnded()) {
-            onFinish.accept(new Ended(state.end().toStatus(), true));
+            onFinish.accept(new Ended(state.end().toStatus(), true, Map.of()));
           } else {
             context.getSelf().tell(Start.INSTANCE);
           }
@@ -473,6 +485,11 @@ final class Job extends EventSourcedBehavior<Job.Command, JournalV1.JobEvent, Jo
       @Override
       public void worked(String node, int items) {
         self.tell(new NodeWorked(node, items));
+      }
+
+      @Override
+      public void timed(int stage, int items, long nanos) {
+        self.tell(new StageTimed(stage, items, nanos));
       }
 
       @Override
@@ -654,6 +671,27 @@ final class Job extends EventSourcedBehavior<Job.Command, JournalV1.JobEvent, Jo
   private Effect<JournalV1.JobEvent, State> onNodeWorked(State state, NodeWorked worked) {
     run.nodeItems.merge(worked.node(), (long) worked.items(), Long::sum);
     return Effect().none();
+  }
+
+  private Effect<JournalV1.JobEvent, State> onStageTimed(State state, StageTimed timed) {
+    run.timedItems[timed.stage()] += timed.items();
+    run.timedNanos[timed.stage()] += timed.nanos();
+    return Effect().none();
+  }
+
+  /** The nanoseconds per item of each cpu op this run has answered batches of; stages of one op count together. */
+  private Map<OpRef, Long> itemNanos() {
+    Map<OpRef, long[]> sums = new HashMap<>();
+    for (JobSpec.Stage stage : spec.stages()) {
+      if (run.timedItems[stage.index()] > 0) {
+        long[] sum = sums.computeIfAbsent(stage.ref(), op -> new long[2]);
+        sum[0] += run.timedItems[stage.index()];
+        sum[1] += run.timedNanos[stage.index()];
+      }
+    }
+    Map<OpRef, Long> nanos = new HashMap<>();
+    sums.forEach((op, sum) -> nanos.put(op, Math.max(1, sum[1] / sum[0])));
+    return Map.copyOf(nanos);
   }
 
   private Effect<JournalV1.JobEvent, State> onWaitingChanged(State state, WaitingChanged changed) {

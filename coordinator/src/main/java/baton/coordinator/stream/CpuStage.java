@@ -32,6 +32,10 @@ final class CpuStage {
   /** Hears how many items of a batch the worker on a node finished: each item once, on its last try. */
   interface Worked {
     void worked(String node, int items);
+
+    /** A worker took {@code nanos} for a batch of {@code items} items. */
+    default void took(int items, long nanos) {
+    }
   }
 
   /** What a cpu stage sends its work to, with the job's priority, and how long it waits for an answer. */
@@ -118,6 +122,7 @@ final class CpuStage {
       if (error == null && result.runNanos() > 0) {
         // Before the batch's future completes, so the next batch is cut at the size this one asks for.
         took.invoke(new BatchCutter.Took(oks.size(), result.runNanos()));
+        worked.took(oks.size(), result.runNanos());
       }
       List<Outcome> settled = new ArrayList<>(oks.size());
       List<StageRetry.Failure> failed = new ArrayList<>();

@@ -7,6 +7,7 @@ import baton.coordinator.metrics.Metrics;
 import baton.protocol.op.IoContext;
 import baton.protocol.op.OpKind;
 import baton.protocol.spec.JobSpec;
+import baton.protocol.spec.OpRef;
 import baton.protocol.wire.Item;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -69,11 +70,29 @@ public final class JobStream {
      */
     default void load(int stage, int inFlight, double saturatedShare) {
     }
+
+    /** A worker took {@code nanos} for a batch of {@code items} items of cpu stage {@code stage}. */
+    default void timed(int stage, int items, long nanos) {
+    }
   }
 
-  /** What a job's stream runs on. */
+  /**
+   * What a job's stream runs on, and the nanoseconds a worker took per item of its cpu ops in jobs before
+   * ({@link ItemTimes#of}; an op never measured is absent).
+   */
   public record Runtime(ActorSystem<?> system, IoContext io, ActorRef<WorkDispatcher.Command> dispatcher,
-      CoordinatorSettings settings) {
+      CoordinatorSettings settings, Map<OpRef, Long> itemNanos) {
+
+    /** A runtime that knows no op's time per item. */
+    public Runtime(ActorSystem<?> system, IoContext io, ActorRef<WorkDispatcher.Command> dispatcher,
+        CoordinatorSettings settings) {
+      this(system, io, dispatcher, settings, Map.of());
+    }
+
+    /** The same runtime, knowing {@code itemNanos} of its ops. */
+    public Runtime withItemNanos(Map<OpRef, Long> itemNanos) {
+      return new Runtime(system, io, dispatcher, settings, itemNanos);
+    }
   }
 
   private static final int MIN_BATCHES = 64;
@@ -144,7 +163,8 @@ public final class JobStream {
   /**
    * How many items travel together: the first cpu stage's largest batch (its {@code batch}, or
    * {@code cpu-batch-max} when it sizes its batches itself), so a chunk is one message to a worker or is cut into a
-   * few, but no more than a 64th of an input of known size, so that a small job still makes enough batches to spread.
+   * few, but no more than a {@link #spread}th of an input of known size, so that a small job still makes enough
+   * batches to spread when its work is worth spreading.
    */
   private int chunkSize() {
     int batch = spec.stages().stream().filter(stage -> stage.kind() == OpKind.CPU).map(this::withRateBatch)
@@ -154,7 +174,34 @@ public final class JobStream {
       return batch;
     }
     long total = spec.input().size().getAsLong();
-    return (int) Math.max(1, Math.min(batch, (total + MIN_BATCHES - 1) / MIN_BATCHES));
+    long batches = spread(total);
+    return (int) Math.max(1, Math.min(batch, (total + batches - 1) / batches));
+  }
+
+  /**
+   * The fewest batches a job of {@code total} items is cut into: 64, so that a small job spreads over the workers,
+   * unless the times per item of all its cpu ops are known and its whole work is less than 64
+   * {@code cpu-batch-time}s: then one batch per {@code cpu-batch-time} of work (one for a tiny job, whose round trips
+   * would cost more than spreading gains).
+   */
+  private long spread(long total) {
+    double perItem = 0;
+    boolean cpu = false;
+    for (JobSpec.Stage stage : spec.stages()) {
+      if (stage.kind() == OpKind.CPU) {
+        Long nanos = runtime.itemNanos().get(stage.ref());
+        if (nanos == null) {
+          return MIN_BATCHES;
+        }
+        perItem += nanos;
+        cpu = true;
+      }
+    }
+    if (!cpu) {
+      return MIN_BATCHES;
+    }
+    double batches = Math.ceil(perItem * total / Math.max(1, runtime.settings().job().cpuBatchTime().toNanos()));
+    return (long) Math.max(1, Math.min(MIN_BATCHES, batches));
   }
 
   private BatchSize.Limits limits() {
@@ -195,8 +242,19 @@ public final class JobStream {
     }
     CpuStage.Dispatching dispatching = new CpuStage.Dispatching(jobId, spec.priority(), runtime.dispatcher(),
         waitingTo, settings.batchAnswerTimeout(), runtime.system().scheduler());
+    CpuStage.Worked worked = new CpuStage.Worked() {
+      @Override
+      public void worked(String node, int items) {
+        listener.worked(node, items);
+      }
+
+      @Override
+      public void took(int items, long nanos) {
+        listener.timed(stage.index(), items, nanos);
+      }
+    };
     return new CpuStage(stage, dispatching, spec.itemTimeout(), settings.maxItemBytes(), limits(), retry,
-        listener::worked, meters.latency()).flow(calls -> StageGauge.around(calls, stage.parallelism(), sampleInterval,
+        worked, meters.latency()).flow(calls -> StageGauge.around(calls, stage.parallelism(), sampleInterval,
         load));
   }
 

@@ -131,7 +131,8 @@ final class Job extends EventSourcedBehavior<Job.Command, JournalV1.JobEvent, Jo
   private record SinkClosed(Progress written) implements Command {
   }
 
-  private record UnwrittenAppended(JournalV1.State state, String error, Throwable failure) implements Command {
+  private record UnwrittenAppended(List<Outcome.Failed> lines, JournalV1.State state, String error, Throwable failure)
+      implements Command {
   }
 
   private enum LogProgress implements Command { INSTANCE }
@@ -734,8 +735,10 @@ final class Job extends EventSourcedBehavior<Job.Command, JournalV1.JobEvent, Jo
       context.getLog().warn("could not write the failed items to {}: {}", spec.errors().orElseThrow(),
           Failures.reason(appended.failure(), spec.itemTimeout()));
     }
-    run.appended.addAll(run.unwritten.values());
-    run.unwritten.clear();
+    // Only the lines this append wrote: a failure reported while it ran is still unwritten, and endWith appends it
+    // in turn (counting it as appended before would count one item more than the file holds).
+    run.appended.addAll(appended.lines());
+    appended.lines().forEach(line -> run.unwritten.remove(line.seq()));
     return endWith(state, appended.state(), appended.error());
   }
 
@@ -772,7 +775,7 @@ final class Job extends EventSourcedBehavior<Job.Command, JournalV1.JobEvent, Jo
         } catch (IOException e) {
           throw new UncheckedIOException(e);
         }
-      }), (done, failure) -> new UnwrittenAppended(end, error, failure));
+      }), (done, failure) -> new UnwrittenAppended(lines, end, error, failure));
       return Effect().none();
     }
     if (!run.inputComplete && spec.input() instanceof JobSpec.Lines lines) {

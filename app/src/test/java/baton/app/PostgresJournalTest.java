@@ -27,9 +27,8 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
@@ -39,20 +38,11 @@ import org.junit.jupiter.api.io.TempDir;
 final class PostgresJournalTest {
 
   private static final Duration WAIT = Duration.ofSeconds(60);
-  private static TestPostgres postgres;
+  @RegisterExtension
+  static final TestPostgres POSTGRES = new TestPostgres();
 
   @TempDir
   Path dir;
-
-  @BeforeAll
-  static void startPostgres() {
-    postgres = TestPostgres.start();
-  }
-
-  @AfterAll
-  static void stopPostgres() {
-    postgres.close();
-  }
 
   @Test
   void withDatabase_postgresUrl_postgresProfileAndDriverCredentialsTakenOutOfTheUrl() {
@@ -81,7 +71,7 @@ final class PostgresJournalTest {
 
   @Test
   void coordinator_journalOnPostgres_runsJobKeepsItAcrossRestartAndDeletesItsEvents() throws Exception {
-    String url = postgres.newDatabase();
+    String url = POSTGRES.newDatabase();
     Config config = Journal.withDatabase(journalAt(url));
     Journal.open(config);
     Path output = dir.resolve("out.tsv");
@@ -111,7 +101,7 @@ final class PostgresJournalTest {
   @Test
   void open_twoCoordinatorsAtOnceOnAnEmptyDatabase_bothStartAndTheTablesAreThere() throws Exception {
     for (int round = 0; round < 5; round++) {
-      String url = postgres.newDatabase();
+      String url = POSTGRES.newDatabase();
       Config config = Journal.withDatabase(journalAt(url));
       List<CompletableFuture<Void>> opens = new ArrayList<>();
       for (int i = 0; i < 2; i++) {
@@ -127,10 +117,10 @@ final class PostgresJournalTest {
 
   @Test
   void open_passwordInConfigNotInUrl_connectsAndMakesTheTables() throws Exception {
-    String user = postgres.newUser("from-the-conf-file");
-    String url = postgres.newDatabase();
-    postgres.execute("GRANT ALL ON SCHEMA public TO " + user);
-    postgres.execute("ALTER DATABASE " + url.replaceAll(".*/([^?]+)\\?.*", "$1") + " OWNER TO " + user);
+    String user = POSTGRES.newUser("from-the-conf-file");
+    String url = POSTGRES.newDatabase();
+    POSTGRES.execute("GRANT ALL ON SCHEMA public TO " + user);
+    POSTGRES.execute("ALTER DATABASE " + url.replaceAll(".*/([^?]+)\\?.*", "$1") + " OWNER TO " + user);
     Config config = Journal.withDatabase(journalAt(url.replace("user=postgres", "user=" + user))
         .withValue("baton.journal.db.password", ConfigValueFactory.fromAnyRef("from-the-conf-file")));
 

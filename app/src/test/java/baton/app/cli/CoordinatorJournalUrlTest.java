@@ -14,10 +14,9 @@ import java.util.List;
 import java.util.logging.Handler;
 import java.util.logging.LogRecord;
 import java.util.logging.Logger;
-import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
@@ -27,20 +26,11 @@ import org.junit.jupiter.api.io.TempDir;
 final class CoordinatorJournalUrlTest {
 
   private static final String SECRET = "hunter2";
-  private static TestPostgres postgres;
+  @RegisterExtension
+  static final TestPostgres POSTGRES = new TestPostgres();
 
   @TempDir
   Path dir;
-
-  @BeforeAll
-  static void startPostgres() {
-    postgres = TestPostgres.start();
-  }
-
-  @AfterAll
-  static void stopPostgres() {
-    postgres.close();
-  }
 
   @AfterEach
   void restore() throws Exception {
@@ -96,8 +86,8 @@ final class CoordinatorJournalUrlTest {
 
   @Test
   void coordinator_wrongPassword_cannotStartInOneLine() {
-    String user = postgres.newUser("right-" + SECRET);
-    String url = postgres.newDatabase().replace("user=postgres", "user=" + user);
+    String user = POSTGRES.newUser("right-" + SECRET);
+    String url = POSTGRES.newDatabase().replace("user=postgres", "user=" + user);
     Cli.Run run = coordinator(url + "&password=" + SECRET);
 
     assertOneLine(run, ExitCodes.CANNOT_START, "password authentication failed for user \"" + user + "\"");
@@ -105,7 +95,7 @@ final class CoordinatorJournalUrlTest {
 
   @Test
   void coordinator_databaseMissing_cannotStartInOneLine() {
-    Cli.Run run = coordinator(postgres.url("nothing_here") + "&password=" + SECRET);
+    Cli.Run run = coordinator(POSTGRES.url("nothing_here") + "&password=" + SECRET);
 
     assertOneLine(run, ExitCodes.CANNOT_START, "database \"nothing_here\" does not exist");
   }

@@ -21,9 +21,8 @@ import java.util.List;
 import java.util.function.Predicate;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
@@ -38,22 +37,11 @@ final class CoordinatorFailoverIT {
   private static final ObjectMapper JSON = new ObjectMapper();
   private static final int ITEMS = 3000;
   private static final int ROUNDS = 15000;
-  private static TestPostgres postgres;
+  @RegisterExtension
+  static final TestPostgres POSTGRES = new TestPostgres();
 
   @TempDir
   Path dir;
-
-  @BeforeAll
-  static void startPostgres() {
-    postgres = TestPostgres.start();
-  }
-
-  @AfterAll
-  static void stopPostgres() {
-    if (postgres != null) {
-      postgres.close();
-    }
-  }
 
   @Test
   void activeCoordinatorKilledMidJob_standbyTakesOverWithin20s_everyItemOnceHistoryKeptNodesStay()
@@ -67,7 +55,7 @@ final class CoordinatorFailoverIT {
   }
 
   private void failOver(String signal) throws Exception {
-    String journal = postgres.newDatabase();
+    String journal = POSTGRES.newDatabase();
     try (BatonProcesses processes = new BatonProcesses(dir)) {
       int[] clusterPorts = {BatonProcesses.freePort(), BatonProcesses.freePort()};
       int[] httpPorts = {BatonProcesses.freePort(), BatonProcesses.freePort()};

@@ -16,9 +16,8 @@ import java.util.List;
 import java.util.function.Predicate;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
@@ -32,20 +31,11 @@ final class PostgresJournalIT {
   private static final ObjectMapper JSON = new ObjectMapper();
   private static final int ITEMS = 3000;
   private static final int ROUNDS = 15000;
-  private static TestPostgres postgres;
+  @RegisterExtension
+  static final TestPostgres POSTGRES = new TestPostgres();
 
   @TempDir
   Path dir;
-
-  @BeforeAll
-  static void startPostgres() {
-    postgres = TestPostgres.start();
-  }
-
-  @AfterAll
-  static void stopPostgres() {
-    postgres.close();
-  }
 
   @Test
   void coordinatorKilledMidJob_startedAgainOnTheSameJournalUrl_jobResumesEveryItemOnceHistoryKept() throws Exception {
@@ -60,7 +50,7 @@ final class PostgresJournalIT {
 
   /** Kills the coordinator (signal null) or stops it with a signal, mid-job, and starts it again. */
   private void stoppedMidJobAndStartedAgain(String signal) throws Exception {
-    String url = postgres.newDatabase();
+    String url = POSTGRES.newDatabase();
     try (BatonProcesses processes = new BatonProcesses(dir)) {
       int clusterPort = BatonProcesses.freePort();
       int httpPort = BatonProcesses.freePort();

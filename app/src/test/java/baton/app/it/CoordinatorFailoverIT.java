@@ -1,5 +1,8 @@
 package baton.app.it;
 
+import static baton.app.it.ApiJson.nodeItems;
+import static baton.app.it.ApiJson.pulling;
+import static baton.app.it.ApiJson.read;
 import static baton.app.it.BatonProcesses.assertSha256Output;
 import static baton.app.it.BatonProcesses.cli;
 import static org.junit.jupiter.api.Assertions.assertEquals;
@@ -187,34 +190,6 @@ final class CoordinatorFailoverIT {
   private static JsonNode awaitJob(BatonProcesses processes, int httpPort, String id, Predicate<JsonNode> check,
       Duration patience) throws Exception {
     return read(processes.awaitApi(httpPort, "/api/jobs/" + id, text -> check.test(read(text)), patience));
-  }
-
-  private static JsonNode read(String text) {
-    try {
-      return JSON.readTree(text);
-    } catch (Exception e) {
-      return JSON.createObjectNode();
-    }
-  }
-
-  private static long nodeItems(JsonNode job, String address) {
-    for (JsonNode node : job.path("nodes")) {
-      if (node.path("address").asText().equals(address)) {
-        return node.path("items").asLong();
-      }
-    }
-    return 0;
-  }
-
-  /** The addresses of the members that pull work from the dispatcher. */
-  private static List<String> pulling(String body) {
-    List<String> addresses = new ArrayList<>();
-    for (JsonNode member : read(body)) {
-      if (member.path("workers").asInt() > 0) {
-        addresses.add(member.path("address").asText());
-      }
-    }
-    return addresses;
   }
 
   /** The addresses of the members that are up. */

@@ -1,5 +1,6 @@
 package baton.app.it;
 
+import static baton.app.it.ApiJson.read;
 import static baton.app.it.BatonProcesses.cli;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -122,11 +123,4 @@ final class FailuresIT {
     return keys;
   }
 
-  private static JsonNode read(String text) {
-    try {
-      return JSON.readTree(text);
-    } catch (Exception e) {
-      return JSON.createObjectNode();
-    }
-  }
 }

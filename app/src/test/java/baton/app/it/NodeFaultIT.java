@@ -1,7 +1,10 @@
 package baton.app.it;
 
-import static baton.app.it.BatonProcesses.cli;
+import static baton.app.it.ApiJson.nodeItems;
+import static baton.app.it.ApiJson.pulling;
+import static baton.app.it.ApiJson.read;
 import static baton.app.it.BatonProcesses.assertSha256Output;
+import static baton.app.it.BatonProcesses.cli;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -332,31 +335,4 @@ final class NodeFaultIT {
     throw new AssertionError("the nodes' counts kept changing for " + patience + ": " + last);
   }
 
-  private static JsonNode read(String text) {
-    try {
-      return JSON.readTree(text);
-    } catch (Exception e) {
-      return JSON.createObjectNode();
-    }
-  }
-
-  private static long nodeItems(JsonNode job, String address) {
-    for (JsonNode node : job.path("nodes")) {
-      if (node.path("address").asText().equals(address)) {
-        return node.path("items").asLong();
-      }
-    }
-    return 0;
-  }
-
-  /** The addresses of the members that pull work from the dispatcher. */
-  private static List<String> pulling(String body) {
-    List<String> addresses = new java.util.ArrayList<>();
-    for (JsonNode member : read(body)) {
-      if (member.path("workers").asInt() > 0) {
-        addresses.add(member.path("address").asText());
-      }
-    }
-    return addresses;
-  }
 }

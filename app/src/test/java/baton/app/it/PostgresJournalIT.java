@@ -1,5 +1,7 @@
 package baton.app.it;
 
+import static baton.app.it.ApiJson.pulling;
+import static baton.app.it.ApiJson.read;
 import static baton.app.it.BatonProcesses.assertSha256Output;
 import static baton.app.it.BatonProcesses.cli;
 import static org.junit.jupiter.api.Assertions.assertEquals;
@@ -133,22 +135,4 @@ final class PostgresJournalIT {
     return read(processes.awaitApi(httpPort, "/api/jobs/" + id, text -> check.test(read(text)), patience));
   }
 
-  private static JsonNode read(String text) {
-    try {
-      return JSON.readTree(text);
-    } catch (Exception e) {
-      return JSON.createObjectNode();
-    }
-  }
-
-  /** The addresses of the members that pull work from the dispatcher. */
-  private static List<String> pulling(String body) {
-    List<String> addresses = new ArrayList<>();
-    for (JsonNode member : read(body)) {
-      if (member.path("workers").asInt() > 0) {
-        addresses.add(member.path("address").asText());
-      }
-    }
-    return addresses;
-  }
 }

@@ -86,7 +86,7 @@ final class CodeBundle {
   private static long addFolder(Path folder, Map<String, byte[]> entries) throws IOException {
     long added = 0;
     try (Stream<Path> files = Files.walk(folder)) {
-      for (Path file : (Iterable<Path>) files.filter(Files::isRegularFile).sorted()::iterator) {
+      for (Path file : (Iterable<Path>) files.filter(Files::isRegularFile)::iterator) {
         String name = folder.relativize(file).toString().replace(File.separatorChar, '/');
         byte[] content = Files.readAllBytes(file);
         add(name, content, entries);

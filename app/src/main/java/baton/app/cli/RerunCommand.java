@@ -1,7 +1,5 @@
 package baton.app.cli;
 
-import baton.coordinator.api.JobState;
-import baton.coordinator.api.JobStatus;
 import java.io.PrintWriter;
 import java.nio.file.Path;
 import picocli.CommandLine.Command;
@@ -34,16 +32,6 @@ final class RerunCommand extends ClientCommand {
   @Override
   int run(CoordinatorClient client, PrintWriter out, PrintWriter err) throws Exception {
     String target = output == null ? null : output.toAbsolutePath().normalize().toString();
-    JobStatus accepted = client.rerun(id, failedOnly, target);
-    out.println(accepted.id());
-    out.flush();
-    if (accepted.state() == JobState.QUEUED) {
-      err.println(accepted.id() + " QUEUED (" + accepted.waiting() + ")");
-      err.flush();
-    }
-    if (!await) {
-      return ExitCodes.SUCCEEDED;
-    }
-    return StatusCommand.waitFor(client, accepted.id(), err);
+    return SubmitCommand.accepted(client, client.rerun(id, failedOnly, target), await, out, err);
   }
 }

@@ -47,7 +47,15 @@ final class SubmitCommand extends ClientCommand {
       }
       code = client.sendCode(bundle);
     }
-    JobStatus accepted = client.submit(file.text(), file.name(), file.dir().toString(), code);
+    return accepted(client, client.submit(file.text(), file.name(), file.dir().toString(), code), await, out, err);
+  }
+
+  /**
+   * Prints an accepted job's id on stdout (and on stderr that it is queued, if so), then with {@code await} waits
+   * for it to end; shared with {@code rerun}.
+   */
+  static int accepted(CoordinatorClient client, JobStatus accepted, boolean await, PrintWriter out,
+      PrintWriter err) throws Exception {
     out.println(accepted.id());
     out.flush();
     if (accepted.state() == JobState.QUEUED) {

@@ -3,19 +3,16 @@ package baton.app.cli;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
-import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 import baton.coordinator.ItemCounts;
 import baton.coordinator.Json;
-import baton.coordinator.http.ApiServer;
 import com.fasterxml.jackson.databind.JsonNode;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Map;
-import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.ExtendWith;
+import org.junit.jupiter.api.extension.RegisterExtension;
 import org.junit.jupiter.api.io.TempDir;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
@@ -27,26 +24,12 @@ final class ClientCommandsTest {
   @TempDir
   Path dir;
 
-  private ApiServer api;
-  private String url;
-
-  @BeforeEach
-  void startApi() {
-    assumeTrue(System.getenv("BATON_TOKEN") == null, "BATON_TOKEN is set in this environment");
-    api = new ApiServer(Map.of(), dir.resolve("logs"));
-    url = api.base.toString();
-  }
-
-  @AfterEach
-  void stopApi() {
-    if (api != null) {
-      api.close();
-    }
-  }
+  @RegisterExtension
+  final TestApi api = new TestApi(() -> dir);
 
   @Test
   void coordinatorOption_hostAndPortWithoutScheme_isAccepted() {
-    Cli.Run run = Cli.run("list", "--json", "--coordinator", "127.0.0.1:" + api.base.getPort());
+    Cli.Run run = Cli.run("list", "--json", "--coordinator", "127.0.0.1:" + api.port());
 
     assertEquals(0, run.code(), run.toString());
     assertEquals("[]", run.out().strip());
@@ -64,7 +47,7 @@ final class ClientCommandsTest {
 
   @Test
   void logs_unknownJob_saysSoWithoutPathsExit2() {
-    Cli.Run run = Cli.run("logs", "nosuch-000000", "--coordinator", url);
+    Cli.Run run = Cli.run("logs", "nosuch-000000", "--coordinator", api.url());
 
     assertEquals(2, run.code(), run.toString());
     assertEquals("baton: no job with id nosuch-000000\n", run.err());
@@ -73,22 +56,20 @@ final class ClientCommandsTest {
 
   @Test
   void submit_beyondMaxRunningJobs_queuedShownBySubmitStatusListAndCancel() throws Exception {
-    api.close();
-    api = new ApiServer(Map.of("baton.coordinator.max-running-jobs", 1), dir.resolve("logs"));
-    url = api.base.toString();
+    api.restart(Map.of("baton.coordinator.max-running-jobs", 1));
     Files.writeString(dir.resolve("slow.conf"), "input.range { from = 1, to = 3 }\n"
         + "stages = [ { op = delay, millis = 600000 } ]\n");
     Files.writeString(dir.resolve("next.conf"), "name = next\ninput.range { from = 1, to = 4 }\n"
         + "stages = [ { op = delay, millis = 1 } ]\n");
-    String running = Cli.run("submit", dir.resolve("slow.conf").toString(), "--coordinator", url).out().strip();
+    String running = Cli.run("submit", dir.resolve("slow.conf").toString(), "--coordinator", api.url()).out().strip();
 
-    Cli.Run submit = Cli.run("submit", dir.resolve("next.conf").toString(), "--coordinator", url);
+    Cli.Run submit = Cli.run("submit", dir.resolve("next.conf").toString(), "--coordinator", api.url());
     String id = submit.out().strip();
-    Cli.Run status = Cli.run("status", id, "--coordinator", url);
-    Cli.Run json = Cli.run("status", id, "--json", "--coordinator", url);
-    Cli.Run list = Cli.run("list", "--coordinator", url);
-    Cli.Run cancel = Cli.run("cancel", id, "--coordinator", url);
-    Cli.Run after = Cli.run("status", id, "--json", "--coordinator", url);
+    Cli.Run status = Cli.run("status", id, "--coordinator", api.url());
+    Cli.Run json = Cli.run("status", id, "--json", "--coordinator", api.url());
+    Cli.Run list = Cli.run("list", "--coordinator", api.url());
+    Cli.Run cancel = Cli.run("cancel", id, "--coordinator", api.url());
+    Cli.Run after = Cli.run("status", id, "--json", "--coordinator", api.url());
 
     assertEquals(0, submit.code(), submit.toString());
     assertEquals(id + " QUEUED (position 1 of 1 in the queue; 1 jobs running, max-running-jobs = 1)\n",
@@ -105,19 +86,19 @@ final class ClientCommandsTest {
     JsonNode cancelled = Json.mapper().readTree(after.out());
     assertEquals(4, cancelled.get("items").get("notRun").asLong(), after.toString());
     ItemCounts.assertAddUp(cancelled);
-    assertEquals(0, Cli.run("cancel", running, "--coordinator", url).code());
+    assertEquals(0, Cli.run("cancel", running, "--coordinator", api.url()).code());
   }
 
   @Test
   void status_runningJobWithASlowStage_showsItemsPerSecondEtaBottleneckAndTimeInEachState() throws Exception {
     Files.writeString(dir.resolve("slow.conf"), "name = slow\ninput.range { from = 1, to = 100000 }\n"
         + "stages = [ { op = delay, millis = 20, parallelism = 2 } ]\n");
-    String id = Cli.run("submit", dir.resolve("slow.conf").toString(), "--coordinator", url).out().strip();
+    String id = Cli.run("submit", dir.resolve("slow.conf").toString(), "--coordinator", api.url()).out().strip();
 
-    Cli.Run status = awaitRun(run -> run.out().contains("bottleneck"), "status", id, "--coordinator", url);
-    Cli.Run json = Cli.run("status", id, "--json", "--coordinator", url);
-    Cli.Run list = Cli.run("list", "--coordinator", url);
-    Cli.run("cancel", id, "--coordinator", url);
+    Cli.Run status = awaitRun(run -> run.out().contains("bottleneck"), "status", id, "--coordinator", api.url());
+    Cli.Run json = Cli.run("status", id, "--json", "--coordinator", api.url());
+    Cli.Run list = Cli.run("list", "--coordinator", api.url());
+    Cli.run("cancel", id, "--coordinator", api.url());
 
     assertEquals(0, status.code(), status.toString());
     assertTrue(status.out().lines().anyMatch(line -> line.matches(
@@ -138,17 +119,15 @@ final class ClientCommandsTest {
 
   @Test
   void status_queuedJob_showsTheTimeItHasBeenQueued() throws Exception {
-    api.close();
-    api = new ApiServer(Map.of("baton.coordinator.max-running-jobs", 1), dir.resolve("logs"));
-    url = api.base.toString();
+    api.restart(Map.of("baton.coordinator.max-running-jobs", 1));
     Files.writeString(dir.resolve("slow.conf"), "input.range { from = 1, to = 3 }\n"
         + "stages = [ { op = delay, millis = 600000 } ]\n");
-    String running = Cli.run("submit", dir.resolve("slow.conf").toString(), "--coordinator", url).out().strip();
-    String queued = Cli.run("submit", dir.resolve("slow.conf").toString(), "--coordinator", url).out().strip();
+    String running = Cli.run("submit", dir.resolve("slow.conf").toString(), "--coordinator", api.url()).out().strip();
+    String queued = Cli.run("submit", dir.resolve("slow.conf").toString(), "--coordinator", api.url()).out().strip();
 
-    Cli.Run status = Cli.run("status", queued, "--coordinator", url);
-    Cli.run("cancel", queued, "--coordinator", url);
-    Cli.run("cancel", running, "--coordinator", url);
+    Cli.Run status = Cli.run("status", queued, "--coordinator", api.url());
+    Cli.run("cancel", queued, "--coordinator", api.url());
+    Cli.run("cancel", running, "--coordinator", api.url());
 
     assertTrue(status.out().lines().anyMatch(line -> line.matches("states  QUEUED [0-9.]+ s")), status.toString());
     assertFalse(status.out().contains("pace"), "a queued job has no pace yet: " + status);
@@ -158,11 +137,11 @@ final class ClientCommandsTest {
   void cancel_finishedJob_saysItAlreadyEndedExit1() throws Exception {
     Files.writeString(dir.resolve("quick.conf"), "input.range { from = 1, to = 3 }\n"
         + "stages = [ { op = delay, millis = 1 } ]\n");
-    Cli.Run submit = Cli.run("submit", dir.resolve("quick.conf").toString(), "--wait", "--coordinator", url);
+    Cli.Run submit = Cli.run("submit", dir.resolve("quick.conf").toString(), "--wait", "--coordinator", api.url());
     assertEquals(0, submit.code(), submit.toString());
     String id = submit.out().strip();
 
-    Cli.Run cancel = Cli.run("cancel", id, "--coordinator", url);
+    Cli.Run cancel = Cli.run("cancel", id, "--coordinator", api.url());
 
     assertEquals(1, cancel.code(), cancel.toString());
     assertEquals("baton: job " + id + " already ended: SUCCEEDED\n", cancel.err());

@@ -2,21 +2,17 @@ package baton.app.cli;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
-import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 import baton.coordinator.ItemCounts;
 import baton.coordinator.Json;
-import baton.coordinator.http.ApiServer;
 import com.fasterxml.jackson.databind.JsonNode;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.Map;
-import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.ExtendWith;
+import org.junit.jupiter.api.extension.RegisterExtension;
 import org.junit.jupiter.api.io.TempDir;
 
 /** {@code baton failures} and {@code baton rerun} against a coordinator's API in this JVM. */
@@ -26,30 +22,16 @@ final class FailuresCommandsTest {
   @TempDir
   Path dir;
 
-  private ApiServer api;
-  private String url;
-
-  @BeforeEach
-  void startApi() {
-    assumeTrue(System.getenv("BATON_TOKEN") == null, "BATON_TOKEN is set in this environment");
-    api = new ApiServer(Map.of(), dir.resolve("logs"));
-    url = api.base.toString();
-  }
-
-  @AfterEach
-  void stopApi() {
-    if (api != null) {
-      api.close();
-    }
-  }
+  @RegisterExtension
+  final TestApi api = new TestApi(() -> dir);
 
   @Test
   void failures_jobWithFailedItems_tableJsonAndPages() throws Exception {
     String id = finished(spec("half", 6));
 
-    Cli.Run table = Cli.run("failures", id, "--coordinator", url);
-    Cli.Run json = Cli.run("failures", id, "--json", "--coordinator", url);
-    Cli.Run page = Cli.run("failures", id, "--json", "--offset", "1", "--limit", "2", "--coordinator", url);
+    Cli.Run table = Cli.run("failures", id, "--coordinator", api.url());
+    Cli.Run json = Cli.run("failures", id, "--json", "--coordinator", api.url());
+    Cli.Run page = Cli.run("failures", id, "--json", "--offset", "1", "--limit", "2", "--coordinator", api.url());
 
     assertEquals(0, table.code(), table.toString());
     assertTrue(table.out().startsWith("key"), table.out());
@@ -73,8 +55,8 @@ final class FailuresCommandsTest {
   void failures_unknownJobOrBadLimit_oneLineExit2() throws Exception {
     String id = finished(spec("half", 2));
 
-    Cli.Run unknown = Cli.run("failures", "nosuch-000000", "--coordinator", url);
-    Cli.Run badLimit = Cli.run("failures", id, "--limit", "0", "--coordinator", url);
+    Cli.Run unknown = Cli.run("failures", "nosuch-000000", "--coordinator", api.url());
+    Cli.Run badLimit = Cli.run("failures", id, "--limit", "0", "--coordinator", api.url());
 
     assertEquals(2, unknown.code(), unknown.toString());
     assertEquals("baton: no job nosuch-000000\n", unknown.err());
@@ -91,14 +73,14 @@ final class FailuresCommandsTest {
       Files.writeString(in.resolve(Integer.toString(n)), "late " + n);
     }
 
-    Cli.Run rerun = Cli.run("rerun", first, "--failed-only", "--wait", "--coordinator", url);
+    Cli.Run rerun = Cli.run("rerun", first, "--failed-only", "--wait", "--coordinator", api.url());
 
     assertEquals(0, rerun.code(), rerun.toString());
     String second = rerun.out().strip();
     assertTrue(second.matches("half-[0-9a-f]{6}") && !second.equals(first), rerun.out());
-    Cli.Run status = Cli.run("status", second, "--coordinator", url);
+    Cli.Run status = Cli.run("status", second, "--coordinator", api.url());
     assertTrue(status.out().contains("rerun of " + first), status.out());
-    JsonNode done = Json.mapper().readTree(Cli.run("status", second, "--json", "--coordinator", url).out());
+    JsonNode done = Json.mapper().readTree(Cli.run("status", second, "--json", "--coordinator", api.url()).out());
     assertEquals(first, done.get("rerunOf").asText());
     assertEquals(3, done.get("items").get("total").asLong(), done.toString());
     assertEquals(3, done.get("items").get("succeeded").asLong(), done.toString());
@@ -112,11 +94,11 @@ final class FailuresCommandsTest {
     String first = finished(spec("half", 4));
     Path output = dir.resolve("again/all.tsv");
 
-    Cli.Run rerun = Cli.run("rerun", first, "--output", output.toString(), "--wait", "--coordinator", url);
+    Cli.Run rerun = Cli.run("rerun", first, "--output", output.toString(), "--wait", "--coordinator", api.url());
 
     assertEquals(0, rerun.code(), rerun.toString());
     String second = rerun.out().strip();
-    JsonNode done = Json.mapper().readTree(Cli.run("status", second, "--json", "--coordinator", url).out());
+    JsonNode done = Json.mapper().readTree(Cli.run("status", second, "--json", "--coordinator", api.url()).out());
     assertEquals(4, done.get("items").get("total").asLong(), done.toString());
     assertEquals(2, done.get("items").get("failed").asLong(), "the odd items fail again: " + done);
     assertEquals(output.toString(), done.get("output").asText());
@@ -129,14 +111,14 @@ final class FailuresCommandsTest {
     Path slow = dir.resolve("slow.conf");
     Files.writeString(slow, "name = slow\ninput.range { from = 1, to = 2 }\n"
         + "stages = [ { op = delay, millis = 600000 } ]\n");
-    String running = Cli.run("submit", slow.toString(), "--coordinator", url).out().strip();
+    String running = Cli.run("submit", slow.toString(), "--coordinator", api.url()).out().strip();
     Path clean = dir.resolve("clean.conf");
     Files.writeString(clean, "name = clean\ninput.range { from = 1, to = 2 }\nstages = [ { op = delay, millis = 1 } ]\n");
     String ended = finished(clean);
 
-    Cli.Run busy = Cli.run("rerun", running, "--coordinator", url);
-    Cli.Run unknown = Cli.run("rerun", "nosuch-000000", "--failed-only", "--coordinator", url);
-    Cli.Run none = Cli.run("rerun", ended, "--failed-only", "--coordinator", url);
+    Cli.Run busy = Cli.run("rerun", running, "--coordinator", api.url());
+    Cli.Run unknown = Cli.run("rerun", "nosuch-000000", "--failed-only", "--coordinator", api.url());
+    Cli.Run none = Cli.run("rerun", ended, "--failed-only", "--coordinator", api.url());
 
     assertEquals(1, busy.code(), busy.toString());
     assertEquals("baton: job " + running + " is RUNNING: rerun it once it has ended\n", busy.err());
@@ -145,7 +127,7 @@ final class FailuresCommandsTest {
     assertEquals(1, none.code(), none.toString());
     assertEquals("baton: job " + ended + " has no failed items to rerun\n", none.err());
     assertEquals("", busy.out() + unknown.out() + none.out());
-    Cli.run("cancel", running, "--coordinator", url);
+    Cli.run("cancel", running, "--coordinator", api.url());
   }
 
   /** A spec over 1..items whose odd items fail in read-file (only even files exist in in/). */
@@ -163,7 +145,7 @@ final class FailuresCommandsTest {
 
   /** Submits a spec and waits for the job's end; its id. */
   private String finished(Path spec) {
-    Cli.Run submit = Cli.run("submit", spec.toString(), "--wait", "--coordinator", url);
+    Cli.Run submit = Cli.run("submit", spec.toString(), "--wait", "--coordinator", api.url());
     assertEquals(0, submit.code(), submit.toString());
     return submit.out().strip();
   }

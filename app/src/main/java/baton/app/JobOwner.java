@@ -243,11 +243,12 @@ public final class JobOwner {
   }
 
   /**
-   * Asks a local actor and sends its answer, in the wire's form, to the remote asker. The owner keeps no state per
+   * Asks an actor and sends its answer, in the asker's form, to the asker: here a local actor's answer in the wire's
+   * form to a remote asker, and in {@link SingletonLink} the owner's answer in the API's form. Nothing is kept per
    * request, so the answer goes straight from the ask's completion; an actor that does not answer in time leaves
    * the asker to its own timeout, which the API turns into a 503.
    */
-  private static <C, A, W> void forward(ActorRef<C> target, Duration timeout, ActorSystem<?> system,
+  static <C, A, W> void forward(ActorRef<C> target, Duration timeout, ActorSystem<?> system,
       Function<ActorRef<A>, C> make, java.util.function.Function<A, W> wire, ActorRef<W> replyTo) {
     CompletionStage<A> answer = AskPattern.ask(target, make, timeout, system.scheduler());
     answer.thenAccept(value -> replyTo.tell(wire.apply(value)));

@@ -5,13 +5,9 @@ import baton.coordinator.WorkDispatcher;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.Optional;
-import java.util.concurrent.CompletionStage;
 import org.apache.pekko.actor.typed.ActorRef;
 import org.apache.pekko.actor.typed.Behavior;
-import org.apache.pekko.actor.typed.javadsl.ActorContext;
-import org.apache.pekko.actor.typed.javadsl.AskPattern;
 import org.apache.pekko.actor.typed.javadsl.Behaviors;
-import org.apache.pekko.japi.function.Function;
 
 /**
  * The HTTP API's view of the {@link JobOwner}, wherever it runs: a local stand-in for the coordinator actor and one
@@ -29,42 +25,45 @@ public final class SingletonLink {
   public static Behavior<Coordinator.Command> coordinator(ActorRef<JobOwner.Command> owner, Duration timeout) {
     return Behaviors.setup(context -> Behaviors.receive(Coordinator.Command.class)
         .onMessage(Coordinator.Submit.class, submit -> {
-          forward(context, owner, timeout, replyTo -> new JobOwner.Submit(submit.spec(), submit.sourceName(),
-              submit.baseDir().toString(), submit.code(), replyTo), JobOwner.SubmitAnswer::reply, submit.replyTo());
+          JobOwner.forward(owner, timeout, context.getSystem(), replyTo -> new JobOwner.Submit(submit.spec(),
+              submit.sourceName(), submit.baseDir().toString(), submit.code(), replyTo), JobOwner.SubmitAnswer::reply,
+              submit.replyTo());
           return Behaviors.same();
         })
         .onMessage(Coordinator.Rerun.class, rerun -> {
-          forward(context, owner, timeout, replyTo -> new JobOwner.Rerun(rerun.id(), rerun.failedOnly(),
-              rerun.output(), replyTo), JobOwner.SubmitAnswer::reply, rerun.replyTo());
+          JobOwner.forward(owner, timeout, context.getSystem(), replyTo -> new JobOwner.Rerun(rerun.id(),
+              rerun.failedOnly(), rerun.output(), replyTo), JobOwner.SubmitAnswer::reply, rerun.replyTo());
           return Behaviors.same();
         })
         .onMessage(Coordinator.GetJob.class, get -> {
-          forward(context, owner, timeout, replyTo -> new JobOwner.GetJob(get.id(), replyTo),
+          JobOwner.forward(owner, timeout, context.getSystem(), replyTo -> new JobOwner.GetJob(get.id(), replyTo),
               JobOwner.JobAnswer::status, get.replyTo());
           return Behaviors.same();
         })
         .onMessage(Coordinator.CancelJob.class, cancel -> {
-          forward(context, owner, timeout, replyTo -> new JobOwner.CancelJob(cancel.id(), replyTo),
+          JobOwner.forward(owner, timeout, context.getSystem(), replyTo -> new JobOwner.CancelJob(cancel.id(), replyTo),
               JobOwner.JobAnswer::status, cancel.replyTo());
           return Behaviors.same();
         })
         .onMessage(Coordinator.ListJobs.class, list -> {
-          forward(context, owner, timeout, JobOwner.ListJobs::new, JobOwner.JobList::jobs, list.replyTo());
+          JobOwner.forward(owner, timeout, context.getSystem(), JobOwner.ListJobs::new, JobOwner.JobList::jobs,
+              list.replyTo());
           return Behaviors.same();
         })
         .onMessage(Coordinator.GetHealth.class, health -> {
-          forward(context, owner, timeout, JobOwner.GetHealth::new, (JobOwner.HealthAnswer answer) ->
-              new Coordinator.Health(answer.accepting(), answer.runningJobs(), answer.queuedJobs()),
-              health.replyTo());
+          JobOwner.forward(owner, timeout, context.getSystem(), JobOwner.GetHealth::new,
+              (JobOwner.HealthAnswer answer) -> new Coordinator.Health(answer.accepting(), answer.runningJobs(),
+                  answer.queuedJobs()), health.replyTo());
           return Behaviors.same();
         })
         .onMessage(Coordinator.GetJobCounts.class, counts -> {
-          forward(context, owner, timeout, JobOwner.GetJobCounts::new, JobOwner.JobCounts::byState,
-              counts.replyTo());
+          JobOwner.forward(owner, timeout, context.getSystem(), JobOwner.GetJobCounts::new,
+              JobOwner.JobCounts::byState, counts.replyTo());
           return Behaviors.same();
         })
         .onMessage(Coordinator.GetFailures.class, failures -> {
-          forward(context, owner, timeout, replyTo -> new JobOwner.GetFailures(failures.id(), replyTo),
+          JobOwner.forward(owner, timeout, context.getSystem(),
+              replyTo -> new JobOwner.GetFailures(failures.id(), replyTo),
               (JobOwner.FailuresAnswer answer) -> answer.known()
                   ? Optional.of(new Coordinator.FailuresFile(answer.file().map(Path::of))) : Optional.empty(),
               failures.replyTo());
@@ -82,11 +81,12 @@ public final class SingletonLink {
   public static Behavior<WorkDispatcher.Command> dispatcher(ActorRef<JobOwner.Command> owner, Duration timeout) {
     return Behaviors.setup(context -> Behaviors.receive(WorkDispatcher.Command.class)
         .onMessage(WorkDispatcher.GetNodes.class, nodes -> {
-          forward(context, owner, timeout, JobOwner.GetNodes::new, JobOwner.NodesAnswer::nodes, nodes.replyTo());
+          JobOwner.forward(owner, timeout, context.getSystem(), JobOwner.GetNodes::new, JobOwner.NodesAnswer::nodes,
+              nodes.replyTo());
           return Behaviors.same();
         })
         .onMessage(WorkDispatcher.GetLoad.class, load -> {
-          forward(context, owner, timeout, JobOwner.GetLoad::new, (JobOwner.LoadAnswer answer) ->
+          JobOwner.forward(owner, timeout, context.getSystem(), JobOwner.GetLoad::new, (JobOwner.LoadAnswer answer) ->
               new WorkDispatcher.Load(answer.queuedBatches(), answer.queuedItems(), answer.nodes()),
               load.replyTo());
           return Behaviors.same();
@@ -96,15 +96,5 @@ public final class SingletonLink {
           return Behaviors.same();
         })
         .build());
-  }
-
-  /**
-   * Asks the owner and hands its answer, in the API's form, to the API's asker. Nothing is kept per request, so the
-   * answer goes straight from the ask's completion.
-   */
-  private static <W, A> void forward(ActorContext<?> context, ActorRef<JobOwner.Command> owner, Duration timeout,
-      Function<ActorRef<W>, JobOwner.Command> make, java.util.function.Function<W, A> local, ActorRef<A> replyTo) {
-    CompletionStage<W> answer = AskPattern.ask(owner, make, timeout, context.getSystem().scheduler());
-    answer.thenAccept(value -> replyTo.tell(local.apply(value)));
   }
 }

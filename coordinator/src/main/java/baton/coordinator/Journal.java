@@ -23,6 +23,7 @@ import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
 import java.util.UUID;
+import java.util.stream.Collectors;
 import org.h2.engine.SessionLocal;
 import org.h2.jdbc.JdbcConnection;
 
@@ -163,7 +164,7 @@ public final class Journal {
       }
       String script = new String(in.readAllBytes(), StandardCharsets.UTF_8).lines()
           .filter(line -> !line.strip().startsWith("--"))
-          .reduce("", (text, line) -> text + line + "\n");
+          .collect(Collectors.joining("\n", "", "\n"));
       return Arrays.stream(script.split(";\\s*\n")).map(String::strip).filter(sql -> !sql.isEmpty()).toList();
     } catch (IOException e) {
       throw new UncheckedIOException(e);

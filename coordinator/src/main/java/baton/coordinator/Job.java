@@ -867,7 +867,7 @@ final class Job extends EventSourcedBehavior<Job.Command, JournalV1.JobEvent, Jo
     Instant end = finishedAt == null ? Instant.now() : finishedAt;
     long millis = startedAt == null ? 0 : Duration.between(startedAt, end).toMillis();
     long failedItems = done.failed() + run.failed;
-    long finished = run.succeeded + failedItems + run.filtered;
+    long finished = finishedItems();
     long items = run.total;
     long notRun = 0;
     if (now.isFinal()) {

@@ -123,19 +123,23 @@ final class OutputWriter {
   }
 
   private void write(List<List<Outcome>> chunks) throws IOException {
-    if (channel != null) {
-      var lines = ByteString.createBuilder();
-      for (List<Outcome> chunk : chunks) {
-        for (Outcome outcome : chunk) {
-          if (outcome instanceof Outcome.Ok ok) {
-            lines.append(OutputLine.of(ok.item()));
-          }
+    // One pass over the outcomes builds both files' lines; the tracker records them only once they are written.
+    var lines = ByteString.createBuilder();
+    StringBuilder errorLines = new StringBuilder();
+    for (List<Outcome> chunk : chunks) {
+      for (Outcome outcome : chunk) {
+        if (outcome instanceof Outcome.Ok ok && channel != null) {
+          lines.append(OutputLine.of(ok.item()));
+        } else if (outcome instanceof Outcome.Failed failed && errors.isPresent()) {
+          errorLines.append(ErrorsFile.line(failed, ops.get(failed.stage() - 1)));
         }
       }
+    }
+    if (channel != null) {
       position += writeAll(channel, lines.result());
     }
-    if (errors.isPresent()) {
-      writeErrors(chunks);
+    if (!errorLines.isEmpty()) {
+      writeErrors(errorLines);
     }
     for (List<Outcome> chunk : chunks) {
       for (Outcome outcome : chunk) {
@@ -153,21 +157,7 @@ final class OutputWriter {
     }
   }
 
-  private void writeErrors(List<List<Outcome>> chunks) throws IOException {
-    StringBuilder lines = null;
-    for (List<Outcome> chunk : chunks) {
-      for (Outcome outcome : chunk) {
-        if (outcome instanceof Outcome.Failed failed) {
-          if (lines == null) {
-            lines = new StringBuilder();
-          }
-          lines.append(ErrorsFile.line(failed, ops.get(failed.stage() - 1)));
-        }
-      }
-    }
-    if (lines == null) {
-      return;
-    }
+  private void writeErrors(CharSequence lines) throws IOException {
     if (errorsChannel == null) {
       Path parent = errors.get().toAbsolutePath().getParent();
       if (parent != null) {

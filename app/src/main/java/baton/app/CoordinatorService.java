@@ -115,7 +115,8 @@ public final class CoordinatorService {
     return system.settings().config().getString("pekko.actor.provider").equals("cluster");
   }
 
-  private static boolean isLoopback(String host) {
+  /** Whether {@code host} names a loopback address (false when it cannot be resolved). */
+  public static boolean isLoopback(String host) {
     try {
       return InetAddress.getByName(host).isLoopbackAddress();
     } catch (UnknownHostException e) {

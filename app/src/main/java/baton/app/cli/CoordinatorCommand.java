@@ -13,8 +13,6 @@ import baton.protocol.op.Reasons;
 import com.typesafe.config.Config;
 import com.typesafe.config.ConfigValueFactory;
 import java.io.PrintWriter;
-import java.net.InetAddress;
-import java.net.UnknownHostException;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.Optional;
@@ -116,7 +114,7 @@ final class CoordinatorCommand implements Callable<Integer> {
       }
       tlsFolder = Launch.tls(tls, host);
       https = tlsFolder.isPresent() ? Optional.of(tlsFolder.get().serverContext()) : Optional.empty();
-      if (launch.config().getString("baton.http.token").isEmpty() && !isLoopback(host)) {
+      if (launch.config().getString("baton.http.token").isEmpty() && !CoordinatorService.isLoopback(host)) {
         throw new Launch.UserError("--host " + host + " is not a loopback address, so the API would be open to "
             + "anyone who can reach it: set a token in BATON_TOKEN (or baton.http.token) and give it to clients");
       }
@@ -190,14 +188,6 @@ final class CoordinatorCommand implements Callable<Integer> {
     boolean again = reason.filter(why -> why.equals(CoordinatorService.JournalUnreachable.INSTANCE)
         || why.equals(CoordinatedShutdown.clusterDowningReason())).isPresent();
     return again ? ExitCodes.JOURNAL_UNREACHABLE : ExitCodes.SUCCEEDED;
-  }
-
-  private static boolean isLoopback(String host) {
-    try {
-      return InetAddress.getByName(host).isLoopbackAddress();
-    } catch (UnknownHostException e) {
-      return false;
-    }
   }
 
   static String rootMessage(Throwable e) {

@@ -1,5 +1,7 @@
 package baton.node;
 
+import static baton.node.WireAssertions.assertBatch;
+import static baton.node.WireAssertions.assertItemResult;
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertInstanceOf;
@@ -171,12 +173,7 @@ final class WireSerializerTest {
       assertEquals(original.runNanos(), copy.runNanos());
       assertEquals(original.results().size(), copy.results().size());
       for (int i = 0; i < original.results().size(); i++) {
-        ItemResult expected = original.results().get(i);
-        ItemResult actual = copy.results().get(i);
-        assertNull(actual.key(), "results travel without keys (workResult_onTheWire_carriesNoKeys)");
-        assertEquals(expected.status(), actual.status());
-        assertArrayEquals(expected.payload(), actual.payload());
-        assertEquals(expected.error(), actual.error());
+        assertItemResult(original.results().get(i), copy.results().get(i));
       }
     }
   }
@@ -290,21 +287,6 @@ final class WireSerializerTest {
       return (T) serializer().fromBinary(buffer, serializer().manifest(message));
     } catch (NotSerializableException e) {
       throw new AssertionError(e);
-    }
-  }
-
-  private static void assertBatch(WorkBatch expected, WorkBatch actual) {
-    assertEquals(expected.batch(), actual.batch());
-    assertEquals(expected.jobId(), actual.jobId());
-    assertEquals(expected.stage(), actual.stage());
-    assertEquals(expected.op(), actual.op());
-    assertEquals(expected.replyTo(), actual.replyTo());
-    assertEquals(expected.started(), actual.started());
-    assertEquals(expected.itemTimeout(), actual.itemTimeout());
-    assertEquals(expected.items().size(), actual.items().size());
-    for (int i = 0; i < expected.items().size(); i++) {
-      assertEquals(expected.items().get(i).key(), actual.items().get(i).key());
-      assertArrayEquals(expected.items().get(i).payload(), actual.items().get(i).payload());
     }
   }
 }

@@ -137,6 +137,26 @@ final class WireSerializerTest {
   }
 
   @Test
+  void smallMessage_intoADirectBuffer_allocatesLessThanAWritersChunk() {
+    // Artery writes every start, pull and result of a batch this way: a 16 KiB array for each was most of the garbage.
+    Pull pull = Pull.oneMore(testKit.<WorkBatch>createTestProbe().getRef(), 2, 7);
+    ByteBuffer buffer = ByteBuffer.allocateDirect(64 * 1024);
+    com.sun.management.ThreadMXBean threads =
+        (com.sun.management.ThreadMXBean) java.lang.management.ManagementFactory.getThreadMXBean();
+    for (Object message : List.of(new BatchStarted(3), pull, result(List.of(ItemResult.ok("k", new byte[] {1}))))) {
+      serializer().toBinary(message, buffer);
+      buffer.clear();
+
+      long before = threads.getCurrentThreadAllocatedBytes();
+      serializer().toBinary(message, buffer);
+      long allocated = threads.getCurrentThreadAllocatedBytes() - before;
+
+      assertTrue(allocated < 4 * 1024, allocated + " bytes allocated to write a " + message.getClass().getSimpleName());
+      buffer.clear();
+    }
+  }
+
+  @Test
   void workBatch_stringsAndPayloadsAcrossTheWritersChunks_roundTripThroughADirectBuffer() {
     List<Item> items = new ArrayList<>();
     for (int i = 0; i < 3000; i++) {

@@ -12,13 +12,10 @@ import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.security.MessageDigest;
-import java.security.NoSuchAlgorithmException;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Collections;
 import java.util.HashMap;
-import java.util.HexFormat;
 import java.util.IdentityHashMap;
 import java.util.Iterator;
 import java.util.LinkedHashMap;
@@ -299,7 +296,7 @@ public final class CodeCache extends AbstractBehavior<CodeCache.Command> {
   }
 
   private Path store(String hash, byte[] bundle) {
-    if (!hash.equals(sha256(bundle))) {
+    if (!hash.equals(CodeRequest.hashOf(bundle))) {
       throw new SpecException("the code bundle " + hash + " arrived with other bytes than its hash says");
     }
     try {
@@ -447,14 +444,6 @@ public final class CodeCache extends AbstractBehavior<CodeCache.Command> {
       Files.deleteIfExists(file);
     } catch (IOException e) {
       // A temporary file; deleteOnExit tries again.
-    }
-  }
-
-  private static String sha256(byte[] bytes) {
-    try {
-      return HexFormat.of().formatHex(MessageDigest.getInstance("SHA-256").digest(bytes));
-    } catch (NoSuchAlgorithmException e) {
-      throw new IllegalStateException("every Java has SHA-256", e);
     }
   }
 }

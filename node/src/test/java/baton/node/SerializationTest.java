@@ -1,11 +1,12 @@
 package baton.node;
 
+import static baton.node.WireAssertions.assertBatch;
+import static baton.node.WireAssertions.assertItemResult;
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertInstanceOf;
 import static org.junit.jupiter.api.Assertions.assertNotSame;
-import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import baton.protocol.spec.OpRef;
@@ -112,18 +113,7 @@ final class SerializationTest {
 
     WorkBatch copy = roundTrip(original);
 
-    assertEquals(original.batch(), copy.batch());
-    assertEquals(original.jobId(), copy.jobId());
-    assertEquals(original.stage(), copy.stage());
-    assertEquals(original.op(), copy.op());
-    assertEquals(original.replyTo(), copy.replyTo());
-    assertEquals(original.started(), copy.started());
-    assertEquals(original.itemTimeout(), copy.itemTimeout());
-    assertEquals(original.items().size(), copy.items().size());
-    for (int i = 0; i < original.items().size(); i++) {
-      assertEquals(original.items().get(i).key(), copy.items().get(i).key());
-      assertArrayEquals(original.items().get(i).payload(), copy.items().get(i).payload());
-    }
+    assertBatch(original, copy);
   }
 
   @Test
@@ -224,14 +214,6 @@ final class SerializationTest {
     assertNotSame(message, copy);
     assertEquals(message.getClass(), copy.getClass());
     return (T) copy;
-  }
-
-  private static void assertItemResult(ItemResult expected, ItemResult actual) {
-    // Since wire version 5 a result's items travel without keys (WireSerializerTest.workResult_onTheWire_carriesNoKeys).
-    assertNull(actual.key());
-    assertEquals(expected.status(), actual.status());
-    assertArrayEquals(expected.payload(), actual.payload());
-    assertEquals(expected.error(), actual.error());
   }
 
   /** One sample of every message type, nested ones included. */

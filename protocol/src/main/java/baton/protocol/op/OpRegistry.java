@@ -26,6 +26,9 @@ import java.util.TreeMap;
  */
 public final class OpRegistry {
 
+  // The name of a bundle's class loader, by which closeBundle knows one.
+  private static final String BUNDLE_LOADER = "baton-job-code";
+
   private final Map<String, OpProvider> providers;
   private final Config defaults;
   private final ClassLoader loader;
@@ -70,7 +73,7 @@ public final class OpRegistry {
   public OpRegistry forBundle(Path jar) {
     URLClassLoader bundle;
     try {
-      bundle = new URLClassLoader("baton-job-code", new URL[] {jar.toUri().toURL()}, loader);
+      bundle = new URLClassLoader(BUNDLE_LOADER, new URL[] {jar.toUri().toURL()}, loader);
     } catch (MalformedURLException e) {
       throw new UncheckedIOException("not a usable path: " + jar, e);
     }
@@ -100,7 +103,7 @@ public final class OpRegistry {
 
   /** Closes the jar of a registry made by {@link #forBundle}; does nothing for others. */
   public void closeBundle() {
-    if (loader instanceof URLClassLoader bundle && "baton-job-code".equals(bundle.getName())) {
+    if (loader instanceof URLClassLoader bundle && BUNDLE_LOADER.equals(bundle.getName())) {
       closeQuietly(bundle);
     }
   }

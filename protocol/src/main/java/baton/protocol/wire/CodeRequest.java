@@ -1,5 +1,8 @@
 package baton.protocol.wire;
 
+import java.security.MessageDigest;
+import java.security.NoSuchAlgorithmException;
+import java.util.HexFormat;
 import org.apache.pekko.actor.typed.ActorRef;
 import org.apache.pekko.actor.typed.receptionist.ServiceKey;
 
@@ -13,4 +16,13 @@ public record CodeRequest(String hash, long offset, ActorRef<CodeChunk> replyTo)
 
   /** The coordinator's code server, found through the Receptionist. */
   public static final ServiceKey<CodeRequest> SERVER = ServiceKey.create(CodeRequest.class, "baton-code");
+
+  /** A bundle's {@code hash}: the SHA-256 of its bytes in lowercase hex, as a coordinator names it, a node checks. */
+  public static String hashOf(byte[] bundle) {
+    try {
+      return HexFormat.of().formatHex(MessageDigest.getInstance("SHA-256").digest(bundle));
+    } catch (NoSuchAlgorithmException e) {
+      throw new IllegalStateException("every Java has SHA-256", e);
+    }
+  }
 }

@@ -40,7 +40,7 @@ public final class WireSerializer extends SerializerWithStringManifest implement
   private static final String PULL = "P";
   private static final String STARTED = "S";
   private static final int VERSION = Integer.parseInt(Wire.VERSION);
-  // The array a message is laid out in on its way into Artery's buffer.
+  // The largest array a message is laid out in on its way into Artery's buffer (at least 256 bytes, see estimate).
   private static final int CHUNK_BYTES = 16 * 1024;
   private static final WorkResult.Status[] STATUSES = WorkResult.Status.values();
 
@@ -82,11 +82,12 @@ public final class WireSerializer extends SerializerWithStringManifest implement
   /**
    * Writes into Artery's buffer through a small array, where a byte costs a store, not a direct buffer's bounds
    * checks and byte order; the array goes into the buffer whenever it fills. So a batch of thousands of items needs
-   * no array of its own size: writing one allocated about 2.7 times its size, a node's largest garbage.
+   * no array of its own size: writing one allocated about 2.7 times its size, a node's largest garbage. A small
+   * message (a start, a pull, a result of few items) gets an array of about its own size, not a whole chunk.
    */
   @Override
   public void toBinary(Object message, ByteBuffer buffer) {
-    Writer out = new Writer(CHUNK_BYTES, buffer);
+    Writer out = new Writer(Math.min(CHUNK_BYTES, estimate(message)), buffer);
     write(message, out);
     out.flush();
   }

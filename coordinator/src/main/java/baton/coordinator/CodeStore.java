@@ -3,6 +3,7 @@ package baton.coordinator;
 import baton.protocol.op.OpRegistry;
 import baton.protocol.spec.SpecException;
 import baton.protocol.wire.CodeChunk;
+import baton.protocol.wire.CodeRequest;
 import com.typesafe.config.Config;
 import java.io.IOException;
 import java.io.RandomAccessFile;
@@ -10,9 +11,6 @@ import java.io.UncheckedIOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
-import java.security.MessageDigest;
-import java.security.NoSuchAlgorithmException;
-import java.util.HexFormat;
 import java.util.regex.Pattern;
 
 /**
@@ -54,7 +52,7 @@ public final class CodeStore {
     if (bundle.length < 4 || bundle[0] != 'P' || bundle[1] != 'K') {
       throw new IllegalArgumentException("the code bundle is not a jar (zip) file");
     }
-    String hash = sha256(bundle);
+    String hash = CodeRequest.hashOf(bundle);
     Path file = file(hash);
     if (Files.isRegularFile(file)) {
       return hash;
@@ -106,14 +104,5 @@ public final class CodeStore {
 
   private Path file(String hash) {
     return dir.resolve(hash + ".jar");
-  }
-
-  /** SHA-256 as lowercase hex: a bundle's name. */
-  public static String sha256(byte[] bytes) {
-    try {
-      return HexFormat.of().formatHex(MessageDigest.getInstance("SHA-256").digest(bytes));
-    } catch (NoSuchAlgorithmException e) {
-      throw new IllegalStateException("every Java has SHA-256", e);
-    }
   }
 }

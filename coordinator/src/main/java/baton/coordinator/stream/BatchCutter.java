@@ -1,15 +1,17 @@
 package baton.coordinator.stream;
 
 import baton.protocol.spec.JobSpec;
+import java.util.ArrayDeque;
 import java.util.ArrayList;
+import java.util.Iterator;
 import java.util.List;
+import java.util.concurrent.CompletableFuture;
 import org.apache.pekko.stream.Attributes;
 import org.apache.pekko.stream.FlowShape;
 import org.apache.pekko.stream.Inlet;
 import org.apache.pekko.stream.Outlet;
 import org.apache.pekko.stream.stage.AbstractInHandler;
 import org.apache.pekko.stream.stage.AbstractOutHandler;
-import org.apache.pekko.stream.stage.AsyncCallback;
 import org.apache.pekko.stream.stage.GraphStage;
 import org.apache.pekko.stream.stage.GraphStageLogic;
 
@@ -17,17 +19,23 @@ import org.apache.pekko.stream.stage.GraphStageLogic;
  * Cuts the chunks that reach a cpu stage into the batches it sends to workers, one batch when the next is pulled,
  * each of the size its {@link BatchSize} gives at that moment and of about {@code max-item-bytes} at most (a batch is
  * one message across the cluster; an item larger than that fails here, alone). A batch never spans two chunks. Each
- * batch carries a callback through which the stage reports how long a worker took for it; the report comes back to
- * this operator as an event of its own, so the size is only read and changed by the operator.
+ * batch carries a future through which the stage reports how long a worker took for it, completed before the batch's
+ * own result (with {@link Took#NONE} when no worker's time is known). The operator reads the reports of the batches
+ * it cut when it cuts the next one, so the size is only read and changed by the operator, and a batch cut after
+ * another's result came out is always sized by that result's report. (An {@code AsyncCallback} could not promise
+ * that: {@code mapAsyncUnordered} takes a result that is already complete when the call returns at once, and pulls
+ * the next batch before the callback's event is handled.)
  */
 final class BatchCutter extends GraphStage<FlowShape<List<Outcome>, BatchCutter.Batch>> {
 
   /** Items to run together on a worker, and where to report how long a worker took for them. */
-  record Batch(List<Outcome> outcomes, AsyncCallback<Took> took) {
+  record Batch(List<Outcome> outcomes, CompletableFuture<Took> took) {
   }
 
   /** A worker took {@code nanos} for {@code items} items. */
   record Took(int items, long nanos) {
+    /** No worker's time is known for the batch (it failed, or all its items had failed before). */
+    static final Took NONE = new Took(0, 0);
   }
 
   private final Inlet<List<Outcome>> in = Inlet.create("BatchCutter.in");
@@ -53,7 +61,8 @@ final class BatchCutter extends GraphStage<FlowShape<List<Outcome>, BatchCutter.
     return new GraphStageLogic(shape) {
       // Each materialization sizes its own batches.
       private final BatchSize size = BatchSize.of(stage, limits);
-      private final AsyncCallback<Took> took = createAsyncCallback(report -> size.took(report.items(), report.nanos()));
+      // The reports of the batches cut and not yet heard of, oldest first: at most the stage's parallelism and one.
+      private final ArrayDeque<CompletableFuture<Took>> reports = new ArrayDeque<>();
       private List<Outcome> chunk = List.of();
       private int next;
 
@@ -93,6 +102,7 @@ final class BatchCutter extends GraphStage<FlowShape<List<Outcome>, BatchCutter.
       }
 
       private Batch cut() {
+        learn();
         int most = size.next();
         List<Outcome> batch = new ArrayList<>(Math.min(most, chunk.size() - next));
         long bytes = 0;
@@ -106,7 +116,21 @@ final class BatchCutter extends GraphStage<FlowShape<List<Outcome>, BatchCutter.
           bytes += weight;
           next++;
         }
-        return new Batch(batch, took);
+        CompletableFuture<Took> report = new CompletableFuture<>();
+        reports.add(report);
+        return new Batch(batch, report);
+      }
+
+      /** Takes in the reports of the batches whose time is known by now. */
+      private void learn() {
+        for (Iterator<CompletableFuture<Took>> it = reports.iterator(); it.hasNext(); ) {
+          CompletableFuture<Took> report = it.next();
+          if (report.isDone()) {
+            Took took = report.join();
+            size.took(took.items(), took.nanos());
+            it.remove();
+          }
+        }
       }
     };
   }

@@ -20,7 +20,6 @@ import org.apache.pekko.actor.typed.ActorRef;
 import org.apache.pekko.actor.typed.Scheduler;
 import org.apache.pekko.actor.typed.javadsl.AskPattern;
 import org.apache.pekko.stream.javadsl.Flow;
-import org.apache.pekko.stream.stage.AsyncCallback;
 
 /**
  * A cpu stage of a job's stream: cuts chunks into batches ({@link BatchCutter}, sized by {@link BatchSize}) and asks
@@ -93,18 +92,21 @@ final class CpuStage {
       }
     }
     if (oks.isEmpty()) {
+      cut.took().complete(BatchCutter.Took.NONE);
       return CompletableFuture.completedFuture(done);
     }
+    // The report is complete before the batch's result is: the cutter reads it when it cuts the next batch.
     return retry.run(stage.index(), oks, (tried, attempt) -> dispatch(tried, attempt, cut.took()))
+        .whenComplete((outcomes, error) -> cut.took().complete(BatchCutter.Took.NONE))
         .thenApply(outcomes -> {
           done.addAll(outcomes);
           return done;
         });
   }
 
-  /** One try of a batch on a worker; how long the worker took goes to {@code took}. */
+  /** One try of a batch on a worker; how long the worker took for the first try it answered goes to {@code took}. */
   private CompletionStage<StageRetry.Tried> dispatch(List<Outcome.Ok> oks, int attempt,
-      AsyncCallback<BatchCutter.Took> took) {
+      CompletableFuture<BatchCutter.Took> took) {
     List<Item> items = new ArrayList<>(oks.size());
     for (Outcome.Ok ok : oks) {
       items.add(ok.item());
@@ -120,8 +122,7 @@ final class CpuStage {
     return asked.handle((result, error) -> {
       latency.record(System.nanoTime() - sent, TimeUnit.NANOSECONDS);
       if (error == null && result.runNanos() > 0) {
-        // Before the batch's future completes, so the next batch is cut at the size this one asks for.
-        took.invoke(new BatchCutter.Took(oks.size(), result.runNanos()));
+        took.complete(new BatchCutter.Took(oks.size(), result.runNanos()));
         worked.took(oks.size(), result.runNanos());
       }
       List<Outcome> settled = new ArrayList<>(oks.size());

@@ -42,10 +42,13 @@ public record Progress(long high, long[] pending, long outputBytes, long succeed
 
   /** Counts the outcomes that reached the end of a job's stream, starting from a {@link Progress}. */
   static final class Tracker {
+    private static final int DROP_AT_LEAST = 4096;
     private final int stages;
     private final long[] stageDone;
     private final long[] stageFailed;
-    // Every sequence number below `low` is done; bit i of `done` says whether low + i is; none from `high` on is.
+    // Every sequence number below `low` is done; bit i of `done` says whether base + i is (base <= low); none from
+    // `high` on is.
+    private long base;
     private long low;
     private long high;
     private BitSet done = new BitSet();
@@ -57,6 +60,7 @@ public record Progress(long high, long[] pending, long outputBytes, long succeed
       this.stages = stages;
       this.high = from.high;
       this.low = from.pending.length > 0 ? from.pending[0] : from.high;
+      this.base = low;
       for (long seq = low; seq < high; seq++) {
         if (Arrays.binarySearch(from.pending, seq) < 0) {
           done.set(Math.toIntExact(seq - low));
@@ -72,11 +76,16 @@ public record Progress(long high, long[] pending, long outputBytes, long succeed
     void record(Outcome outcome) {
       long seq = outcome.seq();
       high = Math.max(high, seq + 1);
-      done.set(Math.toIntExact(seq - low));
+      done.set(Math.toIntExact(seq - base));
       if (seq == low) {
-        int doneFromLow = done.nextClearBit(0);
-        low += doneFromLow;
-        done = done.get(doneFromLow, Math.max(doneFromLow, done.length()));
+        int lowBit = done.nextClearBit(Math.toIntExact(low - base));
+        low = base + lowBit;
+        // The bits below `low` go only once they outnumber the rest: a later batch done first leaves a long record
+        // ahead, and copying it on every step of `low` cost the job more than its items' hashing.
+        if (lowBit >= DROP_AT_LEAST && lowBit >= done.length() - lowBit) {
+          done = done.get(lowBit, Math.max(lowBit, done.length()));
+          base = low;
+        }
       }
       if (outcome instanceof Outcome.Ok) {
         succeeded++;
@@ -111,7 +120,7 @@ public record Progress(long high, long[] pending, long outputBytes, long succeed
     }
 
     Progress progress(long outputBytes, long errorsBytes) {
-      long[] open = LongStream.range(low, high).filter(seq -> !done.get((int) (seq - low))).toArray();
+      long[] open = LongStream.range(low, high).filter(seq -> !done.get((int) (seq - base))).toArray();
       return new Progress(high, open, outputBytes, succeeded, failed, filtered, stageDone.clone(),
           stageFailed.clone(), errorsBytes);
     }

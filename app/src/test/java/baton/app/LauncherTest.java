@@ -114,6 +114,11 @@ final class LauncherTest {
   }
 
   @Test
+  void run_withoutJavaOpts_compilesLoopsAfterATenthOfTheBackEdgeCount() throws Exception {
+    assertEquals("6000", jvmFlags(launch("", "run", "job.conf")).get("Tier3BackEdgeThreshold"));
+  }
+
+  @Test
   void run_javaOptsC2Threshold_winsOverTheRoles() throws Exception {
     Map<String, String> flags = jvmFlags(launch("-XX:Tier4InvocationThreshold=9000", "run", "job.conf"));
     assertEquals("9000", flags.get("Tier4InvocationThreshold"));

@@ -173,6 +173,10 @@ public final class Coordinator
       Throwable error) implements Command {
   }
 
+  // What a running job answered when a rerun of it was asked for: a job that has ended may not have told it yet.
+  private record RerunOfRunning(Rerun rerun, Optional<JobStatus> status) implements Command {
+  }
+
   private record FilesDone(String what, Throwable error) implements Command {
   }
 
@@ -290,6 +294,8 @@ public final class Coordinator
   }
 
   private static final String CANCELLED = "cancelled by request";
+  @SuppressWarnings("unchecked")
+  private static final Class<Optional<JobStatus>> JOB_STATUS = (Class<Optional<JobStatus>>) (Class<?>) Optional.class;
 
   private static final Pattern NOT_SLUG = Pattern.compile("[^a-z0-9]+");
   private static final Pattern TRIMMED_DASHES = Pattern.compile("(^-+|-+$)");
@@ -337,6 +343,8 @@ public final class Coordinator
   // failed.
   private final List<Acceptance> unwrittenAccepted = new ArrayList<>();
   private final Map<String, JobEnded> unwrittenEnded = new LinkedHashMap<>();
+  // Reruns of jobs whose actor said they ended before its end reached this actor: asked again once it has.
+  private final Map<String, List<Rerun>> rerunsAtEnd = new HashMap<>();
   // The ended jobs among those whose events are in their own journal, to be deleted once their end is written.
   private final Set<String> unwrittenJournaled = new HashSet<>();
 
@@ -423,6 +431,7 @@ public final class Coordinator
         .onCommand(GetJobCounts.class, this::onGetJobCounts)
         .onCommand(Rerun.class, this::onRerun)
         .onCommand(RerunChecked.class, this::onRerunChecked)
+        .onCommand(RerunOfRunning.class, this::onRerunOfRunning)
         .onCommand(GetFailures.class, this::onGetFailures)
         .onCommand(FilesDone.class, this::onFilesDone)
         .onCommand(RecordWritten.class, this::onRecordWritten)
@@ -916,6 +925,7 @@ public final class Coordinator
   private Effect<JournalV1.CoordinatorEvent, Jobs> onJobFinished(Jobs jobs, JobFinished message) {
     String id = message.ended().status().id();
     itemTimes.learn(message.ended().itemNanos());
+    rerunsAfterTheEnd(id);
     if (!jobs.open.containsKey(id)) {
       stopJob(id);
       context.getSelf().tell(FillSlots.INSTANCE);
@@ -1025,10 +1035,18 @@ public final class Coordinator
       rerun.replyTo().tell(new Unavailable("the coordinator is shutting down and takes no new jobs"));
       return Effect().none();
     }
-    if (jobs.open.containsKey(id)) {
-      rerun.replyTo().tell(new CannotRerun("job " + id + " is " + (jobs.isQueued(id) ? "QUEUED" : "RUNNING")
-          + ": rerun it once it has ended"));
+    if (unwrittenEnded.containsKey(id)) {
+      return afterTheWrite(rerun);
+    }
+    ActorRef<Job.Command> job = running.get(id);
+    if (job != null) {
+      // Its status may already say it ended (status does ask the job), while its end is still on its way here.
+      context.ask(JOB_STATUS, job, settings.listPatience(), Job.GetStatus::new,
+          (status, error) -> new RerunOfRunning(rerun, status == null ? Optional.empty() : status));
       return Effect().none();
+    }
+    if (jobs.open.containsKey(id)) {
+      return cannotRerunYet(jobs, rerun);
     }
     JournalV1.JobSummary ended = jobs.finished.get(id);
     if (ended == null) {
@@ -1046,6 +1064,35 @@ public final class Coordinator
     context.pipeToSelf(checked, (ok, error) -> ok != null ? ok : new RerunChecked(rerun, null, null, null, null,
         error));
     return Effect().none();
+  }
+
+  private Effect<JournalV1.CoordinatorEvent, Jobs> onRerunOfRunning(Jobs jobs, RerunOfRunning answer) {
+    String id = answer.rerun().id();
+    boolean ended = answer.status().map(status -> status.state().isFinal()).orElse(false);
+    if (ended && running.containsKey(id)) {
+      rerunsAtEnd.computeIfAbsent(id, key -> new ArrayList<>()).add(answer.rerun());
+      return Effect().none();
+    }
+    if (ended || !jobs.open.containsKey(id)) {
+      // Its end came here meanwhile: asked again, it finds the job ended (once its end is written).
+      context.getSelf().tell(answer.rerun());
+      return Effect().none();
+    }
+    return cannotRerunYet(jobs, answer.rerun());
+  }
+
+  private Effect<JournalV1.CoordinatorEvent, Jobs> cannotRerunYet(Jobs jobs, Rerun rerun) {
+    rerun.replyTo().tell(new CannotRerun("job " + rerun.id() + " is " + (jobs.isQueued(rerun.id()) ? "QUEUED"
+        : "RUNNING") + ": rerun it once it has ended"));
+    return Effect().none();
+  }
+
+  /** The reruns that waited for job {@code id}'s end to come here ask again, after the end's write. */
+  private void rerunsAfterTheEnd(String id) {
+    List<Rerun> waiting = rerunsAtEnd.remove(id);
+    if (waiting != null) {
+      waiting.forEach(context.getSelf()::tell);
+    }
   }
 
   /** The spec and the items a rerun runs, read from the ended job's files (off the actor's thread). */
@@ -1217,6 +1264,7 @@ public final class Coordinator
       return Effect().none();
     }
     running.remove(stopped.id());
+    rerunsAfterTheEnd(stopped.id());
     context.getLog().error("job {} stopped unexpectedly", stopped.id());
     JobAccepted accepted = jobs.open.get(stopped.id());
     return end(jobs, JournalV1.JobSummary.failedBeforeRun(stopped.id(), accepted.name(), accepted.submittedAt(),

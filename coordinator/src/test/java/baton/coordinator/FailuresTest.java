@@ -304,7 +304,8 @@ final class FailuresTest {
   }
 
   private JobStatus awaitEnd(ActorRef<Coordinator.Command> coordinator, String id) {
-    JobStatus done = await(coordinator, id, status -> status.state().isFinal());
+    // A stopping job's status already names its final state; it has ended (its files complete) once it has an end.
+    JobStatus done = await(coordinator, id, status -> status.state().isFinal() && status.finishedAt() != null);
     ItemCounts.assertAddUp(done);
     return done;
   }

@@ -143,6 +143,7 @@ public final class WorkDispatcher extends AbstractBehavior<WorkDispatcher.Comman
   }
 
   private static final int CANCELLED_JOBS_KEPT = 1000;
+  private static final int ENDS_KEPT_PER_NODE = 1000;
   // Pekko's scheduler refuses timers longer than about 248 days; a deadline this far off is as good as none.
   private static final Duration LONGEST_DEADLINE = Duration.ofDays(200);
 
@@ -208,6 +209,9 @@ public final class WorkDispatcher extends AbstractBehavior<WorkDispatcher.Comman
   private final Map<String, Set<Address>> codeRanOn = new HashMap<>();
   // The nodes' code caches, from the Receptionist.
   private Set<ActorRef<JobEnded>> codeCaches = Set.of();
+  // Ends of jobs with code for nodes whose code cache the Receptionist has not shown yet (across a cluster it tells
+  // of a new node's cache a moment after the node pulls): told when it shows the cache, dropped when the node goes.
+  private final Map<Address, Set<String>> endsForUnlistedCaches = new HashMap<>();
   private final ActorRef<WorkResult> results;
   private final ActorRef<BatchStarted> starts;
   // The deadline (System.nanoTime) of each started batch that is out. One timer, for the earliest of them, stands
@@ -488,6 +492,9 @@ public final class WorkDispatcher extends AbstractBehavior<WorkDispatcher.Comman
 
   private Behavior<Command> onNodeGone(NodeGone gone) {
     Node node = nodes.remove(gone.agent());
+    if (nodes.keySet().stream().noneMatch(agent -> agent.path().address().equals(gone.agent().path().address()))) {
+      endsForUnlistedCaches.remove(gone.agent().path().address());
+    }
     if (node != null) {
       Events.nodesChanged(getContext().getSystem());
       List<Dispatch> orphans = new ArrayList<>(node.inFlight.values());
@@ -548,9 +555,22 @@ public final class WorkDispatcher extends AbstractBehavior<WorkDispatcher.Comman
       return this;
     }
     // A node that misses this (it was away) drops the job's code once no batch of it came for a while.
+    Set<Address> unlisted = new HashSet<>(ranOn);
     for (ActorRef<JobEnded> cache : codeCaches) {
-      if (ranOn.contains(cache.path().address())) {
+      if (unlisted.remove(cache.path().address())) {
         cache.tell(new JobEnded(over.jobId()));
+      }
+    }
+    Set<Address> pulling = new HashSet<>();
+    nodes.keySet().forEach(agent -> pulling.add(agent.path().address()));
+    for (Address node : unlisted) {
+      if (pulling.contains(node)) {
+        Set<String> ends = endsForUnlistedCaches.computeIfAbsent(node, address -> new LinkedHashSet<>());
+        ends.add(over.jobId());
+        if (ends.size() > ENDS_KEPT_PER_NODE) {
+          // A node that never shows a cache drops the job's code when it idles (baton.code.job-idle) anyway.
+          ends.remove(ends.iterator().next());
+        }
       }
     }
     return this;
@@ -558,6 +578,12 @@ public final class WorkDispatcher extends AbstractBehavior<WorkDispatcher.Comman
 
   private Behavior<Command> onCodeCachesListed(CodeCachesListed listed) {
     codeCaches = listed.listing().getServiceInstances(JobEnded.NODE_CODE);
+    for (ActorRef<JobEnded> cache : codeCaches) {
+      Set<String> ended = endsForUnlistedCaches.remove(cache.path().address());
+      if (ended != null) {
+        ended.forEach(jobId -> cache.tell(new JobEnded(jobId)));
+      }
+    }
     return this;
   }
 

@@ -28,6 +28,7 @@ import org.apache.pekko.actor.testkit.typed.javadsl.TestKitJUnit5Extension;
 import org.apache.pekko.actor.testkit.typed.javadsl.TestProbe;
 import org.apache.pekko.actor.typed.ActorRef;
 import org.apache.pekko.actor.typed.receptionist.Receptionist;
+import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.ExtendWith;
@@ -53,11 +54,29 @@ final class WorkDispatcherTest {
     dispatcher = testKit.spawn(WorkDispatcher.create());
     TestProbe<Receptionist.Listing> listings = testKit.createTestProbe();
     testKit.system().receptionist().tell(Receptionist.subscribe(ServiceKeys.DISPATCHER, listings.getRef()));
+    // The test kit's system outlives each test: only this test's dispatcher counts.
     pulls = listings.fishForMessage(Duration.ofSeconds(3), listing ->
-            listing.getServiceInstances(ServiceKeys.DISPATCHER).isEmpty()
-                ? FishingOutcomes.continueAndIgnore()
-                : FishingOutcomes.complete())
-        .get(0).getServiceInstances(ServiceKeys.DISPATCHER).iterator().next();
+            ownPulls(listing).isEmpty() ? FishingOutcomes.continueAndIgnore() : FishingOutcomes.complete())
+        .get(0).getServiceInstances(ServiceKeys.DISPATCHER).stream()
+        .filter(ref -> ref.path().parent().equals(dispatcher.path())).findFirst().orElseThrow();
+  }
+
+  private List<ActorRef<Pull>> ownPulls(Receptionist.Listing listing) {
+    return listing.getServiceInstances(ServiceKeys.DISPATCHER).stream()
+        .filter(ref -> ref.path().parent().equals(dispatcher.path())).toList();
+  }
+
+  @AfterEach
+  void stopDispatcher() {
+    testKit.stop(dispatcher);
+  }
+
+  /** Takes a code cache registered by a test out of the test kit's Receptionist, which the next test's uses too. */
+  private void deregister(TestProbe<JobEnded> cache) {
+    TestProbe<Receptionist.Deregistered> deregistered = testKit.createTestProbe();
+    testKit.system().receptionist().tell(Receptionist.deregister(JobEnded.NODE_CODE, cache.getRef(),
+        deregistered.getRef()));
+    deregistered.receiveMessage();
   }
 
   @Test
@@ -111,6 +130,28 @@ final class WorkDispatcherTest {
     // The dispatcher finds the node's code cache through the Receptionist: longer than a probe's 3 s on a busy machine.
     assertEquals(new JobEnded("shipped"), nodeCode.receiveMessage(Duration.ofSeconds(20)));
     nodeCode.expectNoMessage(QUIET);
+    deregister(nodeCode);
+  }
+
+  @Test
+  void jobOver_beforeTheNodesCodeCacheIsListed_theCacheIsToldOnceListed() {
+    TestProbe<WorkBatch> node = testKit.createTestProbe();
+    TestProbe<WorkResult> asker = testKit.createTestProbe();
+    pulls.tell(Pull.fullLoad(node.getRef(), 1, 1));
+    dispatcher.tell(new WorkDispatcher.Dispatch("shipped-early", 0, new OpRef("tag", "{}", "cd".repeat(32)),
+        List.of(Item.ofText("a")), Duration.ofMinutes(1), asker.getRef(), testKit.system().deadLetters(), 0));
+    WorkBatch shipped = node.expectMessageClass(WorkBatch.class);
+    shipped.replyTo().tell(result(shipped, "node"));
+    asker.receiveMessage();
+    dispatcher.tell(new WorkDispatcher.JobOver("shipped-early"));
+
+    // Across a cluster the Receptionist shows a new node's code cache a moment after the node pulls.
+    TestProbe<JobEnded> nodeCode = testKit.createTestProbe();
+    testKit.system().receptionist().tell(Receptionist.register(JobEnded.NODE_CODE, nodeCode.getRef()));
+
+    assertEquals(new JobEnded("shipped-early"), nodeCode.receiveMessage(Duration.ofSeconds(20)));
+    nodeCode.expectNoMessage(QUIET);
+    deregister(nodeCode);
   }
 
   @Test

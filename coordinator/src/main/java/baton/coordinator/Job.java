@@ -863,7 +863,7 @@ final class Job extends EventSourcedBehavior<Job.Command, JournalV1.JobEvent, Jo
     }
     String started = state.startedAt() != null ? state.startedAt()
         : run.unwrittenStart != null ? run.unwrittenStart.startedAt() : null;
-    Instant startedAt = started == null ? null : Instant.parse(started);
+    Instant startedAt = started == null ? null : JournalV1.instant(started);
     Instant end = finishedAt == null ? Instant.now() : finishedAt;
     long millis = startedAt == null ? 0 : Duration.between(startedAt, end).toMillis();
     long failedItems = done.failed() + run.failed;

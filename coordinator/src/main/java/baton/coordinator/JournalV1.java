@@ -83,10 +83,14 @@ final class JournalV1 {
    */
   static Map<String, Long> millisPerState(boolean queued, String submittedAt, String startedAt, String stoppingAt,
       Instant end) {
+    return millisPerState(queued, submittedAt == null ? null : instant(submittedAt),
+        startedAt == null ? null : instant(startedAt), stoppingAt == null ? null : instant(stoppingAt), end);
+  }
+
+  /** {@link #millisPerState(boolean, String, String, String, Instant)} of times already read. */
+  static Map<String, Long> millisPerState(boolean queued, Instant submitted, Instant started, Instant stopping,
+      Instant end) {
     Map<String, Long> millis = new LinkedHashMap<>();
-    Instant submitted = submittedAt == null ? null : instant(submittedAt);
-    Instant started = startedAt == null ? null : instant(startedAt);
-    Instant stopping = stoppingAt == null ? null : instant(stoppingAt);
     if (submitted != null) {
       millis.put(queued ? "QUEUED" : "ACCEPTED", between(submitted, started == null ? end : started));
     }

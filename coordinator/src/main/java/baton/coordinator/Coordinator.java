@@ -773,7 +773,7 @@ public final class Coordinator
   private ActorRef<Job.Command> spawnJob(JobAccepted accepted, JobSpec spec, boolean dequeued) {
     String id = accepted.id();
     ActorRef<Job.Command> job = context.spawn(
-        Job.createEnding(id, spec, runtime.withItemNanos(itemTimes.of(spec)), Instant.parse(accepted.submittedAt()),
+        Job.createEnding(id, spec, runtime.withItemNanos(itemTimes.of(spec)), JournalV1.instant(accepted.submittedAt()),
             dequeued, accepted.rerunOf(), finishedAdapter),
         "job-" + id);
     context.watchWith(job, new JobStopped(accepted.id(), job));

@@ -28,7 +28,10 @@ import java.util.concurrent.TimeUnit;
 import java.util.function.Consumer;
 import org.apache.pekko.Done;
 import org.apache.pekko.actor.typed.ActorRef;
+import org.apache.pekko.actor.typed.ActorSystem;
 import org.apache.pekko.actor.typed.Behavior;
+import org.apache.pekko.actor.typed.Extension;
+import org.apache.pekko.actor.typed.ExtensionId;
 import org.apache.pekko.actor.typed.javadsl.ActorContext;
 import org.apache.pekko.actor.typed.javadsl.Behaviors;
 import org.apache.pekko.actor.typed.javadsl.TimerScheduler;
@@ -236,6 +239,21 @@ final class Job extends EventSourcedBehavior<Job.Command, JournalV1.JobEvent, Jo
     }
   }
 
+  /**
+   * What every job of a system reads from its config and metrics, read once: config look-ups and a meter's
+   * registration cost more than a tiny job's own work.
+   */
+  private record Shared(StatusSettings status, Duration eventInterval, Timer journalWrite) implements Extension {
+
+    static final ExtensionId<Shared> ID = new ExtensionId<>() {
+      @Override
+      public Shared createExtension(ActorSystem<?> system) {
+        return new Shared(StatusSettings.of(system), Events.Settings.from(system.settings().config()).jobInterval(),
+            Metrics.get(system).journalWrite("job"));
+      }
+    };
+  }
+
   private static final class JobAborted extends RuntimeException {
     JobAborted(String message) {
       super(message, null, false, false);
@@ -258,6 +276,12 @@ final class Job extends EventSourcedBehavior<Job.Command, JournalV1.JobEvent, Jo
   private final String rerunOf;
   // The stream running now; see Run for why it is not part of the State.
   private Run run;
+  // The times a status shows, as text and read: a status is asked for often, and formatting and parsing times
+  // took a tenth of the status's cost. startedText and startedInstant are what startedSource reads as.
+  private final String submittedText;
+  private String startedSource;
+  private Instant startedInstant;
+  private String startedText;
 
   /** A job that tells {@code onFinish} its end status, for tests and anyone who need not write its end. */
   static Behavior<Command> create(String id, JobSpec spec, JobStream.Runtime runtime, Instant submittedAt,
@@ -296,11 +320,13 @@ final class Job extends EventSourcedBehavior<Job.Command, JournalV1.JobEvent, Jo
     this.runtime = runtime;
     this.onFinish = onFinish;
     this.submittedAt = submittedAt;
+    this.submittedText = submittedAt.toString();
     this.dequeued = dequeued;
-    this.statusSettings = StatusSettings.from(context.getSystem().settings().config());
+    Shared shared = Shared.ID.apply(context.getSystem());
+    this.statusSettings = shared.status();
     this.run = new Run(spec, Progress.none(spec.stages().size()), null, statusSettings);
-    this.journalWrite = Metrics.get(context.getSystem()).journalWrite("job");
-    this.eventInterval = Events.Settings.from(context.getSystem().settings().config()).jobInterval();
+    this.journalWrite = shared.journalWrite();
+    this.eventInterval = shared.eventInterval();
     this.rerunOf = rerunOf;
   }
 
@@ -863,7 +889,12 @@ final class Job extends EventSourcedBehavior<Job.Command, JournalV1.JobEvent, Jo
     }
     String started = state.startedAt() != null ? state.startedAt()
         : run.unwrittenStart != null ? run.unwrittenStart.startedAt() : null;
-    Instant startedAt = started == null ? null : Instant.parse(started);
+    if (started != null && !started.equals(startedSource)) {
+      startedSource = started;
+      startedInstant = JournalV1.instant(started);
+      startedText = startedInstant.toString();
+    }
+    Instant startedAt = started == null ? null : startedInstant;
     Instant end = finishedAt == null ? Instant.now() : finishedAt;
     long millis = startedAt == null ? 0 : Duration.between(startedAt, end).toMillis();
     long failedItems = done.failed() + run.failed;
@@ -877,11 +908,12 @@ final class Job extends EventSourcedBehavior<Job.Command, JournalV1.JobEvent, Jo
     }
     return new JournalV1.JobSummary(id, spec.name(), now, millis,
         new JournalV1.Counts(items, run.succeeded, failedItems, run.filtered, notRun), List.copyOf(stages), error,
-        spec.output().map(Object::toString).orElse(null), submittedAt.toString(),
-        startedAt == null ? null : startedAt.toString(), finishedAt == null ? null : finishedAt.toString(),
+        spec.output().map(Object::toString).orElse(null), submittedText,
+        startedAt == null ? null : startedText, finishedAt == null ? null : finishedAt.toString(),
         run.nodeItems.entrySet().stream().map(e -> new JournalV1.NodeCount(e.getKey(), e.getValue())).toList(),
-        JournalV1.millisPerState(state.startedAt() != null ? state.queued() : dequeued, submittedAt.toString(),
-            started, state.stoppingAt(), end), spec.errors().map(Object::toString).orElse(null), rerunOf);
+        JournalV1.millisPerState(state.startedAt() != null ? state.queued() : dequeued, submittedAt, startedAt,
+            state.stoppingAt() == null ? null : JournalV1.instant(state.stoppingAt()), end),
+        spec.errors().map(Object::toString).orElse(null), rerunOf);
   }
 
   private String stageNames() {

@@ -66,7 +66,10 @@ final class JobFiles {
   }
 
   void writeRecord(String id, JobRecord record) throws IOException {
-    Files.createDirectories(dir);
+    // createDirectories of a folder that is there throws and catches an exception inside: not for every job.
+    if (!Files.isDirectory(dir)) {
+      Files.createDirectories(dir);
+    }
     Path file = dir.resolve(id + RECORD);
     Path partial = dir.resolve(id + RECORD + ".tmp");
     Files.write(partial, Json.mapper().writeValueAsBytes(record));

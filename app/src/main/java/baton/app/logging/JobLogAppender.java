@@ -3,6 +3,7 @@ package baton.app.logging;
 import ch.qos.logback.classic.spi.ILoggingEvent;
 import ch.qos.logback.core.AppenderBase;
 import ch.qos.logback.core.encoder.Encoder;
+import java.io.FileNotFoundException;
 import java.io.FileOutputStream;
 import java.io.IOException;
 import java.io.OutputStream;
@@ -86,9 +87,15 @@ public final class JobLogAppender extends AppenderBase<ILoggingEvent> {
       close(eldest.next().getValue());
       eldest.remove();
     }
-    Path folder = Path.of(directory);
-    Files.createDirectories(folder);
-    OutputStream out = new FileOutputStream(folder.resolve(job + ".log").toFile(), true);
+    Path file = Path.of(directory).resolve(job + ".log");
+    OutputStream out;
+    try {
+      out = new FileOutputStream(file.toFile(), true);
+    } catch (FileNotFoundException e) {
+      // Only then the folder: createDirectories of one that is there throws and catches inside, for every job.
+      Files.createDirectories(file.getParent());
+      out = new FileOutputStream(file.toFile(), true);
+    }
     open.put(job, out);
     return out;
   }

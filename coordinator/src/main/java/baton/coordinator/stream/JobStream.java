@@ -126,8 +126,10 @@ public final class JobStream {
     this.reportNanos = runtime.settings().reportInterval().toNanos();
     this.resumeFrom = resumeFrom;
     this.waitingTo = waitingTo;
-    this.burst = runtime.system().settings().config().getDuration("pekko.scheduler.tick-duration").multipliedBy(2);
-    this.sampleInterval = StatusSettings.from(runtime.system().settings().config()).sampleInterval();
+    // The classic settings, not the typed ones: those are made anew, reading the config, on every call.
+    this.burst = runtime.system().classicSystem().settings().config().getDuration("pekko.scheduler.tick-duration")
+        .multipliedBy(2);
+    this.sampleInterval = StatusSettings.of(runtime.system()).sampleInterval();
     this.metrics = Metrics.get(runtime.system());
   }
 

@@ -812,6 +812,11 @@ public final class Coordinator
     return JournalV1.JobSummary.waiting(accepted, JournalV1.State.ACCEPTED).toStatus();
   }
 
+  // A running job as this actor knows it, without the counts its own actor keeps.
+  private static JobStatus runningStatus(JobAccepted accepted) {
+    return JournalV1.JobSummary.waiting(accepted, JournalV1.State.RUNNING).toStatus();
+  }
+
   private Effect<JournalV1.CoordinatorEvent, Jobs> onListJobs(Jobs jobs, ListJobs request) {
     if (!unwrittenEnded.isEmpty()) {
       return afterTheWrite(request);
@@ -832,8 +837,15 @@ public final class Coordinator
       all.sort(StatusCollector.OLDEST_FIRST);
       request.replyTo().tell(List.copyOf(all));
     } else {
-      context.spawnAnonymous(StatusCollector.create(all, List.copyOf(running.values()), request.replyTo(),
-          settings.listPatience()));
+      // A job whose actor is slow to answer (starting, or writing under load) is listed as accepted and running.
+      Map<ActorRef<Job.Command>, JobStatus> asKnown = new HashMap<>();
+      running.forEach((id, job) -> {
+        // One whose end is written is in the list already, as it ended.
+        if (jobs.open.containsKey(id)) {
+          asKnown.put(job, runningStatus(jobs.open.get(id)));
+        }
+      });
+      context.spawnAnonymous(StatusCollector.create(all, asKnown, request.replyTo(), settings.listPatience()));
     }
     return Effect().none();
   }

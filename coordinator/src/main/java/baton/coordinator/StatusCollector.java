@@ -5,7 +5,9 @@ import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.Comparator;
+import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.Optional;
 import org.apache.pekko.actor.typed.ActorRef;
 import org.apache.pekko.actor.typed.Behavior;
@@ -31,29 +33,42 @@ final class StatusCollector {
   private StatusCollector() {
   }
 
-  /** Waits for the jobs' answers at most {@code patience}, then answers with those it has. */
-  static Behavior<Command> create(List<JobStatus> known, List<ActorRef<Job.Command>> jobs,
+  /**
+   * Asks each running job for its status and waits at most {@code patience}: a job that has not answered by then is
+   * listed as the coordinator knows it (its value in {@code jobs}), so that {@code list} never leaves a job out.
+   */
+  static Behavior<Command> create(List<JobStatus> known, Map<ActorRef<Job.Command>, JobStatus> jobs,
       ActorRef<List<JobStatus>> replyTo, Duration patience) {
     return Behaviors.setup(context -> {
       @SuppressWarnings({"unchecked", "rawtypes"})
       ActorRef<Optional<JobStatus>> answers = (ActorRef) context.messageAdapter(Optional.class, Answered::new);
-      jobs.forEach(job -> job.tell(new Job.GetStatus(answers)));
+      Map<String, JobStatus> unanswered = new LinkedHashMap<>();
+      jobs.forEach((job, asKnown) -> {
+        unanswered.put(asKnown.id(), asKnown);
+        job.tell(new Job.GetStatus(answers));
+      });
       context.scheduleOnce(patience, context.getSelf(), Timeout.INSTANCE);
-      return collecting(new ArrayList<>(known), jobs.size(), replyTo);
+      return collecting(new ArrayList<>(known), unanswered, jobs.size(), replyTo);
     });
   }
 
-  private static Behavior<Command> collecting(List<JobStatus> statuses, int missing,
-      ActorRef<List<JobStatus>> replyTo) {
+  private static Behavior<Command> collecting(List<JobStatus> statuses, Map<String, JobStatus> unanswered,
+      int missing, ActorRef<List<JobStatus>> replyTo) {
     if (missing == 0) {
       return answer(statuses, replyTo);
     }
     return Behaviors.receive(Command.class)
         .onMessage(Answered.class, answered -> {
-          answered.status().ifPresent(statuses::add);
-          return collecting(statuses, missing - 1, replyTo);
+          answered.status().ifPresent(status -> {
+            statuses.add(status);
+            unanswered.remove(status.id());
+          });
+          return collecting(statuses, unanswered, missing - 1, replyTo);
         })
-        .onMessageEquals(Timeout.INSTANCE, () -> answer(statuses, replyTo))
+        .onMessageEquals(Timeout.INSTANCE, () -> {
+          statuses.addAll(unanswered.values());
+          return answer(statuses, replyTo);
+        })
         .build();
   }
 

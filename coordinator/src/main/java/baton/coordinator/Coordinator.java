@@ -937,9 +937,9 @@ public final class Coordinator
   private Effect<JournalV1.CoordinatorEvent, Jobs> onJobFinished(Jobs jobs, JobFinished message) {
     String id = message.ended().status().id();
     itemTimes.learn(message.ended().itemNanos());
-    rerunsAfterTheEnd(id);
     if (!jobs.open.containsKey(id)) {
       stopJob(id);
+      rerunsAfterTheEnd(id);
       context.getSelf().tell(FillSlots.INSTANCE);
       return Effect().none();
     }
@@ -951,6 +951,8 @@ public final class Coordinator
       unwrittenJournaled.add(id);
     }
     scheduleWrite();
+    // After the write's turn: asked again, they find the job ended and written.
+    rerunsAfterTheEnd(id);
     return Effect().none();
   }
 

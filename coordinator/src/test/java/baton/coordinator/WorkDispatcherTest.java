@@ -55,10 +55,9 @@ final class WorkDispatcherTest {
     TestProbe<Receptionist.Listing> listings = testKit.createTestProbe();
     testKit.system().receptionist().tell(Receptionist.subscribe(ServiceKeys.DISPATCHER, listings.getRef()));
     // The test kit's system outlives each test: only this test's dispatcher counts.
-    pulls = listings.fishForMessage(Duration.ofSeconds(3), listing ->
+    pulls = ownPulls(listings.fishForMessage(Duration.ofSeconds(3), listing ->
             ownPulls(listing).isEmpty() ? FishingOutcomes.continueAndIgnore() : FishingOutcomes.complete())
-        .get(0).getServiceInstances(ServiceKeys.DISPATCHER).stream()
-        .filter(ref -> ref.path().parent().equals(dispatcher.path())).findFirst().orElseThrow();
+        .get(0)).get(0);
   }
 
   private List<ActorRef<Pull>> ownPulls(Receptionist.Listing listing) {

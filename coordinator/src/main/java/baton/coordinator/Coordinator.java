@@ -1083,7 +1083,8 @@ public final class Coordinator
   private Effect<JournalV1.CoordinatorEvent, Jobs> onRerunOfRunning(Jobs jobs, RerunOfRunning answer) {
     String id = answer.rerun().id();
     boolean ended = answer.status().map(status -> status.state().isFinal()).orElse(false);
-    if (ended && running.containsKey(id)) {
+    if (ended && running.containsKey(id) && !unwrittenEnded.containsKey(id)) {
+      // Its end has not come here yet: asked again when it comes.
       rerunsAtEnd.computeIfAbsent(id, key -> new ArrayList<>()).add(answer.rerun());
       return Effect().none();
     }

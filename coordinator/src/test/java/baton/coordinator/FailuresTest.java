@@ -179,6 +179,27 @@ final class FailuresTest {
   }
 
   @Test
+  void rerun_askedRightAfterACancelWhileTheJobStillStops_acceptedOnceTheJobHasEnded() throws Exception {
+    ActorRef<Coordinator.Command> coordinator = spawnCoordinator("coordinator-" + UUID.randomUUID());
+    Path in = evenFiles(4);
+    String first = submit(coordinator, "name = slow\ninput.range { from = 1, to = 4 }\n"
+        + "stages = [ { op = delay, millis = 60000, parallelism = 1 } ]\n", in);
+    await(coordinator, first, status -> status.state() == JobState.RUNNING);
+    TestProbe<Optional<JobStatus>> cancel = testKit.createTestProbe();
+    coordinator.tell(new Coordinator.CancelJob(first, cancel.ref()));
+    // Its status names its end at once; the end itself reaches the coordinator a moment later.
+    assertEquals(JobState.CANCELLED, cancel.receiveMessage(WAIT).orElseThrow().state());
+
+    Coordinator.SubmitReply reply = rerun(coordinator, first, false);
+
+    JobStatus accepted = assertInstanceOf(Coordinator.Accepted.class, reply, reply.toString()).status();
+    assertEquals(first, accepted.rerunOf());
+    assertEquals(JobState.CANCELLED, awaitEnd(coordinator, first).state());
+    coordinator.tell(new Coordinator.CancelJob(accepted.id(), testKit.<Optional<JobStatus>>createTestProbe().ref()));
+    awaitEnd(coordinator, accepted.id());
+  }
+
+  @Test
   void rerun_ofAJobThatBroughtCode_allAndFailedOnlyRunWithTheSameBundle() throws Exception {
     String hash = "c0de".repeat(16);
     ActorRef<Coordinator.Command> coordinator = spawnCoordinator("coordinator-" + UUID.randomUUID(), hash);

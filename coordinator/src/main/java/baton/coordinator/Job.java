@@ -277,11 +277,10 @@ final class Job extends EventSourcedBehavior<Job.Command, JournalV1.JobEvent, Jo
   // The stream running now; see Run for why it is not part of the State.
   private Run run;
   // The times a status shows, as text and read: a status is asked for often, and formatting and parsing times
-  // took a tenth of the status's cost. startedText and startedInstant are what startedSource reads as.
+  // took a tenth of the status's cost. startedInstant is what startedText (as Instant.toString wrote it) reads as.
   private final String submittedText;
-  private String startedSource;
-  private Instant startedInstant;
   private String startedText;
+  private Instant startedInstant;
 
   /** A job that tells {@code onFinish} its end status, for tests and anyone who need not write its end. */
   static Behavior<Command> create(String id, JobSpec spec, JobStream.Runtime runtime, Instant submittedAt,
@@ -889,10 +888,9 @@ final class Job extends EventSourcedBehavior<Job.Command, JournalV1.JobEvent, Jo
     }
     String started = state.startedAt() != null ? state.startedAt()
         : run.unwrittenStart != null ? run.unwrittenStart.startedAt() : null;
-    if (started != null && !started.equals(startedSource)) {
-      startedSource = started;
+    if (started != null && !started.equals(startedText)) {
+      startedText = started;
       startedInstant = JournalV1.instant(started);
-      startedText = startedInstant.toString();
     }
     Instant startedAt = started == null ? null : startedInstant;
     Instant end = finishedAt == null ? Instant.now() : finishedAt;

@@ -492,7 +492,7 @@ public final class WorkDispatcher extends AbstractBehavior<WorkDispatcher.Comman
 
   private Behavior<Command> onNodeGone(NodeGone gone) {
     Node node = nodes.remove(gone.agent());
-    if (nodes.keySet().stream().noneMatch(agent -> agent.path().address().equals(gone.agent().path().address()))) {
+    if (!pulls(gone.agent().path().address())) {
       endsForUnlistedCaches.remove(gone.agent().path().address());
     }
     if (node != null) {
@@ -555,25 +555,30 @@ public final class WorkDispatcher extends AbstractBehavior<WorkDispatcher.Comman
       return this;
     }
     // A node that misses this (it was away) drops the job's code once no batch of it came for a while.
-    Set<Address> unlisted = new HashSet<>(ranOn);
+    Set<Address> listed = new HashSet<>();
     for (ActorRef<JobEnded> cache : codeCaches) {
-      if (unlisted.remove(cache.path().address())) {
+      listed.add(cache.path().address());
+      if (ranOn.contains(cache.path().address())) {
         cache.tell(new JobEnded(over.jobId()));
       }
     }
-    Set<Address> pulling = new HashSet<>();
-    nodes.keySet().forEach(agent -> pulling.add(agent.path().address()));
-    for (Address node : unlisted) {
-      if (pulling.contains(node)) {
-        Set<String> ends = endsForUnlistedCaches.computeIfAbsent(node, address -> new LinkedHashSet<>());
-        ends.add(over.jobId());
-        if (ends.size() > ENDS_KEPT_PER_NODE) {
-          // A node that never shows a cache drops the job's code when it idles (baton.code.job-idle) anyway.
-          ends.remove(ends.iterator().next());
-        }
-      }
-    }
+    ranOn.stream().filter(node -> !listed.contains(node) && pulls(node))
+        .forEach(node -> keepForUnlistedCache(node, over.jobId()));
     return this;
+  }
+
+  private void keepForUnlistedCache(Address node, String jobId) {
+    Set<String> ends = endsForUnlistedCaches.computeIfAbsent(node, address -> new LinkedHashSet<>());
+    ends.add(jobId);
+    if (ends.size() > ENDS_KEPT_PER_NODE) {
+      // A node that never shows a cache drops the job's code when it idles (baton.code.job-idle) anyway.
+      ends.remove(ends.iterator().next());
+    }
+  }
+
+  /** Whether a node at {@code address} pulls work from this dispatcher. */
+  private boolean pulls(Address address) {
+    return nodes.keySet().stream().anyMatch(agent -> agent.path().address().equals(address));
   }
 
   private Behavior<Command> onCodeCachesListed(CodeCachesListed listed) {
